@@ -1,0 +1,165 @@
+/**
+ * The function's configuration: read from the environment once, at cold start, and checked
+ * there, so a bad deployment fails at once with a message naming the variable.
+ */
+
+export class ConfigurationError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = "ConfigurationError";
+  }
+}
+
+export interface JwksDocument {
+  keys: Record<string, unknown>[];
+}
+
+export type VerifierConfig =
+  | {
+      kind: "jwt";
+      issuer: string;
+      /** null: the deployment chose not to check `aud` (JWT_AUDIENCE unset). */
+      audience: string[] | null;
+      jwksUri: string;
+      jwks: JwksDocument | undefined;
+    }
+  | {
+      kind: "cognito";
+      userPoolId: string;
+      clientId: string[];
+      tokenUse: "access" | "id";
+      jwks: JwksDocument | undefined;
+    };
+
+export interface RevocationConfig {
+  tableName: string;
+  /** How long a refresh-token family (`origin_jti`) can live: how long its revocation is kept. */
+  maxSessionSeconds: number;
+  /** How long any token can live: how long a per-user "revoked before" time is kept. */
+  maxTokenLifetimeSeconds: number;
+}
+
+export interface Config {
+  verifier: VerifierConfig;
+  /** undefined: revocation is off (REVOCATION_TABLE_NAME unset). */
+  revocation: RevocationConfig | undefined;
+  /** The path of the API's base URL; `error.path` is relative to it. */
+  apiBasePath: string;
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+const COGNITO_POOL_ID = /^[a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+$/;
+
+function read(env: Environment, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === "" ? undefined : value;
+}
+
+function list(env: Environment, name: string): string[] | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const items = value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  if (items.length === 0) throw new ConfigurationError(name, "must list at least one value");
+  return items;
+}
+
+function httpsUrl(env: Environment, name: string): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(name, "must be an absolute https URL");
+  }
+  if (url.protocol !== "https:") throw new ConfigurationError(name, "must be an https URL");
+  return value;
+}
+
+function jwksDocument(env: Environment): JwksDocument | undefined {
+  const value = read(env, "JWKS");
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigurationError("JWKS", "must be a JSON Web Key Set (JSON)");
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.some((key) => typeof key !== "object")) {
+    throw new ConfigurationError("JWKS", 'must be a JSON object with a non-empty "keys" array');
+  }
+  return { keys };
+}
+
+function positiveSeconds(env: Environment, name: string, fallback: number): number {
+  const value = read(env, name);
+  if (value === undefined) return fallback;
+  const seconds = Number(value);
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new ConfigurationError(name, "must be a whole number of seconds above 0");
+  }
+  return seconds;
+}
+
+function verifierConfig(env: Environment): VerifierConfig {
+  const userPoolId = read(env, "COGNITO_USER_POOL_ID");
+  const issuer = httpsUrl(env, "JWT_ISSUER");
+  if (userPoolId !== undefined && issuer !== undefined) {
+    throw new ConfigurationError("JWT_ISSUER", "cannot be set together with COGNITO_USER_POOL_ID");
+  }
+  if (userPoolId !== undefined) {
+    if (!COGNITO_POOL_ID.test(userPoolId)) {
+      throw new ConfigurationError("COGNITO_USER_POOL_ID", "must look like <region>_<id>");
+    }
+    const clientId = list(env, "COGNITO_CLIENT_ID");
+    if (clientId === undefined) {
+      throw new ConfigurationError("COGNITO_CLIENT_ID", "is required with COGNITO_USER_POOL_ID");
+    }
+    const tokenUse = read(env, "COGNITO_TOKEN_USE") ?? "access";
+    if (tokenUse !== "access" && tokenUse !== "id") {
+      throw new ConfigurationError("COGNITO_TOKEN_USE", 'must be "access" or "id"');
+    }
+    return { kind: "cognito", userPoolId, clientId, tokenUse, jwks: jwksDocument(env) };
+  }
+  if (issuer === undefined) {
+    throw new ConfigurationError("JWT_ISSUER", "or COGNITO_USER_POOL_ID is required");
+  }
+  return {
+    kind: "jwt",
+    issuer,
+    audience: list(env, "JWT_AUDIENCE") ?? null,
+    jwksUri: httpsUrl(env, "JWKS_URI") ?? `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
+    jwks: jwksDocument(env),
+  };
+}
+
+export function loadConfig(env: Environment): Config {
+  const tableName = read(env, "REVOCATION_TABLE_NAME");
+  if (tableName !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
+    throw new ConfigurationError("REVOCATION_TABLE_NAME", "is not a valid DynamoDB table name");
+  }
+  const apiBasePath = read(env, "API_BASE_PATH") ?? "/core";
+  if (!apiBasePath.startsWith("/")) {
+    throw new ConfigurationError("API_BASE_PATH", 'must start with "/"');
+  }
+  return {
+    verifier: verifierConfig(env),
+    revocation:
+      tableName === undefined
+        ? undefined
+        : {
+            tableName,
+            maxSessionSeconds: positiveSeconds(env, "MAX_SESSION_SECONDS", 30 * 24 * 3600),
+            maxTokenLifetimeSeconds: positiveSeconds(env, "MAX_TOKEN_LIFETIME_SECONDS", 24 * 3600),
+          },
+    apiBasePath: apiBasePath.replace(/\/+$/, ""),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Middy middleware that gives a handler the contract's HTTP behaviour: the event read once into
+ * an `HttpRequest`, every error turned into the error envelope (rendered by
+ * @middy/http-error-handler, used before this one), and one structured log line per request.
+ */
+import type { MiddlewareObj, Request } from "@middy/core";
+import type { Context } from "aws-lambda";
+import type { Logger } from "../logger.js";
+import { type ApiGatewayEvent, type HttpRequest, readHttpRequest } from "./api-gateway-event.js";
+import { type HttpProblem, toHttpProblem } from "./problems.js";
+import { errorResponse, type HttpResponse } from "./responses.js";
+
+export interface ApiContext extends Context {
+  httpRequest: HttpRequest;
+  /** Fields for the request's one log line (the user's `sub`, the outcome), added on the way. */
+  logFields: Record<string, string | number | boolean>;
+}
+
+type ApiRequest = Request<ApiGatewayEvent, HttpResponse, Error, ApiContext>;
+
+export interface ApiContractOptions {
+  logger: Logger;
+  apiBasePath: string;
+}
+
+/** What @middy/http-error-handler renders: an exposed HTTP error whose message is the body. */
+class RenderedProblem extends Error {
+  readonly expose = true;
+  constructor(
+    readonly statusCode: number,
+    readonly headers: Record<string, string>,
+    body: string,
+    readonly problem: HttpProblem,
+  ) {
+    super(body);
+  }
+}
+
+export function apiContract({
+  logger,
+  apiBasePath,
+}: ApiContractOptions): MiddlewareObj<ApiGatewayEvent, HttpResponse, Error, ApiContext> {
+  return {
+    before(request: ApiRequest) {
+      const httpRequest = readHttpRequest(request.event, request.context, apiBasePath);
+      request.context.httpRequest = httpRequest;
+      request.context.logFields = {};
+      logger.setCorrelationId(httpRequest.requestId);
+    },
+    after(request: ApiRequest) {
+      logger.info("request completed", {
+        status: request.response?.statusCode ?? 200,
+        path: request.context.httpRequest.path,
+        ...request.context.logFields,
+      });
+    },
+    onError(request: ApiRequest) {
+      if (request.response !== undefined || request.error instanceof RenderedProblem) return;
+      const problem = toHttpProblem(request.error);
+      // The event may have failed to parse before `before` finished.
+      const httpRequest = request.context.httpRequest ?? {
+        path: "/",
+        requestId: request.context.awsRequestId ?? "unknown",
+      };
+      const response = errorResponse(problem, httpRequest);
+      const fields = {
+        status: problem.statusCode,
+        code: problem.code,
+        reason: problem.reason,
+        path: httpRequest.path,
+        ...request.context.logFields,
+      };
+      if (problem.statusCode >= 500) {
+        // The cause of a 5xx (a dependency's error) is ours to see; a token's faults are not
+        // logged beyond their class, since a parse error may quote the decoded token.
+        logger.error("request failed", { ...fields, error: describeCause(problem) });
+      } else {
+        logger.info("request refused", { ...fields, cause: causeName(problem) });
+      }
+      request.error = new RenderedProblem(
+        response.statusCode,
+        response.headers,
+        response.body,
+        problem,
+      );
+    },
+  };
+}
+
+function causeName(problem: HttpProblem): string | undefined {
+  return problem.cause instanceof Error ? problem.cause.constructor.name : undefined;
+}
+
+function describeCause(problem: HttpProblem): { name: string; message: string } | undefined {
+  const cause = problem.cause;
+  if (!(cause instanceof Error)) return undefined;
+  return { name: cause.constructor.name, message: cause.message };
+}

@@ -1,0 +1,116 @@
+/**
+ * A local development identity provider: a key pair generated in memory at every start (so no
+ * private key is ever committed, nor trusted by any deployment), its JWKS, and tokens minted
+ * from it on demand, good and bad. Used by `npm run invoke`, `npm start`, the tests and the bench.
+ */
+import { randomUUID } from "node:crypto";
+import { exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
+
+export const LOCAL_ISSUER = "https://auth.rinne.local.invalid";
+export const LOCAL_AUDIENCE = "rinne-api-local";
+export const LOCAL_KID = "local-dev-key";
+
+export type TokenKind =
+  | "valid"
+  | "expired"
+  | "not-yet-valid"
+  | "wrong-issuer"
+  | "wrong-audience"
+  | "bad-signature"
+  | "alg-none"
+  | "hmac-with-public-key"
+  | "unknown-kid"
+  | "no-expiry";
+
+export const TOKEN_KINDS: readonly TokenKind[] = [
+  "valid",
+  "expired",
+  "not-yet-valid",
+  "wrong-issuer",
+  "wrong-audience",
+  "bad-signature",
+  "alg-none",
+  "hmac-with-public-key",
+  "unknown-kid",
+  "no-expiry",
+];
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+
+export interface LocalIdentity {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwks: { keys: JWK[] };
+  /** Environment that points the function at this identity, with no network needed. */
+  readonly environment: Record<string, string>;
+  /** Signs a token; `claims` override the defaults (sub, jti, iat, exp, iss, aud). */
+  mint(kind?: TokenKind, claims?: JWTPayload): Promise<string>;
+}
+
+const base64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
+
+export async function createLocalIdentity(): Promise<LocalIdentity> {
+  const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
+  const strangerKey = (await generateKeyPair("RS256")).privateKey;
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: LOCAL_KID, alg: "RS256", use: "sig" };
+  const publicPem = await exportSPKI(publicKey);
+  const jwks = { keys: [publicJwk] };
+
+  const sign = (payload: JWTPayload, key: PrivateKey, kid = LOCAL_KID) =>
+    new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).sign(key);
+
+  async function mint(kind: TokenKind = "valid", claims: JWTPayload = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const payload: JWTPayload = {
+      iss: LOCAL_ISSUER,
+      aud: LOCAL_AUDIENCE,
+      sub: "user-0001",
+      jti: randomUUID(),
+      iat: now,
+      exp: now + 3600,
+      ...claims,
+    };
+    switch (kind) {
+      case "valid":
+        return sign(payload, privateKey);
+      case "expired":
+        return sign({ ...payload, iat: now - 7200, exp: now - 3600 }, privateKey);
+      case "not-yet-valid":
+        return sign({ ...payload, nbf: now + 3600 }, privateKey);
+      case "wrong-issuer":
+        return sign({ ...payload, iss: "https://attacker.example" }, privateKey);
+      case "wrong-audience":
+        return sign({ ...payload, aud: "another-api" }, privateKey);
+      case "bad-signature": {
+        const [header, body] = (await sign(payload, privateKey)).split(".");
+        const [, , foreignSignature] = (await sign(payload, strangerKey)).split(".");
+        return `${header}.${body}.${foreignSignature}`;
+      }
+      case "alg-none":
+        return `${base64url(JSON.stringify({ alg: "none", kid: LOCAL_KID, typ: "JWT" }))}.${base64url(JSON.stringify(payload))}.`;
+      case "hmac-with-public-key":
+        // The classic confusion: an HMAC keyed with the public key an RS256 verifier trusts.
+        return new SignJWT(payload)
+          .setProtectedHeader({ alg: "HS256", kid: LOCAL_KID, typ: "JWT" })
+          .sign(Buffer.from(publicPem));
+      case "unknown-kid":
+        return sign(payload, strangerKey, "a-key-nobody-published");
+      case "no-expiry": {
+        const { exp: _dropped, ...withoutExpiry } = payload;
+        return sign(withoutExpiry, privateKey);
+      }
+    }
+  }
+
+  return {
+    issuer: LOCAL_ISSUER,
+    audience: LOCAL_AUDIENCE,
+    jwks,
+    environment: {
+      JWT_ISSUER: LOCAL_ISSUER,
+      JWT_AUDIENCE: LOCAL_AUDIENCE,
+      JWKS: JSON.stringify(jwks),
+    },
+    mint,
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Loads a sample event from `events/` and fills its `{{token:<kind>}}` placeholders with tokens
+ * minted now, so the samples never go stale and hold no real credential.
+ */
+import { readFile } from "node:fs/promises";
+import type { ApiGatewayEvent } from "../functions/http/api-gateway-event.js";
+import { type LocalIdentity, TOKEN_KINDS, type TokenKind } from "./local-identity.js";
+
+const PLACEHOLDER = /\{\{token:([a-z-]+)\}\}/g;
+
+export async function fillTokens(text: string, identity: LocalIdentity): Promise<string> {
+  const kinds = new Set([...text.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ""));
+  const tokens = new Map<string, string>();
+  for (const kind of kinds) {
+    if (!TOKEN_KINDS.includes(kind as TokenKind)) {
+      throw new Error(`Unknown token kind {{token:${kind}}}; known: ${TOKEN_KINDS.join(", ")}`);
+    }
+    tokens.set(kind, await identity.mint(kind as TokenKind));
+  }
+  return text.replace(PLACEHOLDER, (_match, kind: string) => tokens.get(kind) ?? "");
+}
+
+export async function loadSampleEvent(
+  path: string,
+  identity: LocalIdentity,
+): Promise<ApiGatewayEvent> {
+  return JSON.parse(await fillTokens(await readFile(path, "utf8"), identity)) as ApiGatewayEvent;
+}
