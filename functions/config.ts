@@ -25,6 +25,8 @@ export type VerifierConfig =
       audience: string[] | null;
       jwksUri: string;
       jwks: JwksDocument | undefined;
+      /** Only the inline JWKS is trusted: JWKS set and JWKS_URI unset. Nothing is fetched. */
+      jwksPinned: boolean;
     }
   | {
       kind: "cognito";
@@ -32,6 +34,8 @@ export type VerifierConfig =
       clientId: string[];
       tokenUse: "access" | "id";
       jwks: JwksDocument | undefined;
+      /** Only the inline JWKS is trusted (JWKS set): the pool's JWKS is never fetched. */
+      jwksPinned: boolean;
     };
 
 export interface RevocationConfig {
@@ -127,17 +131,28 @@ function verifierConfig(env: Environment): VerifierConfig {
     if (tokenUse !== "access" && tokenUse !== "id") {
       throw new ConfigurationError("COGNITO_TOKEN_USE", 'must be "access" or "id"');
     }
-    return { kind: "cognito", userPoolId, clientId, tokenUse, jwks: jwksDocument(env) };
+    const jwks = jwksDocument(env);
+    return {
+      kind: "cognito",
+      userPoolId,
+      clientId,
+      tokenUse,
+      jwks,
+      jwksPinned: jwks !== undefined,
+    };
   }
   if (issuer === undefined) {
     throw new ConfigurationError("JWT_ISSUER", "or COGNITO_USER_POOL_ID is required");
   }
+  const jwksUri = httpsUrl(env, "JWKS_URI");
+  const jwks = jwksDocument(env);
   return {
     kind: "jwt",
     issuer,
     audience: list(env, "JWT_AUDIENCE") ?? null,
-    jwksUri: httpsUrl(env, "JWKS_URI") ?? `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
-    jwks: jwksDocument(env),
+    jwksUri: jwksUri ?? `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
+    jwks,
+    jwksPinned: jwks !== undefined && jwksUri === undefined,
   };
 }
 

@@ -61,7 +61,7 @@ export function readHttpRequest(
     const query: Record<string, string[]> = {};
     // Payload 2.0 joins repeated parameters with commas; rawQueryString keeps them apart.
     for (const [key, value] of new URLSearchParams(event.rawQueryString ?? "")) {
-      (query[key] ??= []).push(value);
+      query[key] = [...(query[key] ?? []), value];
     }
     return {
       path: stripPrefix(withoutStage ?? "/", apiBasePath),

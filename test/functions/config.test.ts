@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { ConfigurationError, loadConfig } from "../../functions/config.js";
+
+const JWKS = JSON.stringify({ keys: [{ kty: "RSA", kid: "k", n: "AQAB", e: "AQAB" }] });
+
+describe("loadConfig", () => {
+  it("reads a generic issuer with audiences, the default JWKS URI and no revocation", () => {
+    const config = loadConfig({ JWT_ISSUER: "https://id.example/", JWT_AUDIENCE: "a, b" });
+    expect(config.verifier).toEqual({
+      kind: "jwt",
+      issuer: "https://id.example/",
+      audience: ["a", "b"],
+      jwksUri: "https://id.example/.well-known/jwks.json",
+      jwks: undefined,
+      jwksPinned: false,
+    });
+    expect(config.revocation).toBeUndefined();
+    expect(config.apiBasePath).toBe("/core");
+  });
+
+  it("pins an inline JWKS only when no JWKS_URI is given", () => {
+    expect(loadConfig({ JWT_ISSUER: "https://i.example", JWKS }).verifier).toMatchObject({
+      jwksPinned: true,
+    });
+    expect(
+      loadConfig({ JWT_ISSUER: "https://i.example", JWKS, JWKS_URI: "https://k.example/j" })
+        .verifier,
+    ).toMatchObject({ jwksPinned: false, jwksUri: "https://k.example/j" });
+  });
+
+  it("reads a Cognito user pool with its clients, access tokens by default", () => {
+    const config = loadConfig({
+      COGNITO_USER_POOL_ID: "eu-west-1_AbC123",
+      COGNITO_CLIENT_ID: "client1,client2",
+    });
+    expect(config.verifier).toMatchObject({
+      kind: "cognito",
+      userPoolId: "eu-west-1_AbC123",
+      clientId: ["client1", "client2"],
+      tokenUse: "access",
+    });
+  });
+
+  it("reads the revocation table and its retention settings", () => {
+    const config = loadConfig({
+      JWT_ISSUER: "https://i.example",
+      REVOCATION_TABLE_NAME: "revoked-tokens",
+      MAX_SESSION_SECONDS: "3600",
+    });
+    expect(config.revocation).toEqual({
+      tableName: "revoked-tokens",
+      maxSessionSeconds: 3600,
+      maxTokenLifetimeSeconds: 86400,
+    });
+  });
+
+  it.each([
+    [{}, "JWT_ISSUER"],
+    [{ JWT_ISSUER: "http://id.example" }, "JWT_ISSUER"],
+    [{ JWT_ISSUER: "not a url" }, "JWT_ISSUER"],
+    [{ JWT_ISSUER: "https://i.example", JWKS_URI: "http://k.example" }, "JWKS_URI"],
+    [{ JWT_ISSUER: "https://i.example", JWKS: "{" }, "JWKS"],
+    [{ JWT_ISSUER: "https://i.example", JWKS: '{"keys":[]}' }, "JWKS"],
+    [{ JWT_ISSUER: "https://i.example", JWT_AUDIENCE: " , " }, "JWT_AUDIENCE"],
+    [{ COGNITO_USER_POOL_ID: "pool" }, "COGNITO_USER_POOL_ID"],
+    [{ COGNITO_USER_POOL_ID: "us-east-1_x" }, "COGNITO_CLIENT_ID"],
+    [
+      { COGNITO_USER_POOL_ID: "us-east-1_x", COGNITO_CLIENT_ID: "c", COGNITO_TOKEN_USE: "refresh" },
+      "COGNITO_TOKEN_USE",
+    ],
+    [
+      { COGNITO_USER_POOL_ID: "us-east-1_x", COGNITO_CLIENT_ID: "c", JWT_ISSUER: "https://i.x" },
+      "JWT_ISSUER",
+    ],
+    [{ JWT_ISSUER: "https://i.example", REVOCATION_TABLE_NAME: "a" }, "REVOCATION_TABLE_NAME"],
+    [
+      { JWT_ISSUER: "https://i.example", REVOCATION_TABLE_NAME: "t-1", MAX_SESSION_SECONDS: "-1" },
+      "MAX_SESSION_SECONDS",
+    ],
+    [{ JWT_ISSUER: "https://i.example", API_BASE_PATH: "core" }, "API_BASE_PATH"],
+  ])("fails fast on %j, naming %s", (env, variable) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).variable).toBe(variable);
+    expect((error as Error).message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+});
