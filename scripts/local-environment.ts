@@ -1,8 +1,12 @@
 /**
- * The embedded default the function runs on locally: the local development identity, set into
- * `process.env` as the function's configuration unless the caller configured one already.
+ * The embedded default the function runs on locally: the local development identity and an
+ * in-memory DynamoDB holding the revocation table, set into `process.env` as the function's
+ * configuration, so a new user sees the whole story with no account and no network.
  */
+import { startLocalDynamoDb } from "./local-dynamodb.js";
 import { createLocalIdentity, type LocalIdentity } from "./local-identity.js";
+
+export const LOCAL_TABLE_NAME = "auth-logout-local-revocations";
 
 export interface LocalEnvironment {
   identity: LocalIdentity;
@@ -11,9 +15,13 @@ export interface LocalEnvironment {
 
 export async function startLocalEnvironment(): Promise<LocalEnvironment> {
   const identity = await createLocalIdentity();
+  const dynamodb = await startLocalDynamoDb();
+  await dynamodb.createRevocationTable(LOCAL_TABLE_NAME);
   Object.assign(process.env, {
     ...identity.environment,
+    ...dynamodb.environment,
+    REVOCATION_TABLE_NAME: LOCAL_TABLE_NAME,
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? "auth-logout-local",
   });
-  return { identity, stop: async () => undefined };
+  return { identity, stop: () => dynamodb.stop() };
 }

@@ -44,7 +44,7 @@ export interface LocalIdentity {
   /** Environment that points the function at this identity, with no network needed. */
   readonly environment: Record<string, string>;
   /** Signs a token; `claims` override the defaults (sub, jti, iat, exp, iss, aud). */
-  mint(kind?: TokenKind, claims?: JWTPayload): Promise<string>;
+  mint(kind?: TokenKind, claims?: Record<string, unknown>): Promise<string>;
 }
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
@@ -59,7 +59,10 @@ export async function createLocalIdentity(): Promise<LocalIdentity> {
   const sign = (payload: JWTPayload, key: PrivateKey, kid = LOCAL_KID) =>
     new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).sign(key);
 
-  async function mint(kind: TokenKind = "valid", claims: JWTPayload = {}): Promise<string> {
+  async function mint(
+    kind: TokenKind = "valid",
+    claims: Record<string, unknown> = {},
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const payload: JWTPayload = {
       iss: LOCAL_ISSUER,

@@ -5,6 +5,8 @@
 import { createTokenVerifier } from "../auth/token-verifier.js";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
+import { dynamoDbClientFromEnvironment } from "../revocation/dynamodb-client.js";
+import { createRevocationStore } from "../revocation/revocation-store.js";
 import { createLogoutHandler } from "./logout-handler.js";
 
 const config = loadConfig(process.env);
@@ -13,6 +15,8 @@ const logger = createLogger();
 export const handler = createLogoutHandler({
   logger,
   verify: createTokenVerifier(config.verifier),
-  revocations: undefined,
+  revocations:
+    config.revocation &&
+    createRevocationStore(dynamoDbClientFromEnvironment(process.env), config.revocation),
   apiBasePath: config.apiBasePath,
 });

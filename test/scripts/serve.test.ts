@@ -42,6 +42,12 @@ describe("npm start", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(await response.text()).toBe('{"success":true,"message":"Logged out successfully"}');
+
+    // The embedded DynamoDB recorded it: the same token again is refused.
+    const again = await fetch(url, { method: "POST", headers: { authorization } });
+    expect(again.status).toBe(401);
+    const body = (await again.json()) as { error: { details: { reason: string } } };
+    expect(body.error.details.reason).toBe("Token has been revoked");
   });
 
   it("answers a request without a token with the 401 envelope", async () => {
@@ -49,7 +55,9 @@ describe("npm start", () => {
     const response = await fetch(url, { method: "POST" });
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe("Bearer");
-    const body = await response.json();
+    const body = (await response.json()) as {
+      error: { details: { reason: string }; path: string };
+    };
     expect(body.error.details.reason).toBe("Missing Authorization header");
     expect(body.error.path).toBe("/v1/auth/logout");
   });

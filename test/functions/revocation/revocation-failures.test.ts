@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { captureOutput } from "../../support/captured-output.js";
+import { eventFor } from "../../support/logout-app.js";
+import {
+  type RevocationFixture,
+  startRevocationFixture,
+} from "../../support/revocation-fixture.js";
+
+const output = captureOutput();
+let fixture: RevocationFixture | undefined;
+
+afterEach(async () => {
+  await fixture?.stop();
+  fixture = undefined;
+});
+
+const bearer = (token: string) => eventFor("v2", { authorization: [`Bearer ${token}`] });
+const errorOf = (response: { body: string }) => JSON.parse(response.body).error;
+
+describe("when DynamoDB fails", () => {
+  it("answers 503 to a logout and refuses the token elsewhere once the endpoint is gone", async () => {
+    fixture = await startRevocationFixture({ attemptTimeoutMs: 300 });
+    const before = await fixture.identity.mint("valid");
+    expect((await fixture.logout.invoke(bearer(before))).statusCode).toBe(200);
+    const token = await fixture.identity.mint("valid");
+
+    await fixture.dynamodb.stop();
+    const response = await fixture.logout.invoke(bearer(token));
+    const elsewhere = await fixture.otherFunction(bearer(token));
+
+    expect(response.statusCode).toBe(503);
+    expect(errorOf(response)).toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      status: 503,
+      details: { reason: "Revocation store unavailable" },
+    });
+    expect(elsewhere.statusCode).toBe(503);
+    // Bounded: three attempts of each request, then the answer.
+    expect(fixture.proxy.operations.filter((op) => op === "PutItem")).toHaveLength(4);
+    expect(output.lines().some((line) => line.level === "ERROR" && line.status === 503)).toBe(true);
+  });
+
+  it("retries a throttled write and records the logout when a later attempt goes through", async () => {
+    fixture = await startRevocationFixture();
+    const token = await fixture.identity.mint("valid");
+    fixture.proxy.throttle("PutItem", 2);
+
+    const response = await fixture.logout.invoke(bearer(token));
+
+    expect(response.statusCode).toBe(200);
+    expect(fixture.proxy.operations.filter((op) => op === "PutItem")).toHaveLength(3);
+    expect(errorOf(await fixture.otherFunction(bearer(token))).details.reason).toBe(
+      "Token has been revoked",
+    );
+  });
+
+  it("answers 503, not 200, when the write stays throttled, and the token stays usable to retry", async () => {
+    fixture = await startRevocationFixture();
+    const token = await fixture.identity.mint("valid");
+    fixture.proxy.throttle("PutItem", 3);
+
+    const response = await fixture.logout.invoke(bearer(token));
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers["Retry-After"]).toBe("1");
+    expect(fixture.proxy.operations.filter((op) => op === "PutItem")).toHaveLength(3);
+    // Nothing was recorded, so the client's retry with the same token goes through.
+    expect((await fixture.logout.invoke(bearer(token))).statusCode).toBe(200);
+  });
+
+  it("refuses rather than lets a token through when the check's read is throttled", async () => {
+    fixture = await startRevocationFixture();
+    const token = await fixture.identity.mint("valid");
+    fixture.proxy.throttle("BatchGetItem", 3);
+
+    const response = await fixture.otherFunction(bearer(token));
+
+    expect(response.statusCode).toBe(503);
+    expect(errorOf(response).details.reason).toBe("Revocation store unavailable");
+  });
+});

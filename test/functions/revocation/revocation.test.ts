@@ -1,0 +1,198 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { REVOCATION_TABLE } from "../../../functions/revocation/revocation-table.js";
+import { captureOutput } from "../../support/captured-output.js";
+import { eventFor, type PayloadVersion } from "../../support/logout-app.js";
+import {
+  type RevocationFixture,
+  startRevocationFixture,
+} from "../../support/revocation-fixture.js";
+
+captureOutput();
+let fixture: RevocationFixture;
+
+beforeAll(async () => {
+  fixture = await startRevocationFixture();
+});
+afterAll(async () => {
+  await fixture.stop();
+});
+afterEach(() => {
+  fixture.proxy.operations.length = 0;
+});
+
+const bearer = (token: string, version: PayloadVersion = "v2", query = "") =>
+  eventFor(version, { authorization: [`Bearer ${token}`], query });
+const logout = (token: string, query = "", version: PayloadVersion = "v2") =>
+  fixture.logout.invoke(bearer(token, version, query));
+const useElsewhere = (token: string) => fixture.otherFunction(bearer(token));
+const reasonOf = (response: { body: string }) => JSON.parse(response.body).error?.details.reason;
+const now = () => Math.floor(Date.now() / 1000);
+
+async function scanTable(): Promise<Record<string, unknown>[]> {
+  const { Items } = await fixture.client.send<{ Items: Record<string, unknown>[] }>("Scan", {
+    TableName: fixture.tableName,
+  });
+  return Items;
+}
+
+describe("a local logout", () => {
+  it.each(["v2", "v1"] as const)(
+    "revokes the token at once (%s): logout again and any other use are 401 revoked",
+    async (version) => {
+      const token = await fixture.identity.mint("valid");
+      expect((await useElsewhere(token)).statusCode).toBe(200);
+
+      expect((await logout(token, "", version)).statusCode).toBe(200);
+
+      const again = await logout(token, "", version);
+      expect(again.statusCode).toBe(401);
+      expect(reasonOf(again)).toBe("Token has been revoked");
+      expect(again.headers["WWW-Authenticate"]).toBe('Bearer error="invalid_token"');
+      const elsewhere = await useElsewhere(token);
+      expect(elsewhere.statusCode).toBe(401);
+      expect(reasonOf(elsewhere)).toBe("Token has been revoked");
+    },
+  );
+
+  it("leaves the user's other tokens valid", async () => {
+    const [first, second] = [await fixture.identity.mint(), await fixture.identity.mint()];
+    await logout(first);
+    expect((await useElsewhere(second)).statusCode).toBe(200);
+  });
+
+  it("gives exactly one 200 to fifty concurrent logouts of one token", async () => {
+    const token = await fixture.identity.mint("valid");
+    const responses = await Promise.all(Array.from({ length: 50 }, () => logout(token)));
+    const statuses = responses.map((response) => response.statusCode);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(49);
+    expect(new Set(responses.filter((r) => r.statusCode === 401).map(reasonOf))).toEqual(
+      new Set(["Token has been revoked"]),
+    );
+  });
+
+  it("makes one conditional write and one read, sent together, and no call for a bad token", async () => {
+    const token = await fixture.identity.mint("valid");
+    await logout(token);
+    expect([...fixture.proxy.operations].sort()).toEqual(["GetItem", "PutItem"]);
+
+    fixture.proxy.operations.length = 0;
+    await logout(await fixture.identity.mint("expired"));
+    await logout("not-a-token");
+    expect(fixture.proxy.operations).toEqual([]);
+  });
+
+  it("revokes the whole Cognito session (origin_jti): a refreshed token is refused too", async () => {
+    const session = `origin-${crypto.randomUUID()}`;
+    const before = await fixture.identity.mint("valid", { origin_jti: session });
+    const refreshed = await fixture.identity.mint("valid", { origin_jti: session });
+    const otherSession = await fixture.identity.mint("valid", { origin_jti: `${session}-2` });
+
+    expect((await logout(before)).statusCode).toBe(200);
+
+    expect(reasonOf(await useElsewhere(refreshed))).toBe("Token has been revoked");
+    expect(reasonOf(await logout(refreshed))).toBe("Token has been revoked");
+    expect((await useElsewhere(otherSession)).statusCode).toBe(200);
+  });
+
+  it("keys a token without jti by its SHA-256, and no stored item holds a raw token", async () => {
+    const withoutJti = await fixture.identity.mint("valid", { jti: undefined });
+    const withJti = await fixture.identity.mint("valid");
+    await logout(withoutJti);
+    await logout(withJti);
+
+    const items = await scanTable();
+    const stored = JSON.stringify(items);
+    for (const token of [withoutJti, withJti]) {
+      expect(stored).not.toContain(token);
+      expect(stored).not.toContain(token.split(".")[2]);
+    }
+    expect(stored).toMatch(/"token#sha256:[0-9a-f]{64}"/);
+    expect(reasonOf(await useElsewhere(withoutJti))).toBe("Token has been revoked");
+  });
+
+  it("stores every item with the table's TTL attribute set to the token's expiry", async () => {
+    const exp = now() + 1234;
+    const token = await fixture.identity.mint("valid", { exp, jti: `ttl-${exp}` });
+    await logout(token);
+    const item = (await scanTable()).find(
+      (candidate) =>
+        JSON.stringify(candidate[REVOCATION_TABLE.partitionKey]) === `{"S":"token#ttl-${exp}"}`,
+    );
+    expect(item?.[REVOCATION_TABLE.timeToLiveAttribute]).toEqual({ N: String(exp) });
+  });
+
+  it("counts an item past its expiry as absent, since DynamoDB's TTL deletes late", async () => {
+    const token = await fixture.identity.mint("valid", { jti: "expired-record" });
+    await fixture.client.send("PutItem", {
+      TableName: fixture.tableName,
+      Item: {
+        [REVOCATION_TABLE.partitionKey]: { S: "token#expired-record" },
+        [REVOCATION_TABLE.timeToLiveAttribute]: { N: String(now() - 60) },
+      },
+    });
+    expect((await useElsewhere(token)).statusCode).toBe(200);
+    expect((await logout(token)).statusCode).toBe(200);
+    expect(reasonOf(await useElsewhere(token))).toBe("Token has been revoked");
+  });
+});
+
+describe("scope=global and scope=others", () => {
+  // Tokens issued a few seconds ago, as a user's other sessions would be.
+  const mintFor = (sub: string, claims: Record<string, unknown> = {}) =>
+    fixture.identity.mint("valid", { sub, iat: now() - 10, ...claims });
+
+  it("global signs the user out everywhere, and no other user", async () => {
+    const user = `global-${crypto.randomUUID()}`;
+    const [current, laptop, phone] = [
+      await mintFor(user),
+      await mintFor(user),
+      await mintFor(user),
+    ];
+    const stranger = await mintFor(`${user}-stranger`);
+
+    expect((await logout(current, "scope=global")).statusCode).toBe(200);
+
+    for (const token of [current, laptop, phone]) {
+      expect(reasonOf(await useElsewhere(token))).toBe("Token has been revoked");
+    }
+    expect(reasonOf(await logout(laptop, "scope=global"))).toBe("Token has been revoked");
+    expect((await useElsewhere(stranger)).statusCode).toBe(200);
+    // A sign-in after the logout is a new session.
+    expect((await useElsewhere(await mintFor(user, { iat: now() + 1 }))).statusCode).toBe(200);
+  });
+
+  it("others signs out every other session and keeps this one, with its Cognito session", async () => {
+    const user = `others-${crypto.randomUUID()}`;
+    const current = await mintFor(user, { origin_jti: "keep-me" });
+    const refreshedCurrent = await mintFor(user, { origin_jti: "keep-me", iat: now() - 5 });
+    const laptop = await mintFor(user, { origin_jti: "laptop" });
+    const legacy = await mintFor(user);
+
+    expect((await logout(current, "scope=others", "v1")).statusCode).toBe(200);
+
+    expect((await useElsewhere(current)).statusCode).toBe(200);
+    expect((await useElsewhere(refreshedCurrent)).statusCode).toBe(200);
+    expect(reasonOf(await useElsewhere(laptop))).toBe("Token has been revoked");
+    expect(reasonOf(await useElsewhere(legacy))).toBe("Token has been revoked");
+    // The kept session can still log out for itself, and is then revoked too.
+    expect((await logout(current)).statusCode).toBe(200);
+    expect(reasonOf(await useElsewhere(refreshedCurrent))).toBe("Token has been revoked");
+  });
+
+  it("a token already revoked cannot sign its user out", async () => {
+    const user = `revoked-${crypto.randomUUID()}`;
+    const [stolen, kept] = [await mintFor(user), await mintFor(user)];
+    await logout(stolen);
+
+    expect(reasonOf(await logout(stolen, "scope=global"))).toBe("Token has been revoked");
+    expect((await useElsewhere(kept)).statusCode).toBe(200);
+  });
+
+  it("a local logout of a token already revoked by a global one is a 401", async () => {
+    const user = `after-global-${crypto.randomUUID()}`;
+    const [first, second] = [await mintFor(user), await mintFor(user)];
+    await logout(first, "scope=global");
+    expect(reasonOf(await logout(second))).toBe("Token has been revoked");
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * A forwarding HTTP proxy in front of dynalite that records each DynamoDB operation and can
+ * answer some of them the way DynamoDB throttles (HTTP 400, ThrottlingException). The throttle
+ * is a stand-in: dynalite never throttles; everything else reaches the real server.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface DynamoDbProxy {
+  endpoint: string;
+  /** The operations received, in order (`PutItem`, `GetItem`, …). */
+  operations: string[];
+  /** Answer the next `count` requests of `operation` with a throttling error. */
+  throttle(operation: string, count: number): void;
+  stop(): Promise<void>;
+}
+
+export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy> {
+  const operations: string[] = [];
+  const throttles = new Map<string, number>();
+  const server = http.createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const operation = String(request.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
+    operations.push(operation);
+    const throttled = throttles.get(operation) ?? 0;
+    if (throttled > 0) {
+      throttles.set(operation, throttled - 1);
+      response.writeHead(400, { "Content-Type": "application/x-amz-json-1.0" });
+      response.end(
+        JSON.stringify({
+          __type: "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+          message: "Rate of requests exceeds the allowed throughput.",
+        }),
+      );
+      return;
+    }
+    try {
+      const upstream = await fetch(target, {
+        method: "POST",
+        headers: request.headers as Record<string, string>,
+        body: Buffer.concat(chunks),
+      });
+      response.writeHead(upstream.status, { "Content-Type": "application/x-amz-json-1.0" });
+      response.end(Buffer.from(await upstream.arrayBuffer()));
+    } catch {
+      // The real endpoint is gone: drop the connection, as a dead endpoint would.
+      response.socket?.destroy();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    operations,
+    throttle: (operation, count) => throttles.set(operation, count),
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
