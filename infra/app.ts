@@ -1,0 +1,29 @@
+/**
+ * The CDK app: one LogoutStack per stage named in `cdk.json` context `stages`, from one
+ * definition. Stacks are environment-agnostic: `cdk deploy` takes account and region from the
+ * caller's credentials, and synth needs neither credentials nor lookups.
+ */
+import { App, Tags, Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { LogoutStack } from "./logout-stack.js";
+import { readStageConfig } from "./stage-config.js";
+
+export function buildApp(app: App = new App()): App {
+  const stages = (app.node.tryGetContext("stages") ?? {}) as Record<string, unknown>;
+  const only = app.node.tryGetContext("stage") as string | undefined;
+  for (const [name, raw] of Object.entries(stages)) {
+    if (only && name !== only) continue;
+    const stage = readStageConfig(name, raw);
+    const stack = new LogoutStack(app, `RinneAuthLogout-${name}`, {
+      stage,
+      description: `Rinne API POST /v1/auth/logout (${name})`,
+      terminationProtection: stage.isProduction,
+    });
+    Tags.of(stack).add("service", "rinne-auth-logout");
+    Tags.of(stack).add("stage", name);
+  }
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return app;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) buildApp().synth();

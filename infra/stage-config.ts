@@ -1,0 +1,116 @@
+/**
+ * A stage's settings, read from `cdk.json` context (`stages.<name>`) and checked before any
+ * resource is made, so a missing value fails the synth naming its context key.
+ */
+
+export interface StageConfig {
+  stageName: string;
+  /** Production keeps its stateful resources and protects them from deletion. */
+  isProduction: boolean;
+  auth:
+    | { issuer: string; audience?: string[]; jwksUri?: string }
+    | { cognitoUserPoolId: string; cognitoClientIds: string[]; tokenUse?: "access" | "id" };
+  corsAllowedOrigins: string[];
+  customDomain?: { domainName: string; certificateArn: string; mappingKey?: string };
+  logRetentionDays: number;
+  throttling: { rateLimit: number; burstLimit: number };
+  alarmTopicArn?: string;
+  /** How long a Cognito session (refresh token) can live: how long a session's revocation is kept. */
+  maxSessionSeconds: number;
+  /** How long any access token can live: how long a user's "revoked before" time is kept. */
+  maxTokenLifetimeSeconds: number;
+  logLevel: string;
+}
+
+export class StageConfigError extends Error {
+  constructor(stageName: string, key: string, problem: string) {
+    super(`cdk.json context "stages.${stageName}.${key}" ${problem}`);
+    this.name = "StageConfigError";
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+export function readStageConfig(stageName: string, raw: unknown): StageConfig {
+  const fail = (key: string, problem: string): never => {
+    throw new StageConfigError(stageName, key, problem);
+  };
+  if (typeof raw !== "object" || raw === null) return fail("", "is missing");
+  const stage = raw as Raw;
+
+  const strings = (key: string, value: unknown): string[] => {
+    if (!Array.isArray(value) || value.some((item) => typeof item !== "string" || item === "")) {
+      return fail(key, "must be a list of non-empty strings");
+    }
+    return value as string[];
+  };
+  const positive = (key: string, value: unknown): number => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+      return fail(key, "must be a whole number above 0");
+    }
+    return value;
+  };
+  const https = (key: string, value: unknown): string => {
+    if (typeof value !== "string" || !value.startsWith("https://")) {
+      return fail(key, "must be an https URL");
+    }
+    return value;
+  };
+
+  const auth = (stage.auth ?? fail("auth", "is missing")) as Raw;
+  let parsedAuth: StageConfig["auth"];
+  if (auth.cognitoUserPoolId !== undefined) {
+    if (typeof auth.cognitoUserPoolId !== "string" || !/^[\w-]+_\w+$/.test(auth.cognitoUserPoolId)) {
+      return fail("auth.cognitoUserPoolId", "must be a user pool id (<region>_<id>)");
+    }
+    const tokenUse = auth.tokenUse ?? "access";
+    if (tokenUse !== "access" && tokenUse !== "id") return fail("auth.tokenUse", 'must be "access" or "id"');
+    parsedAuth = {
+      cognitoUserPoolId: auth.cognitoUserPoolId,
+      cognitoClientIds: strings("auth.cognitoClientIds", auth.cognitoClientIds),
+      tokenUse,
+    };
+  } else {
+    parsedAuth = {
+      issuer: https("auth.issuer", auth.issuer),
+      ...(auth.audience !== undefined ? { audience: strings("auth.audience", auth.audience) } : {}),
+      ...(auth.jwksUri !== undefined ? { jwksUri: https("auth.jwksUri", auth.jwksUri) } : {}),
+    };
+  }
+
+  const domain = stage.customDomain as Raw | undefined | null;
+  const throttling = (stage.throttling ?? fail("throttling", "is missing")) as Raw;
+  if (stage.alarmTopicArn != null && !/^arn:aws[\w-]*:sns:/.test(String(stage.alarmTopicArn))) {
+    fail("alarmTopicArn", "must be an SNS topic ARN");
+  }
+
+  return {
+    stageName,
+    isProduction: stage.production === true,
+    auth: parsedAuth,
+    corsAllowedOrigins: strings("corsAllowedOrigins", stage.corsAllowedOrigins ?? []),
+    ...(domain
+      ? {
+          customDomain: {
+            domainName: String(domain.domainName ?? fail("customDomain.domainName", "is missing")),
+            certificateArn: /^arn:aws[\w-]*:acm:/.test(String(domain.certificateArn))
+              ? String(domain.certificateArn)
+              : fail("customDomain.certificateArn", "must be an ACM certificate ARN"),
+            ...(domain.mappingKey ? { mappingKey: String(domain.mappingKey) } : {}),
+          },
+        }
+      : {}),
+    logRetentionDays: positive("logRetentionDays", stage.logRetentionDays),
+    throttling: {
+      rateLimit: positive("throttling.rateLimit", throttling.rateLimit),
+      burstLimit: positive("throttling.burstLimit", throttling.burstLimit),
+    },
+    ...(stage.alarmTopicArn ? { alarmTopicArn: String(stage.alarmTopicArn) } : {}),
+    maxSessionSeconds: positive("maxSessionSeconds", stage.maxSessionSeconds ?? 30 * 24 * 3600),
+    maxTokenLifetimeSeconds: positive(
+      "maxTokenLifetimeSeconds",
+      stage.maxTokenLifetimeSeconds ?? 24 * 3600,
+    ),
+    logLevel: typeof stage.logLevel === "string" ? stage.logLevel : "INFO",
+  };
+}
