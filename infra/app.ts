@@ -22,7 +22,9 @@ export function buildApp(app: App = new App()): App {
     Tags.of(stack).add("service", "rinne-auth-logout");
     Tags.of(stack).add("stage", name);
   }
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),
+  );
   return app;
 }
 

@@ -199,7 +199,9 @@ export class LogoutStack extends Stack {
         ? {
             domainMapping: {
               domainName,
-              ...(stage.customDomain?.mappingKey ? { mappingKey: stage.customDomain.mappingKey } : {}),
+              ...(stage.customDomain?.mappingKey
+                ? { mappingKey: stage.customDomain.mappingKey }
+                : {}),
             },
           }
         : {}),

@@ -60,11 +60,15 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
   const auth = (stage.auth ?? fail("auth", "is missing")) as Raw;
   let parsedAuth: StageConfig["auth"];
   if (auth.cognitoUserPoolId !== undefined) {
-    if (typeof auth.cognitoUserPoolId !== "string" || !/^[\w-]+_\w+$/.test(auth.cognitoUserPoolId)) {
+    if (
+      typeof auth.cognitoUserPoolId !== "string" ||
+      !/^[\w-]+_\w+$/.test(auth.cognitoUserPoolId)
+    ) {
       return fail("auth.cognitoUserPoolId", "must be a user pool id (<region>_<id>)");
     }
     const tokenUse = auth.tokenUse ?? "access";
-    if (tokenUse !== "access" && tokenUse !== "id") return fail("auth.tokenUse", 'must be "access" or "id"');
+    if (tokenUse !== "access" && tokenUse !== "id")
+      return fail("auth.tokenUse", 'must be "access" or "id"');
     parsedAuth = {
       cognitoUserPoolId: auth.cognitoUserPoolId,
       cognitoClientIds: strings("auth.cognitoClientIds", auth.cognitoClientIds),

@@ -1,0 +1,33 @@
+/**
+ * Builds the deployable bundle exactly as `cdk synth` does (the sandbox stage of the real CDK
+ * app, bundled by esbuild through NodejsFunction) and returns where it is.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App } from "aws-cdk-lib";
+import { buildApp } from "../infra/app.js";
+
+export interface DeployableBundle {
+  directory: string;
+  entry: string;
+}
+
+export function synthesizeDeployableBundle(stage = "sandbox"): DeployableBundle {
+  const { context } = JSON.parse(readFileSync("cdk.json", "utf8"));
+  const app = buildApp(
+    new App({
+      context: { ...context, stage, "aws:cdk:enable-asset-metadata": true },
+      outdir: mkdtempSync(join(tmpdir(), "bundle-")),
+    }),
+  );
+  const assembly = app.synth();
+  const { Resources } = assembly.getStackByName(`RinneAuthLogout-${stage}`).template as {
+    Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+  };
+  const fn = Object.values(Resources).find((resource) => resource.Type === "AWS::Lambda::Function");
+  const assetPath = fn?.Metadata?.["aws:asset:path"];
+  if (!assetPath) throw new Error("The synthesized stack has no bundled function");
+  const directory = join(assembly.directory, assetPath);
+  return { directory, entry: join(directory, "index.mjs") };
+}

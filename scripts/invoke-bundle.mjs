@@ -1,0 +1,28 @@
+// Plain Node.js, no TypeScript loader: imports a bundled handler and answers events, as Lambda's
+// runtime would. Used to test the deployable bundle and to time its cold start.
+// usage: node scripts/invoke-bundle.mjs <bundle/index.mjs> <event.json>...
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+
+const [bundle, ...eventFiles] = process.argv.slice(2);
+const started = process.hrtime.bigint();
+const { handler } = await import(pathToFileURL(bundle).href);
+const loaded = process.hrtime.bigint();
+const context = {
+  awsRequestId: "bundle-invoke",
+  functionName: "bundle",
+  getRemainingTimeInMillis: () => 10_000,
+};
+const results = [];
+for (const file of eventFiles) {
+  const response = await handler(JSON.parse(readFileSync(file, "utf8")), context);
+  results.push({ statusCode: response.statusCode, body: response.body });
+}
+const answered = process.hrtime.bigint();
+process.stdout.write(
+  `${JSON.stringify({
+    results,
+    importMs: Number(loaded - started) / 1e6,
+    invokeMs: Number(answered - loaded) / 1e6,
+  })}\n`,
+);
