@@ -26,3 +26,5 @@ process.stdout.write(
     invokeMs: Number(answered - loaded) / 1e6,
   })}\n`,
 );
+// Keep-alive sockets would hold the process open; Lambda freezes it instead.
+process.exit(0);

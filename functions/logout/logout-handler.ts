@@ -7,11 +7,17 @@ import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { Context } from "aws-lambda";
 import { type AuthenticatedContext, requireValidToken } from "../auth/require-valid-token.js";
-import type { VerifyToken } from "../auth/token-verifier.js";
+import { createTokenVerifier, type VerifyToken } from "../auth/token-verifier.js";
+import { loadConfig } from "../config.js";
 import { apiContract } from "../http/api-contract.js";
 import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
 import { type HttpResponse, jsonResponse } from "../http/responses.js";
-import type { Logger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
+import {
+  type DynamoDbClient,
+  dynamoDbClientFromEnvironment,
+} from "../revocation/dynamodb-client.js";
+import { createRevocationStore } from "../revocation/revocation-store.js";
 import { logOut, parseLogoutScope, type RevocationRecorder } from "./logout.js";
 
 export interface LogoutHandlerDependencies {
@@ -45,4 +51,23 @@ export function createLogoutHandler({
       return jsonResponse(200, body);
     });
   return (event, context) => handler(event, context as AuthenticatedContext);
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The handler as deployed: configuration read and checked, clients made, once.
+ * @param dynamoDbClient how to reach DynamoDB (the benchmark swaps in the AWS SDK's client).
+ */
+export function logoutHandlerFromEnvironment(
+  env: Environment,
+  dynamoDbClient: (env: Environment) => DynamoDbClient = dynamoDbClientFromEnvironment,
+): LogoutHandler {
+  const config = loadConfig(env);
+  return createLogoutHandler({
+    logger: createLogger(),
+    verify: createTokenVerifier(config.verifier),
+    revocations: config.revocation && createRevocationStore(dynamoDbClient(env), config.revocation),
+    apiBasePath: config.apiBasePath,
+  });
 }

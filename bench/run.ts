@@ -1,0 +1,212 @@
+/**
+ * `npm run bench` (`-- --short` for CI's quick check that it runs): the performance figures of
+ * the README, measured side by side in one run. A benchmark, not a test: it asserts nothing
+ * about timings, it prints them with the goals beside them.
+ */
+import { fork, spawn } from "node:child_process";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+import { ESM_REQUIRE_BANNER } from "../infra/logout-stack.js";
+import { synthesizeDeployableBundle } from "../scripts/deployable-bundle.js";
+import { startLocalDynamoDb } from "../scripts/local-dynamodb.js";
+import { createLocalIdentity } from "../scripts/local-identity.js";
+import { httpApiEvent } from "../test/support/logout-app.js";
+import type { WarmInput, WarmResult } from "./warm.js";
+
+const short = process.argv.includes("--short");
+const settings = short
+  ? { rounds: 3, iterations: 200, revocationSamples: 10, coldRuns: 3 }
+  : { rounds: 15, iterations: 3000, revocationSamples: 200, coldRuns: 21 };
+const WORK = resolve(".bench");
+const TABLE = "bench-revocations";
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** Bundles an entry as NodejsFunction does for the stack: ESM, minified, source map beside. */
+async function bundle(name: string, entry: string, external: string[]): Promise<string> {
+  const outfile = join(WORK, name, "index.mjs");
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node24",
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ["module", "main"],
+    banner: { js: ESM_REQUIRE_BANNER },
+    external,
+    logLevel: "error",
+  });
+  return outfile;
+}
+
+function runWarm(input: WarmInput): Promise<WarmResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = fork("bench/warm.ts", {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    child.once("message", (result) => resolvePromise(result as WarmResult));
+    child.once("exit", (code) => code !== 0 && reject(new Error(`warm bench exited ${code}`)));
+    child.send(input);
+  });
+}
+
+/** Wall time of one fresh process, from spawn to exit, in ms. */
+function timeProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "ignore"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`${args.join(" ")} exited ${code}`));
+      else resolvePromise({ ms, stdout });
+    });
+  });
+}
+
+async function main() {
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  console.log(
+    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node.js ${process.version}${short ? " (short mode: figures are rough)" : ""}\n`,
+  );
+
+  const deployable = synthesizeDeployableBundle().entry;
+  const variants: [string, string, string][] = [
+    ["deployable bundle (aws4fetch client)", "deployable", deployable],
+    [
+      "AWS SDK v3 client, external",
+      "sdk-external",
+      await bundle("sdk-external", "bench/peers/handler-with-aws-sdk.ts", ["@aws-sdk/*"]),
+    ],
+    [
+      "AWS SDK v3 client, bundled",
+      "sdk-bundled",
+      await bundle("sdk-bundled", "bench/peers/handler-with-aws-sdk.ts", []),
+    ],
+    [
+      "peer: jsonwebtoken + jwks-rsa + SDK",
+      "peer",
+      await bundle("peer", "bench/peers/jsonwebtoken-handler.ts", ["@aws-sdk/*"]),
+    ],
+  ];
+  // External SDK modules resolve from the project's node_modules, as from Lambda's runtime.
+  for (const [, name] of variants.slice(1))
+    writeFileSync(join(WORK, name, "package.json"), '{"type":"module"}');
+
+  const dynamodb = await startLocalDynamoDb();
+  await dynamodb.createRevocationTable(TABLE);
+  try {
+    const warm = await runWarm({
+      deployable,
+      peer: variants[3]?.[2] as string,
+      rounds: settings.rounds,
+      iterations: settings.iterations,
+      revocationSamples: settings.revocationSamples,
+      dynamodb: dynamodb.environment,
+      tableName: TABLE,
+    });
+
+    const identity = await createLocalIdentity();
+    const env = {
+      PATH: process.env.PATH,
+      NODE_PATH: resolve("node_modules"),
+      ...identity.environment,
+      ...dynamodb.environment,
+      REVOCATION_TABLE_NAME: TABLE,
+      LOG_LEVEL: "INFO",
+    };
+    const cold = new Map<string, number[]>([
+      ["empty", []],
+      ...variants.map(([, name]) => [name, []] as [string, number[]]),
+    ]);
+    // One warm-up round (file cache), then interleaved rounds.
+    for (let run = -1; run < settings.coldRuns; run++) {
+      const empty = await timeProcess(["-e", ""], env);
+      if (run >= 0) cold.get("empty")?.push(empty.ms);
+      for (const [, name, entry] of variants) {
+        const eventFile = join(WORK, `${name}-${run}.json`);
+        const token = await identity.mint("valid");
+        writeFileSync(
+          eventFile,
+          JSON.stringify(httpApiEvent({ authorization: [`Bearer ${token}`] })),
+        );
+        const { ms, stdout } = await timeProcess(
+          ["scripts/invoke-bundle.mjs", entry, eventFile],
+          env,
+        );
+        const status = JSON.parse(stdout.trim().split("\n").pop() ?? "{}").results?.[0]?.statusCode;
+        if (status !== 200)
+          throw new Error(`${name} answered ${status}, not 200: nothing to measure`);
+        if (run >= 0) cold.get(name)?.push(ms);
+      }
+    }
+
+    const emptyMs = median(cold.get("empty") as number[]);
+    const verdict = (value: number, goal: number, aim: number) =>
+      value <= aim ? "aim met" : value <= goal ? "goal met" : "MISSED";
+    console.log("Warm (µs per invocation, median of interleaved rounds)");
+    console.log(
+      `  bare aws-jwt-verify verify (RS256, cached JWKS)  ${warm.bareVerifyUs.toFixed(1)} µs`,
+    );
+    console.log(
+      `  logout handler, valid token                      ${warm.handlerUs.toFixed(1)} µs   ratio ${warm.ratio.toFixed(2)}×   (goal ≤ 1.3×, aim 1.2×: ${verdict(warm.ratio, 1.3, 1.2)})`,
+    );
+    console.log(
+      `  logout handler, 401 (expired token)              ${warm.refusedUs.toFixed(1)} µs`,
+    );
+    console.log(
+      `  peer: jsonwebtoken + jwks-rsa handler            ${warm.peerUs.toFixed(1)} µs   ratio ${(warm.peerUs / warm.bareVerifyUs).toFixed(2)}×`,
+    );
+    console.log(
+      `  logout with revocation (dynalite, loopback)      ${warm.logoutWithRevocationUs.toFixed(0)} µs   one DynamoDB round trip alone: ${warm.dynamoDbRoundTripUs.toFixed(0)} µs`,
+    );
+    console.log(
+      `\nCold start (ms from spawn to exit, median of ${settings.coldRuns} fresh processes, one logout with revocation on)`,
+    );
+    console.log(`  empty node                                        ${emptyMs.toFixed(1)} ms`);
+    for (const [label, name, entry] of variants) {
+      const ms = median(cold.get(name) as number[]);
+      const extra = ms - emptyMs;
+      const goal =
+        name === "deployable" ? `   (goal ≤ 80 ms, aim 50 ms: ${verdict(extra, 80, 50)})` : "";
+      console.log(
+        `  ${label.padEnd(48)}  ${ms.toFixed(1)} ms   +${extra.toFixed(1)} ms over empty node   bundle ${kib(statSync(entry).size)}${goal}`,
+      );
+    }
+    const size = statSync(deployable).size;
+    const map = statSync(`${deployable}.map`).size;
+    console.log(
+      `\nDeployable bundle: ${kib(size)} minified, source map ${kib(map)} beside it   (goal ≤ 200 KiB, aim 150 KiB: ${verdict(size / 1024, 200, 150)})`,
+    );
+    console.log(
+      "\nExternal SDK sizes count only the bundle; the SDK itself loads from node_modules (on Lambda, from the runtime).",
+    );
+  } finally {
+    await dynamodb.stop();
+  }
+}
+
+await main();

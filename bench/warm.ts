@@ -1,0 +1,153 @@
+/**
+ * The warm half of `npm run bench`, in a child process whose stdout (the function's log lines)
+ * goes nowhere: µs per invocation of the deployable handler, of a bare aws-jwt-verify verify of
+ * the same token, of the 401 path and of the peer; then the cost revocation adds per logout.
+ * Rounds are interleaved and each figure is the median of its rounds.
+ */
+import { pathToFileURL } from "node:url";
+import { JwtVerifier } from "aws-jwt-verify";
+import { createDynamoDbClient } from "../functions/revocation/dynamodb-client.js";
+import { lambdaContext } from "../scripts/lambda-context.js";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../scripts/local-dynamodb.js";
+import { createLocalIdentity } from "../scripts/local-identity.js";
+import { httpApiEvent } from "../test/support/logout-app.js";
+
+export interface WarmInput {
+  deployable: string;
+  peer: string;
+  rounds: number;
+  iterations: number;
+  revocationSamples: number;
+  dynamodb: Record<string, string>;
+  tableName: string;
+}
+
+export interface WarmResult {
+  bareVerifyUs: number;
+  handlerUs: number;
+  ratio: number;
+  refusedUs: number;
+  peerUs: number;
+  logoutWithRevocationUs: number;
+  dynamoDbRoundTripUs: number;
+}
+
+type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number }>;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+async function microsecondsPerCall(call: () => Promise<unknown>, iterations: number) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) await call();
+  return Number(process.hrtime.bigint() - start) / iterations / 1000;
+}
+
+async function importHandler(file: string, variant: string, env: Record<string, string>) {
+  Object.assign(process.env, env);
+  // A query string gives a fresh module instance, configured from the environment of now.
+  const module = (await import(`${pathToFileURL(file).href}?${variant}`)) as { handler: Handler };
+  return module.handler;
+}
+
+async function expectStatus(handler: Handler, event: unknown, status: number) {
+  const response = await handler(event, lambdaContext());
+  if (response.statusCode !== status) {
+    throw new Error(`bench setup: expected ${status}, got ${response.statusCode}`);
+  }
+}
+
+async function measure(input: WarmInput): Promise<WarmResult> {
+  const identity = await createLocalIdentity();
+  const token = await identity.mint("valid");
+  const event = httpApiEvent({ authorization: [`Bearer ${token}`] });
+  const expired = httpApiEvent({ authorization: [`Bearer ${await identity.mint("expired")}`] });
+  const context = lambdaContext();
+
+  const handler = await importHandler(input.deployable, "warm", {
+    ...identity.environment,
+    LOG_LEVEL: "INFO",
+  });
+  const peer = await importHandler(input.peer, "peer", identity.environment);
+  const bare = JwtVerifier.create({
+    issuer: identity.issuer,
+    audience: identity.audience,
+    jwksUri: `${identity.issuer}/.well-known/jwks.json`,
+  });
+  bare.cacheJwks(identity.jwks as never);
+  await expectStatus(handler, event, 200);
+  await expectStatus(handler, expired, 401);
+  await expectStatus(peer, event, 200);
+
+  const candidates: [string, () => Promise<unknown>][] = [
+    ["bare", () => bare.verify(token)],
+    ["handler", () => handler(event, context)],
+    ["refused", () => handler(expired, context)],
+    ["peer", () => peer(event, context)],
+  ];
+  const samples = new Map<string, number[]>(candidates.map(([name]) => [name, []]));
+  const ratios: number[] = [];
+  for (const [, call] of candidates) await microsecondsPerCall(call, input.iterations); // warm-up
+  for (let round = 0; round < input.rounds; round++) {
+    const perRound = new Map<string, number>();
+    // Rotate the order each round, so no candidate always runs first.
+    for (let i = 0; i < candidates.length; i++) {
+      const [name, call] = candidates[(i + round) % candidates.length] as [
+        string,
+        () => Promise<unknown>,
+      ];
+      perRound.set(name, await microsecondsPerCall(call, input.iterations));
+    }
+    for (const [name, value] of perRound) samples.get(name)?.push(value);
+    ratios.push((perRound.get("handler") as number) / (perRound.get("bare") as number));
+  }
+
+  // Revocation: each logout writes, so each needs a token of its own.
+  const revoking = await importHandler(input.deployable, "revocation", {
+    ...input.dynamodb,
+    REVOCATION_TABLE_NAME: input.tableName,
+  });
+  const client = createDynamoDbClient({
+    endpoint: input.dynamodb.AWS_ENDPOINT_URL_DYNAMODB as string,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const logouts: number[] = [];
+  const roundTrips: number[] = [];
+  for (let i = 0; i < input.revocationSamples; i++) {
+    const fresh = httpApiEvent({ authorization: [`Bearer ${await identity.mint("valid")}`] });
+    logouts.push(await microsecondsPerCall(() => expectStatus(revoking, fresh, 200), 1));
+    roundTrips.push(
+      await microsecondsPerCall(
+        () => client.send("GetItem", { TableName: input.tableName, Key: { pk: { S: `x${i}` } } }),
+        1,
+      ),
+    );
+  }
+
+  const us = (name: string) => median(samples.get(name) as number[]);
+  return {
+    bareVerifyUs: us("bare"),
+    handlerUs: us("handler"),
+    ratio: median(ratios),
+    refusedUs: us("refused"),
+    peerUs: us("peer"),
+    logoutWithRevocationUs: median(logouts),
+    dynamoDbRoundTripUs: median(roundTrips),
+  };
+}
+
+process.once("message", (input: WarmInput) => {
+  measure(input).then(
+    (result) => process.send?.(result, () => process.exit(0)),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+});
