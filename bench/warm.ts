@@ -1,6 +1,6 @@
 /**
  * The warm half of `npm run bench`, in a child process whose stdout (the function's log lines)
- * goes nowhere: µs per invocation of the deployable handler, of a bare aws-jwt-verify verify of
+ * is a pipe the parent drains: µs per invocation of the deployable handler, of a bare aws-jwt-verify verify of
  * the same token, of the 401 path and of the peer; then the cost revocation adds per logout.
  * Rounds are interleaved and each figure is the median of its rounds.
  */
@@ -26,6 +26,9 @@ export interface WarmResult {
   bareVerifyUs: number;
   handlerUs: number;
   ratio: number;
+  /** The same handler with LOG_LEVEL=WARN: everything but the per-request log line. */
+  quietHandlerUs: number;
+  quietRatio: number;
   refusedUs: number;
   peerUs: number;
   logoutWithRevocationUs: number;
@@ -73,6 +76,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     ...identity.environment,
     LOG_LEVEL: "INFO",
   });
+  const quiet = await importHandler(input.deployable, "quiet", { LOG_LEVEL: "WARN" });
   const peer = await importHandler(input.peer, "peer", identity.environment);
   const bare = JwtVerifier.create({
     issuer: identity.issuer,
@@ -82,16 +86,19 @@ async function measure(input: WarmInput): Promise<WarmResult> {
   bare.cacheJwks(identity.jwks as never);
   await expectStatus(handler, event, 200);
   await expectStatus(handler, expired, 401);
+  await expectStatus(quiet, event, 200);
   await expectStatus(peer, event, 200);
 
   const candidates: [string, () => Promise<unknown>][] = [
     ["bare", () => bare.verify(token)],
     ["handler", () => handler(event, context)],
+    ["quiet", () => quiet(event, context)],
     ["refused", () => handler(expired, context)],
     ["peer", () => peer(event, context)],
   ];
   const samples = new Map<string, number[]>(candidates.map(([name]) => [name, []]));
   const ratios: number[] = [];
+  const quietRatios: number[] = [];
   for (const [, call] of candidates) await microsecondsPerCall(call, input.iterations); // warm-up
   for (let round = 0; round < input.rounds; round++) {
     const perRound = new Map<string, number>();
@@ -104,7 +111,9 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       perRound.set(name, await microsecondsPerCall(call, input.iterations));
     }
     for (const [name, value] of perRound) samples.get(name)?.push(value);
-    ratios.push((perRound.get("handler") as number) / (perRound.get("bare") as number));
+    const bareUs = perRound.get("bare") as number;
+    ratios.push((perRound.get("handler") as number) / bareUs);
+    quietRatios.push((perRound.get("quiet") as number) / bareUs);
   }
 
   // Revocation: each logout writes, so each needs a token of its own.
@@ -135,6 +144,8 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     bareVerifyUs: us("bare"),
     handlerUs: us("handler"),
     ratio: median(ratios),
+    quietHandlerUs: us("quiet"),
+    quietRatio: median(quietRatios),
     refusedUs: us("refused"),
     peerUs: us("peer"),
     logoutWithRevocationUs: median(logouts),

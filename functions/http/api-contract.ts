@@ -40,12 +40,20 @@ export function apiContract({
   logger,
   apiBasePath,
 }: ApiContractOptions): MiddlewareObj<ApiGatewayEvent, HttpResponse, Error, ApiContext> {
+  let coldStart = true;
   return {
     before(request: ApiRequest) {
-      const httpRequest = readHttpRequest(request.event, request.context, apiBasePath);
-      request.context.httpRequest = httpRequest;
-      request.context.logFields = {};
-      logger.setCorrelationId(httpRequest.requestId);
+      const { context } = request;
+      const httpRequest = readHttpRequest(request.event, context, apiBasePath);
+      context.httpRequest = httpRequest;
+      // The request's identity goes into its one log line, rather than into the logger's
+      // state (injectLambdaContext, setCorrelationId): half the logging cost on the warm path.
+      context.logFields = {
+        correlation_id: httpRequest.requestId,
+        function_request_id: context.awsRequestId,
+        cold_start: coldStart,
+      };
+      coldStart = false;
     },
     after(request: ApiRequest) {
       logger.info("request completed", {

@@ -60,8 +60,10 @@ export function readHttpRequest(
       stage && stage !== "$default" ? stripPrefix(event.rawPath, `/${stage}`) : event.rawPath;
     const query: Record<string, string[]> = {};
     // Payload 2.0 joins repeated parameters with commas; rawQueryString keeps them apart.
-    for (const [key, value] of new URLSearchParams(event.rawQueryString ?? "")) {
-      query[key] = [...(query[key] ?? []), value];
+    if (event.rawQueryString) {
+      for (const [key, value] of new URLSearchParams(event.rawQueryString)) {
+        query[key] = [...(query[key] ?? []), value];
+      }
     }
     return {
       path: stripPrefix(withoutStage ?? "/", apiBasePath),

@@ -2,7 +2,6 @@
  * The Lambda adapter of the logout: Middy middleware around `logOut`. Event in (either API
  * Gateway payload), the verified token and scope to the core, the contract's response out.
  */
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { Context } from "aws-lambda";
@@ -36,8 +35,10 @@ export function createLogoutHandler({
   revocations,
   apiBasePath,
 }: LogoutHandlerDependencies): LogoutHandler {
-  const handler = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+  // No early-timeout timer per request: every wait below has its own bound.
+  const handler = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>({
+    timeoutEarlyInMillis: 0,
+  })
     // Renders what apiContract's onError (which runs first) shapes; a safety net for the rest.
     .use(httpErrorHandler({ logger: false }))
     .use(apiContract({ logger, apiBasePath }))
