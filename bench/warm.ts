@@ -1,6 +1,6 @@
 /**
  * The warm half of `npm run bench`, in a child process whose stdout (the function's log lines)
- * is a pipe the parent drains: µs per invocation of the deployable handler, of a bare aws-jwt-verify verify of
+ * is /dev/null: µs per invocation of the deployable handler, of a bare aws-jwt-verify verify of
  * the same token, of the 401 path and of the peer; then the cost revocation adds per logout.
  * Rounds are interleaved and each figure is the median of its rounds.
  */
