@@ -194,7 +194,7 @@ async function main() {
       `  peer: jsonwebtoken + jwks-rsa handler            ${warm.peerUs.toFixed(1)} µs   ratio ${(warm.peerUs / warm.bareVerifyUs).toFixed(2)}×`,
     );
     console.log(
-      `  logout with revocation (dynalite, loopback)      ${warm.logoutWithRevocationUs.toFixed(0)} µs   one DynamoDB round trip alone: ${warm.dynamoDbRoundTripUs.toFixed(0)} µs`,
+      `  logout with revocation (dynalite, loopback)      ${warm.logoutWithRevocationUs.toFixed(0)} µs   the same conditional PutItem alone: ${warm.dynamoDbRoundTripUs.toFixed(0)} µs`,
     );
     console.log(
       `\nCold start (ms from spawn to answer, median of ${settings.coldRuns} fresh processes, one logout with revocation on)`,
