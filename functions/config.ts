@@ -36,6 +36,8 @@ export type VerifierConfig =
       jwks: JwksDocument | undefined;
       /** Only the inline JWKS is trusted (JWKS set): the pool's JWKS is never fetched. */
       jwksPinned: boolean;
+      /** Where the app clients' secrets are, for RevokeToken (Secrets Manager or SSM). */
+      clientSecretArn: string | undefined;
     };
 
 export interface RevocationConfig {
@@ -56,7 +58,10 @@ export interface Config {
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
-const COGNITO_POOL_ID = /^[a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+$/;
+// <region>_<id>; the region part is also "local" for emulators such as cognito-local.
+const COGNITO_POOL_ID = /^[a-z0-9-]+_[0-9A-Za-z]+$/;
+const SECRET_ARN =
+  /^arn:aws[\w-]*:(secretsmanager:[^:]+:\d{12}:secret:.+|ssm:[^:]+:\d{12}:parameter\/.+)$/;
 
 function read(env: Environment, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -132,6 +137,13 @@ function verifierConfig(env: Environment): VerifierConfig {
       throw new ConfigurationError("COGNITO_TOKEN_USE", 'must be "access" or "id"');
     }
     const jwks = jwksDocument(env);
+    const clientSecretArn = read(env, "COGNITO_CLIENT_SECRET_ARN");
+    if (clientSecretArn !== undefined && !SECRET_ARN.test(clientSecretArn)) {
+      throw new ConfigurationError(
+        "COGNITO_CLIENT_SECRET_ARN",
+        "must be a Secrets Manager secret ARN or an SSM parameter ARN",
+      );
+    }
     return {
       kind: "cognito",
       userPoolId,
@@ -139,6 +151,7 @@ function verifierConfig(env: Environment): VerifierConfig {
       tokenUse,
       jwks,
       jwksPinned: jwks !== undefined,
+      clientSecretArn,
     };
   }
   if (issuer === undefined) {

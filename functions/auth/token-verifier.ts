@@ -21,6 +21,7 @@ import {
   JwtParseError,
   JwtWithoutValidKidError,
   KidNotFoundInJwksError,
+  ParameterValidationError,
   WaitPeriodNotYetEndedJwkError,
 } from "aws-jwt-verify/error";
 import { SimpleFetcher } from "aws-jwt-verify/https";
@@ -68,6 +69,9 @@ const TOKEN_FAULTS: ReadonlyArray<readonly [abstract new (...args: never[]) => E
   // The kid is unknown and the JWKS was fetched too recently to fetch it again.
   [WaitPeriodNotYetEndedJwkError, "Unknown signing key"],
   [JwtParseError, "Malformed token"],
+  // Raised while verifying only for the token's `iss`: none, or one no verifier is set up for
+  // (a Cognito verifier looks its issuer up before checking claims).
+  [ParameterValidationError, "Invalid token issuer"],
 ];
 
 /** Maps a verification failure to the problem the client is told about. */

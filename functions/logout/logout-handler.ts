@@ -7,6 +7,8 @@ import httpErrorHandler from "@middy/http-error-handler";
 import type { Context } from "aws-lambda";
 import { type AuthenticatedContext, requireValidToken } from "../auth/require-valid-token.js";
 import { createTokenVerifier, type VerifyToken } from "../auth/token-verifier.js";
+import { clientSecretsFrom } from "../cognito/client-secrets.js";
+import { createCognitoSignOut, type UpstreamSignOut } from "../cognito/cognito-sign-out.js";
 import { loadConfig } from "../config.js";
 import { apiContract } from "../http/api-contract.js";
 import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
@@ -17,12 +19,14 @@ import {
   dynamoDbClientFromEnvironment,
 } from "../revocation/dynamodb-client.js";
 import { createRevocationStore } from "../revocation/revocation-store.js";
-import { logOut, parseLogoutScope, type RevocationRecorder } from "./logout.js";
+import { logOut, parseLogoutBody, parseLogoutScope, type RevocationRecorder } from "./logout.js";
 
 export interface LogoutHandlerDependencies {
   logger: Logger;
   verify: VerifyToken;
   revocations: RevocationRecorder | undefined;
+  /** Cognito's own sign-out, when the function verifies a Cognito user pool's tokens. */
+  upstream?: UpstreamSignOut | undefined;
   apiBasePath: string;
 }
 
@@ -33,6 +37,7 @@ export function createLogoutHandler({
   logger,
   verify,
   revocations,
+  upstream,
   apiBasePath,
 }: LogoutHandlerDependencies): LogoutHandler {
   // No early-timeout timer per request: every wait below has its own bound.
@@ -47,7 +52,12 @@ export function createLogoutHandler({
     .handler(async (_event, context) => {
       const scope = parseLogoutScope(context.httpRequest.query);
       context.logFields.scope = scope;
-      const body = await logOut(context.token, scope, { revocations });
+      // The body matters only to Cognito's sign-out; elsewhere it is ignored, as the contract has it.
+      const { refreshToken } = upstream
+        ? parseLogoutBody(context.httpRequest.body)
+        : { refreshToken: undefined };
+      if (refreshToken) context.logFields.refreshTokenRevoked = true;
+      const body = await logOut(context.token, { scope, refreshToken }, { revocations, upstream });
       context.logFields.outcome = "logged_out";
       return jsonResponse(200, body);
     });
@@ -69,6 +79,13 @@ export function logoutHandlerFromEnvironment(
     logger: createLogger(),
     verify: createTokenVerifier(config.verifier),
     revocations: config.revocation && createRevocationStore(dynamoDbClient(env), config.revocation),
+    upstream:
+      config.verifier.kind === "cognito"
+        ? createCognitoSignOut({
+            userPoolId: config.verifier.userPoolId,
+            clientSecret: clientSecretsFrom(config.verifier.clientSecretArn),
+          })
+        : undefined,
     apiBasePath: config.apiBasePath,
   });
 }

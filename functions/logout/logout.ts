@@ -2,7 +2,9 @@
  * The logout itself, knowing nothing of Lambda or API Gateway: a verified token and a scope in,
  * the contract's success body out, or an error that says why not.
  */
+import type { RevocationCheck } from "../auth/require-valid-token.js";
 import type { VerifiedToken } from "../auth/token-verifier.js";
+import type { UpstreamSignOut } from "../cognito/cognito-sign-out.js";
 import { ValidationError } from "../http/problems.js";
 
 /** `local`: this token (and its session); `global`: every session of the user; `others`: all but this one. */
@@ -22,8 +24,30 @@ export function parseLogoutScope(query: Readonly<Record<string, readonly string[
   return scope as LogoutScope;
 }
 
+/**
+ * The optional body, an extension of the contract for Cognito: `{"refreshToken": "…"}`, the
+ * refresh token of this session, to revoke at Cognito as well. No body, no refresh token.
+ */
+export function parseLogoutBody(body: string | undefined): { refreshToken: string | undefined } {
+  if (body === undefined || body.trim() === "") return { refreshToken: undefined };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new ValidationError("The request body must be JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ValidationError("The request body must be a JSON object");
+  }
+  const { refreshToken } = parsed as { refreshToken?: unknown };
+  if (refreshToken !== undefined && (typeof refreshToken !== "string" || refreshToken === "")) {
+    throw new ValidationError('"refreshToken" must be a non-empty string');
+  }
+  return { refreshToken };
+}
+
 /** Records a logout so that the revoked tokens are refused from now on. */
-export interface RevocationRecorder {
+export interface RevocationRecorder extends RevocationCheck {
   /**
    * In one atomic step: refuses a token that is already revoked (401 "Token has been revoked")
    * and records the revocation the scope asks for. Throws a 503 when it cannot record it.
@@ -34,13 +58,25 @@ export interface RevocationRecorder {
 export interface LogoutDependencies {
   /** undefined: revocation is off, and logout is the contract's stateless one. */
   revocations: RevocationRecorder | undefined;
+  /** The identity provider's own sign-out (Cognito), where configured. */
+  upstream: UpstreamSignOut | undefined;
 }
 
+/**
+ * Upstream first, then the local record: if either fails, the access token is still valid
+ * here, so the client can retry with it, and the upstream step treats "already signed out"
+ * as done.
+ */
 export async function logOut(
   token: VerifiedToken,
-  scope: LogoutScope,
-  { revocations }: LogoutDependencies,
+  { scope, refreshToken }: { scope: LogoutScope; refreshToken: string | undefined },
+  { revocations, upstream }: LogoutDependencies,
 ): Promise<typeof LOGGED_OUT> {
+  if (upstream) {
+    // A revoked token must not get to sign its user out anywhere.
+    if (scope !== "local") await revocations?.assertNotRevoked(token);
+    await upstream.signOut(token, scope, refreshToken);
+  }
   await revocations?.revoke(token, scope);
   return LOGGED_OUT;
 }

@@ -1,0 +1,42 @@
+/**
+ * App client secrets for Cognito's RevokeToken, read once from AWS Secrets Manager or SSM
+ * Parameter Store (a JSON object of client id → secret), on first need only. The AWS SDK
+ * clients are imported then, so the cold start of a logout that needs no secret pays nothing.
+ */
+import { ServiceUnavailableError } from "../http/problems.js";
+
+export type ClientSecretLookup = (clientId: string) => Promise<string | undefined>;
+
+async function readSecretDocument(arn: string): Promise<string> {
+  if (arn.includes(":secretsmanager:")) {
+    const { SecretsManagerClient, GetSecretValueCommand } = await import(
+      "@aws-sdk/client-secrets-manager"
+    );
+    const output = await new SecretsManagerClient({}).send(
+      new GetSecretValueCommand({ SecretId: arn }),
+    );
+    return output.SecretString ?? "";
+  }
+  const { SSMClient, GetParameterCommand } = await import("@aws-sdk/client-ssm");
+  const name = arn.slice(arn.indexOf(":parameter") + ":parameter".length);
+  const output = await new SSMClient({}).send(
+    new GetParameterCommand({ Name: name, WithDecryption: true }),
+  );
+  return output.Parameter?.Value ?? "";
+}
+
+/** @param arn a Secrets Manager secret ARN or an SSM parameter ARN; undefined: no secrets. */
+export function clientSecretsFrom(arn: string | undefined): ClientSecretLookup {
+  if (arn === undefined) return async () => undefined;
+  let secrets: Promise<Record<string, string>> | undefined;
+  return async (clientId) => {
+    secrets ??= readSecretDocument(arn).then((text) => JSON.parse(text) as Record<string, string>);
+    try {
+      const secret = (await secrets)[clientId];
+      return typeof secret === "string" ? secret : undefined;
+    } catch (error) {
+      secrets = undefined; // try again on the next request
+      throw new ServiceUnavailableError("Client secret unavailable", { cause: error });
+    }
+  };
+}

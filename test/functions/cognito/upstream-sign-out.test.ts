@@ -1,0 +1,203 @@
+/**
+ * GlobalSignOut, AdminUserGlobalSignOut and the client secret lookup, at the protocol level.
+ * cognito-local implements neither global sign-out, so this part runs against a stand-in
+ * endpoint (test/support/aws-json-stand-in.ts) that records each request exactly; the real
+ * AWS SDK inside the function reaches it through AWS_ENDPOINT_URL_<SERVICE>.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  type LogoutHandler,
+  logoutHandlerFromEnvironment,
+} from "../../../functions/logout/logout-handler.js";
+import { lambdaContext } from "../../../scripts/lambda-context.js";
+import { type LocalDynamoDb, startLocalDynamoDb } from "../../../scripts/local-dynamodb.js";
+import { createLocalIdentity, type LocalIdentity } from "../../../scripts/local-identity.js";
+import { type AwsJsonStandIn, startAwsJsonStandIn } from "../../support/aws-json-stand-in.js";
+import { captureOutput } from "../../support/captured-output.js";
+import { httpApiEvent } from "../../support/logout-app.js";
+
+const POOL = "us-east-1_Rinne123";
+const ISSUER = `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`;
+const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:rinne/app-clients-AbCdEf";
+
+captureOutput();
+let identity: LocalIdentity;
+let dynamodb: LocalDynamoDb;
+let aws: AwsJsonStandIn;
+let handler: LogoutHandler;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  [identity, dynamodb, aws] = await Promise.all([
+    createLocalIdentity(),
+    startLocalDynamoDb(),
+    startAwsJsonStandIn(),
+  ]);
+  await dynamodb.createRevocationTable("upstream-revocations");
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: aws.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
+    AWS_SECRET_ACCESS_KEY: "local",
+  });
+  handler = logoutHandlerFromEnvironment({
+    ...dynamodb.environment,
+    COGNITO_USER_POOL_ID: POOL,
+    COGNITO_CLIENT_ID: "web-client",
+    COGNITO_CLIENT_SECRET_ARN: SECRET_ARN,
+    JWKS: JSON.stringify(identity.jwks),
+    REVOCATION_TABLE_NAME: "upstream-revocations",
+  });
+});
+
+afterAll(async () => {
+  process.env = saved;
+  await Promise.all([dynamodb.stop(), aws.stop()]);
+});
+
+afterEach(() => {
+  aws.requests.length = 0;
+  for (const operation of ["GlobalSignOut", "AdminUserGlobalSignOut", "RevokeToken"]) {
+    aws.answer(operation, { status: 200, body: {} });
+  }
+});
+
+let users = 0;
+/** A Cognito-shaped access token, signed by the test's key that the function pins. */
+const accessToken = (claims: Record<string, unknown> = {}) => {
+  const user = `user-${++users}`;
+  return identity.mint("valid", {
+    iss: ISSUER,
+    aud: undefined,
+    sub: user,
+    client_id: "web-client",
+    token_use: "access",
+    scope: "aws.cognito.signin.user.admin",
+    username: user,
+    iat: Math.floor(Date.now() / 1000) - 5,
+    ...claims,
+  });
+};
+
+const logout = (token: string, query = "", body?: string) =>
+  handler(
+    httpApiEvent({ authorization: [`Bearer ${token}`], query, ...(body ? { body } : {}) }),
+    lambdaContext(),
+  );
+const errorOf = (response: { body: string }) => JSON.parse(response.body).error;
+const cognitoRequests = (operation: string) =>
+  aws.requests.filter(
+    (request) => request.target === `AWSCognitoIdentityProviderService.${operation}`,
+  );
+
+describe("scope=global with Cognito", () => {
+  it("calls GlobalSignOut with the access token itself when it carries the admin scope", async () => {
+    const token = await accessToken();
+
+    const response = await logout(token, "scope=global");
+
+    expect(response.statusCode).toBe(200);
+    expect(aws.requests).toHaveLength(1);
+    expect(cognitoRequests("GlobalSignOut")[0]?.body).toEqual({ AccessToken: token });
+    // Revoked here too: the same request again is refused before it reaches Cognito.
+    expect(errorOf(await logout(token, "scope=global")).details.reason).toBe(
+      "Token has been revoked",
+    );
+    expect(aws.requests).toHaveLength(1);
+  });
+
+  it("calls AdminUserGlobalSignOut, signed, for the token's username otherwise", async () => {
+    const token = await accessToken({ scope: "openid email", username: "alice" });
+
+    const response = await logout(token, "scope=global");
+
+    expect(response.statusCode).toBe(200);
+    const [request] = cognitoRequests("AdminUserGlobalSignOut");
+    expect(aws.requests).toHaveLength(1);
+    expect(request?.body).toEqual({ UserPoolId: POOL, Username: "alice" });
+    expect(String(request?.headers.authorization)).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDLOCAL\/\d{8}\/us-east-1\/cognito-idp\/aws4_request/,
+    );
+  });
+
+  it("takes Cognito's answer that the session is already signed out as done", async () => {
+    aws.answer("GlobalSignOut", {
+      status: 400,
+      body: { __type: "NotAuthorizedException", message: "Access Token has been revoked" },
+    });
+    expect((await logout(await accessToken(), "scope=global")).statusCode).toBe(200);
+  });
+
+  it("answers 503 when Cognito throttles, and records nothing, so the retry goes through", async () => {
+    const token = await accessToken();
+    aws.answer("GlobalSignOut", {
+      status: 400,
+      body: { __type: "TooManyRequestsException", message: "Too many requests" },
+    });
+
+    const response = await logout(token, "scope=global");
+
+    expect(response.statusCode).toBe(503);
+    expect(errorOf(response)).toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      details: { reason: "Identity provider unavailable" },
+    });
+    aws.answer("GlobalSignOut", { status: 200, body: {} });
+    expect((await logout(token, "scope=global")).statusCode).toBe(200);
+  });
+
+  it("lets no revoked token sign its user out upstream", async () => {
+    const token = await accessToken();
+    expect((await logout(token)).statusCode).toBe(200);
+
+    const response = await logout(token, "scope=global");
+
+    expect(errorOf(response).details.reason).toBe("Token has been revoked");
+    expect(cognitoRequests("GlobalSignOut")).toHaveLength(0);
+    expect(cognitoRequests("AdminUserGlobalSignOut")).toHaveLength(0);
+  });
+});
+
+describe("a refresh token in the body", () => {
+  it("is revoked with the app client's id and its secret from Secrets Manager, read once", async () => {
+    aws.answer("GetSecretValue", {
+      status: 200,
+      body: { ARN: SECRET_ARN, SecretString: JSON.stringify({ "web-client": "s3cret" }) },
+    });
+
+    for (const refreshToken of ["refresh-one", "refresh-two"]) {
+      const response = await logout(await accessToken(), "", JSON.stringify({ refreshToken }));
+      expect(response.statusCode).toBe(200);
+    }
+
+    expect(cognitoRequests("RevokeToken").map((request) => request.body)).toEqual([
+      { Token: "refresh-one", ClientId: "web-client", ClientSecret: "s3cret" },
+      { Token: "refresh-two", ClientId: "web-client", ClientSecret: "s3cret" },
+    ]);
+    const secretReads = aws.requests.filter((r) => r.target === "secretsmanager.GetSecretValue");
+    expect(secretReads.map((request) => request.body)).toEqual([{ SecretId: SECRET_ARN }]);
+  });
+
+  it("is ignored by scope=global, whose GlobalSignOut kills every refresh token anyway", async () => {
+    await logout(await accessToken(), "scope=global", JSON.stringify({ refreshToken: "r" }));
+    expect(cognitoRequests("RevokeToken")).toHaveLength(0);
+    expect(cognitoRequests("GlobalSignOut")).toHaveLength(1);
+  });
+});
+
+describe("Cognito's own 401 causes", () => {
+  it.each([
+    [{ client_id: "another-client" }, "Token was not issued to an allowed client"],
+    [{ token_use: "id" }, "Invalid token use"],
+    [
+      { iss: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other" },
+      "Invalid token issuer",
+    ],
+  ])("refuses %j: %s, and calls Cognito for nothing", async (claims, reason) => {
+    const response = await logout(await accessToken(claims), "scope=global");
+    expect(response.statusCode).toBe(401);
+    expect(errorOf(response).details.reason).toBe(reason);
+    expect(aws.requests).toHaveLength(0);
+  });
+});
