@@ -105,6 +105,8 @@ export class LogoutStack extends Stack {
       }),
     );
 
+    if ("cognitoUserPoolId" in stage.auth) this.grantCognitoSignOut(role, stage.auth);
+
     const fn = new NodejsFunction(this, "LogoutFunction", {
       entry: ENTRY,
       handler: "handler",
@@ -250,6 +252,41 @@ export class LogoutStack extends Stack {
     });
   }
 
+  /**
+   * Signing out at Cognito: AdminUserGlobalSignOut on the stage's pool and nothing else
+   * (GlobalSignOut and RevokeToken are authorized by the user's own tokens), and reading the
+   * app clients' secrets where the stage names where they are.
+   */
+  private grantCognitoSignOut(
+    role: Role,
+    auth: Extract<StageConfig["auth"], { cognitoUserPoolId: string }>,
+  ): void {
+    const poolRegion = auth.cognitoUserPoolId.slice(0, auth.cognitoUserPoolId.indexOf("_"));
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ["cognito-idp:AdminUserGlobalSignOut"],
+        resources: [
+          this.formatArn({
+            service: "cognito-idp",
+            region: poolRegion,
+            resource: "userpool",
+            resourceName: auth.cognitoUserPoolId,
+          }),
+        ],
+      }),
+    );
+    if (auth.clientSecretArn) {
+      role.addToPolicy(
+        new PolicyStatement({
+          actions: auth.clientSecretArn.includes(":secretsmanager:")
+            ? ["secretsmanager:GetSecretValue"]
+            : ["ssm:GetParameter"],
+          resources: [auth.clientSecretArn],
+        }),
+      );
+    }
+  }
+
   private addAlarms(stage: StageConfig, alarms: [string, IMetric, number][]): void {
     const topic = stage.alarmTopicArn
       ? Topic.fromTopicArn(this, "AlarmTopic", stage.alarmTopicArn)
@@ -274,6 +311,7 @@ function authEnvironment({ auth }: StageConfig): Record<string, string> {
       COGNITO_USER_POOL_ID: auth.cognitoUserPoolId,
       COGNITO_CLIENT_ID: auth.cognitoClientIds.join(","),
       COGNITO_TOKEN_USE: auth.tokenUse ?? "access",
+      ...(auth.clientSecretArn ? { COGNITO_CLIENT_SECRET_ARN: auth.clientSecretArn } : {}),
     };
   }
   return {

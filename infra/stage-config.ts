@@ -9,7 +9,13 @@ export interface StageConfig {
   isProduction: boolean;
   auth:
     | { issuer: string; audience?: string[]; jwksUri?: string }
-    | { cognitoUserPoolId: string; cognitoClientIds: string[]; tokenUse?: "access" | "id" };
+    | {
+        cognitoUserPoolId: string;
+        cognitoClientIds: string[];
+        tokenUse?: "access" | "id";
+        /** Secrets Manager secret or SSM parameter ARN: JSON of app client id → client secret. */
+        clientSecretArn?: string;
+      };
   corsAllowedOrigins: string[];
   customDomain?: { domainName: string; certificateArn: string; mappingKey?: string };
   logRetentionDays: number;
@@ -69,10 +75,15 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
     const tokenUse = auth.tokenUse ?? "access";
     if (tokenUse !== "access" && tokenUse !== "id")
       return fail("auth.tokenUse", 'must be "access" or "id"');
+    const secretArn = auth.clientSecretArn;
+    if (secretArn != null && !/^arn:aws[\w-]*:(secretsmanager|ssm):/.test(String(secretArn))) {
+      fail("auth.clientSecretArn", "must be a Secrets Manager secret or SSM parameter ARN");
+    }
     parsedAuth = {
       cognitoUserPoolId: auth.cognitoUserPoolId,
       cognitoClientIds: strings("auth.cognitoClientIds", auth.cognitoClientIds),
       tokenUse,
+      ...(secretArn ? { clientSecretArn: String(secretArn) } : {}),
     };
   } else {
     parsedAuth = {

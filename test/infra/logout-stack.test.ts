@@ -241,19 +241,50 @@ describe("the stages' differences", () => {
     sandbox.resourceCountIs("AWS::ApiGatewayV2::DomainName", 0);
   });
 
-  it("configures a Cognito user pool where the stage names one", () => {
+  it("configures a Cognito user pool where the stage names one, and may sign its users out", () => {
+    const secretArn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:rinne/clients-AbCdEf";
     const { template } = synthesize((stages) => {
       (stages.sandbox as Record<string, unknown>).auth = {
         cognitoUserPoolId: "us-east-1_AbC123",
         cognitoClientIds: ["client-a", "client-b"],
+        clientSecretArn: secretArn,
       };
     });
+    const statements = Object.values(template("sandbox").findResources("AWS::IAM::Policy")).flatMap(
+      (policy) =>
+        (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } })
+          .Properties.PolicyDocument.Statement,
+    );
+    expect(statements).toContainEqual({
+      Action: "cognito-idp:AdminUserGlobalSignOut",
+      Effect: "Allow",
+      Resource: {
+        "Fn::Join": [
+          "",
+          [
+            "arn:",
+            { Ref: "AWS::Partition" },
+            ":cognito-idp:us-east-1:",
+            { Ref: "AWS::AccountId" },
+            ":userpool/us-east-1_AbC123",
+          ],
+        ],
+      },
+    });
+    expect(statements).toContainEqual({
+      Action: "secretsmanager:GetSecretValue",
+      Effect: "Allow",
+      Resource: secretArn,
+    });
+    // Without a pool, no Cognito permission at all.
+    expect(JSON.stringify(sandbox.toJSON())).not.toContain("cognito-idp:");
     template("sandbox").hasResourceProperties("AWS::Lambda::Function", {
       Environment: {
         Variables: Match.objectLike({
           COGNITO_USER_POOL_ID: "us-east-1_AbC123",
           COGNITO_CLIENT_ID: "client-a,client-b",
           COGNITO_TOKEN_USE: "access",
+          COGNITO_CLIENT_SECRET_ARN: secretArn,
           JWT_ISSUER: Match.absent(),
         }),
       },
