@@ -13,6 +13,7 @@ import { synthesizeDeployableBundle } from "../scripts/deployable-bundle.js";
 import { startLocalDynamoDb } from "../scripts/local-dynamodb.js";
 import { createLocalIdentity } from "../scripts/local-identity.js";
 import { httpApiEvent } from "../test/support/logout-app.js";
+import { median } from "./median.js";
 import type { WarmInput, WarmResult } from "./warm.js";
 
 const short = process.argv.includes("--short");
@@ -22,13 +23,6 @@ const settings = short
 const WORK = resolve(".bench");
 const TABLE = "bench-revocations";
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /** Bundles an entry as NodejsFunction does for the stack: ESM, minified, source map beside. */

@@ -11,6 +11,7 @@ import { lambdaContext } from "../scripts/lambda-context.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../scripts/local-dynamodb.js";
 import { createLocalIdentity } from "../scripts/local-identity.js";
 import { httpApiEvent } from "../test/support/logout-app.js";
+import { median } from "./median.js";
 
 export interface WarmInput {
   deployable: string;
@@ -36,14 +37,6 @@ export interface WarmResult {
 }
 
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number }>;
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 async function microsecondsPerCall(call: () => Promise<unknown>, iterations: number) {
   const start = process.hrtime.bigint();

@@ -49,8 +49,9 @@ export function parseLogoutBody(body: string | undefined): { refreshToken: strin
 /** Records a logout so that the revoked tokens are refused from now on. */
 export interface RevocationRecorder extends RevocationCheck {
   /**
-   * In one atomic step: refuses a token that is already revoked (401 "Token has been revoked")
-   * and records the revocation the scope asks for. Throws a 503 when it cannot record it.
+   * Records the revocation the scope asks for, refusing (401 "Token has been revoked") a token
+   * whose own revocation is already recorded; a local logout does both in one conditional
+   * write. Throws a 503 when it cannot record it.
    */
   revoke(token: VerifiedToken, scope: LogoutScope): Promise<void>;
 }
