@@ -55,14 +55,14 @@ describe.each([
     expect(ROUTE_PATH).toBe("/core/v1/auth/logout");
   });
 
-  it("runs Node.js 24 on arm64 with its memory, timeout and source maps", () => {
+  it("runs Node.js 24 on arm64 with its memory and timeout, source maps off at run time", () => {
     template().hasResourceProperties("AWS::Lambda::Function", {
       Runtime: "nodejs24.x",
       Architectures: ["arm64"],
       MemorySize: 512,
       Timeout: 10,
       Handler: "index.handler",
-      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: "--enable-source-maps" }) },
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: Match.absent() }) },
     });
   });
 
@@ -78,7 +78,6 @@ describe.each([
           MAX_TOKEN_LIFETIME_SECONDS: String(CDK_CONTEXT.stages[stage].maxTokenLifetimeSeconds),
           POWERTOOLS_SERVICE_NAME: "auth-logout",
           LOG_LEVEL: CDK_CONTEXT.stages[stage].logLevel,
-          NODE_OPTIONS: "--enable-source-maps",
         },
       },
     });
