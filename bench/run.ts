@@ -36,6 +36,7 @@ async function bundle(name: string, entry: string, external: string[]): Promise<
     format: "esm",
     target: "node24",
     minify: true,
+    keepNames: true,
     sourcemap: true,
     sourcesContent: false,
     mainFields: ["module", "main"],

@@ -132,6 +132,8 @@ export class LogoutStack extends Stack {
         target: "node24",
         platform: "node",
         minify: true,
+        // Error class names stay readable in the one log line (`cause`).
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         mainFields: ["module", "main"],

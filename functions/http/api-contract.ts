@@ -95,12 +95,14 @@ export function apiContract({
   };
 }
 
+/** An error's own name where it sets one (the AWS SDK's do), else its class's. */
 function causeName(problem: HttpProblem): string | undefined {
-  return problem.cause instanceof Error ? problem.cause.constructor.name : undefined;
+  const { cause } = problem;
+  if (!(cause instanceof Error)) return undefined;
+  return cause.name !== "Error" ? cause.name : cause.constructor.name;
 }
 
 function describeCause(problem: HttpProblem): { name: string; message: string } | undefined {
-  const cause = problem.cause;
-  if (!(cause instanceof Error)) return undefined;
-  return { name: cause.constructor.name, message: cause.message };
+  const name = causeName(problem);
+  return name === undefined ? undefined : { name, message: (problem.cause as Error).message };
 }

@@ -67,4 +67,23 @@ describe("the deployable bundle", () => {
     expect(results[1].statusCode).toBe(401);
     expect(JSON.parse(results[1].body).error.details.reason).toBe("Token has been revoked");
   });
+
+  it("keeps error class names readable in its log line, minified as it is", async () => {
+    const token = await identity.mint("expired");
+    const eventFile = join(tmpdir(), `bundle-expired-${process.pid}.json`);
+    writeFileSync(eventFile, JSON.stringify(httpApiEvent({ authorization: [`Bearer ${token}`] })));
+
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["scripts/invoke-bundle.mjs", bundle.entry, eventFile],
+      { env: { PATH: process.env.PATH, ...identity.environment, LOG_LEVEL: "INFO" } },
+    );
+
+    const logLine = JSON.parse(stdout.split("\n").find((line) => line.includes('"level"')) ?? "{}");
+    expect(logLine).toMatchObject({
+      status: 401,
+      reason: "Token expired",
+      cause: "JwtExpiredError",
+    });
+  });
 });
