@@ -188,6 +188,9 @@ async function main() {
       `  same handler, LOG_LEVEL=WARN (no request line)   ${warm.quietHandlerUs.toFixed(1)} µs   ratio ${warm.quietRatio.toFixed(2)}×   (${verdict(warm.quietRatio, 1.3, 1.2)})`,
     );
     console.log(
+      `  the same + one write(2) of a request line        ${warm.floorUs.toFixed(1)} µs   ratio ${warm.floorRatio.toFixed(2)}×   (the floor of logging each request, with no logger)`,
+    );
+    console.log(
       `  logout handler, 401 (expired token)              ${warm.refusedUs.toFixed(1)} µs`,
     );
     console.log(
