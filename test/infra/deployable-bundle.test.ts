@@ -27,6 +27,28 @@ afterAll(async () => {
   await dynamodb.stop();
 });
 
+/** Runs the bundle in a fresh `node`, as Lambda would, with one event per bearer token. */
+async function invokeBundle(
+  tokens: string[],
+  env: Record<string, string>,
+): Promise<{ results: { statusCode: number; body: string }[]; logLines: string[] }> {
+  const eventFiles = tokens.map((token, index) => {
+    const file = join(tmpdir(), `bundle-event-${process.pid}-${index}.json`);
+    writeFileSync(file, JSON.stringify(httpApiEvent({ authorization: [`Bearer ${token}`] })));
+    return file;
+  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["scripts/invoke-bundle.mjs", bundle.entry, ...eventFiles],
+    { env: { PATH: process.env.PATH, ...identity.environment, ...env } },
+  );
+  const lines = stdout.trim().split("\n");
+  return {
+    results: JSON.parse(lines.pop() ?? "{}").results,
+    logLines: lines.filter((line) => line.includes('"level"')),
+  };
+}
+
 describe("the deployable bundle", () => {
   it("is one minified ESM file with its source map beside it", () => {
     expect(readdirSync(bundle.directory).sort()).toEqual(["index.mjs", "index.mjs.map"]);
@@ -42,45 +64,30 @@ describe("the deployable bundle", () => {
 
   it("loads in plain Node.js and revokes a token against DynamoDB", async () => {
     const token = await identity.mint("valid");
-    const eventFile = join(tmpdir(), `bundle-event-${process.pid}.json`);
-    writeFileSync(eventFile, JSON.stringify(httpApiEvent({ authorization: [`Bearer ${token}`] })));
 
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ["scripts/invoke-bundle.mjs", bundle.entry, eventFile, eventFile],
-      {
-        env: {
-          PATH: process.env.PATH,
-          ...identity.environment,
-          ...dynamodb.environment,
-          REVOCATION_TABLE_NAME: "bundle-revocations",
-          LOG_LEVEL: "ERROR",
-        },
-      },
-    );
+    const { results } = await invokeBundle([token, token], {
+      ...dynamodb.environment,
+      REVOCATION_TABLE_NAME: "bundle-revocations",
+      LOG_LEVEL: "ERROR",
+    });
 
-    const { results } = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
     expect(results[0]).toEqual({
       statusCode: 200,
       body: '{"success":true,"message":"Logged out successfully"}',
     });
-    expect(results[1].statusCode).toBe(401);
-    expect(JSON.parse(results[1].body).error.details.reason).toBe("Token has been revoked");
+    expect(results[1]?.statusCode).toBe(401);
+    expect(JSON.parse(results[1]?.body ?? "{}").error.details.reason).toBe(
+      "Token has been revoked",
+    );
   });
 
   it("keeps error class names readable in its log line, minified as it is", async () => {
-    const token = await identity.mint("expired");
-    const eventFile = join(tmpdir(), `bundle-expired-${process.pid}.json`);
-    writeFileSync(eventFile, JSON.stringify(httpApiEvent({ authorization: [`Bearer ${token}`] })));
+    const { results, logLines } = await invokeBundle([await identity.mint("expired")], {
+      LOG_LEVEL: "INFO",
+    });
 
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ["scripts/invoke-bundle.mjs", bundle.entry, eventFile],
-      { env: { PATH: process.env.PATH, ...identity.environment, LOG_LEVEL: "INFO" } },
-    );
-
-    const logLine = JSON.parse(stdout.split("\n").find((line) => line.includes('"level"')) ?? "{}");
-    expect(logLine).toMatchObject({
+    expect(results[0]?.statusCode).toBe(401);
+    expect(JSON.parse(logLines[0] ?? "{}")).toMatchObject({
       status: 401,
       reason: "Token expired",
       cause: "JwtExpiredError",
