@@ -3,7 +3,7 @@
  * tokens. Fails safe: when DynamoDB cannot answer, a logout is not reported as done and a
  * possibly revoked token is refused, both as 503s.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { RevocationCheck } from "../auth/require-valid-token.js";
 import type { VerifiedToken } from "../auth/token-verifier.js";
 import type { RevocationConfig } from "../config.js";
@@ -23,6 +23,13 @@ type Item = Record<string, AttributeValue | undefined>;
 type Revocations = { session: Item | undefined; user: Item | undefined };
 
 const revoked = () => new AuthenticationError("Token has been revoked", true);
+
+/**
+ * Each logout's writes carry its own id, and their conditions let that id through: a retry of
+ * a write that landed but whose answer was lost is recognised as this logout's, not refused as
+ * a second logout. Another logout with the same token has another id, and is refused.
+ */
+const OWN_WRITE = "revokedBy = :logoutId";
 
 /**
  * The item that revokes this token alone, or its whole session where it has one: a Cognito
@@ -93,7 +100,7 @@ export function createRevocationStore(
    * that a global logout already covers is recorded again and answered 200: it is revoked
    * either way, and checking for that would cost a second request on every logout.
    */
-  async function revokeSession(token: VerifiedToken, now: number): Promise<void> {
+  async function revokeSession(token: VerifiedToken, now: number, logoutId: string): Promise<void> {
     const pk = sessionKey(token);
     const expiresAt = pk.startsWith("session#")
       ? Math.max(token.claims.exp, now + maxSessionSeconds)
@@ -104,15 +111,21 @@ export function createRevocationStore(
         [PK]: { S: pk },
         [EXPIRES_AT]: { N: String(expiresAt) },
         revokedAt: { N: String(now) },
+        revokedBy: { S: logoutId },
       },
-      ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :now",
+      ConditionExpression: `attribute_not_exists(#pk) OR #expiresAt <= :now OR ${OWN_WRITE}`,
       ExpressionAttributeNames: NAMES,
-      ExpressionAttributeValues: { ":now": { N: String(now) } },
+      ExpressionAttributeValues: { ":now": { N: String(now) }, ":logoutId": { S: logoutId } },
     });
   }
 
   /** Revokes every token of the user issued up to now, but those of `keep` where given. */
-  async function revokeUser(token: VerifiedToken, now: number, keep: boolean): Promise<void> {
+  async function revokeUser(
+    token: VerifiedToken,
+    now: number,
+    keep: boolean,
+    logoutId: string,
+  ): Promise<void> {
     const user = userKey(token);
     if (user === undefined) {
       throw new AuthenticationError("Token has no subject to sign out", true);
@@ -125,16 +138,15 @@ export function createRevocationStore(
       ":iat": { N: String(typeof token.claims.iat === "number" ? token.claims.iat : 0) },
       ":session": { S: sessionKey(token) },
       ":expiresAt": { N: String(now + maxTokenLifetimeSeconds) },
+      ":logoutId": { S: logoutId },
     };
+    const set = "SET revokedBefore = :now, #expiresAt = :expiresAt, revokedBy = :logoutId";
     await dynamodb.send("UpdateItem", {
       TableName: tableName,
       Key: { [PK]: { S: user } },
-      UpdateExpression: keep
-        ? "SET revokedBefore = :now, #expiresAt = :expiresAt, keptSession = :session"
-        : "SET revokedBefore = :now, #expiresAt = :expiresAt REMOVE keptSession",
+      UpdateExpression: keep ? `${set}, keptSession = :session` : `${set} REMOVE keptSession`,
       // Only a token that the user's revocations do not cover yet may move them.
-      ConditionExpression:
-        "attribute_not_exists(#pk) OR #expiresAt <= :now OR revokedBefore < :iat OR keptSession = :session",
+      ConditionExpression: `attribute_not_exists(#pk) OR #expiresAt <= :now OR revokedBefore < :iat OR keptSession = :session OR ${OWN_WRITE}`,
       ExpressionAttributeNames: NAMES,
       ExpressionAttributeValues: values,
     });
@@ -143,9 +155,10 @@ export function createRevocationStore(
   return {
     async revoke(token: VerifiedToken, scope: LogoutScope): Promise<void> {
       const now = clock();
+      const logoutId = randomUUID();
       try {
-        if (scope === "local") await revokeSession(token, now);
-        else await revokeUser(token, now, scope === "others");
+        if (scope === "local") await revokeSession(token, now, logoutId);
+        else await revokeUser(token, now, scope === "others", logoutId);
       } catch (error) {
         if (error instanceof AuthenticationError || error instanceof ServiceUnavailableError) {
           throw error;

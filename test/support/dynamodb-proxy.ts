@@ -1,7 +1,8 @@
 /**
  * A forwarding HTTP proxy in front of dynalite that records each DynamoDB operation and can
- * answer some of them the way DynamoDB throttles (HTTP 400, ThrottlingException). The throttle
- * is a stand-in: dynalite never throttles; everything else reaches the real server.
+ * answer some of them the way DynamoDB throttles (HTTP 400, ThrottlingException), or lose the
+ * answer of a request that reached the server, as a network would. The throttle is a
+ * stand-in: dynalite never throttles; everything else reaches the real server.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,20 +13,26 @@ export interface DynamoDbProxy {
   operations: string[];
   /** Answer the next `count` requests of `operation` with a throttling error. */
   throttle(operation: string, count: number): void;
+  /** Forward the next `count` requests of `operation`, then drop the connection unanswered. */
+  loseAnswers(operation: string, count: number): void;
   stop(): Promise<void>;
 }
 
 export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy> {
   const operations: string[] = [];
   const throttles = new Map<string, number>();
+  const lostAnswers = new Map<string, number>();
+  const take = (counts: Map<string, number>, operation: string) => {
+    const left = counts.get(operation) ?? 0;
+    if (left > 0) counts.set(operation, left - 1);
+    return left > 0;
+  };
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const operation = String(request.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
     operations.push(operation);
-    const throttled = throttles.get(operation) ?? 0;
-    if (throttled > 0) {
-      throttles.set(operation, throttled - 1);
+    if (take(throttles, operation)) {
       response.writeHead(400, { "Content-Type": "application/x-amz-json-1.0" });
       response.end(
         JSON.stringify({
@@ -41,6 +48,10 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
         headers: request.headers as Record<string, string>,
         body: Buffer.concat(chunks),
       });
+      if (take(lostAnswers, operation)) {
+        response.socket?.destroy();
+        return;
+      }
       response.writeHead(upstream.status, { "Content-Type": "application/x-amz-json-1.0" });
       response.end(Buffer.from(await upstream.arrayBuffer()));
     } catch {
@@ -53,6 +64,7 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     operations,
     throttle: (operation, count) => throttles.set(operation, count),
+    loseAnswers: (operation, count) => lostAnswers.set(operation, count),
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

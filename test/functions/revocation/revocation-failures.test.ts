@@ -68,6 +68,38 @@ describe("when DynamoDB fails", () => {
     expect((await fixture.logout.invoke(bearer(token))).statusCode).toBe(200);
   });
 
+  it.each([
+    ["local", "PutItem"],
+    ["global", "UpdateItem"],
+    ["others", "UpdateItem"],
+  ])(
+    "answers 200 to a %s logout whose write landed but whose answer was lost: the retry knows its own write",
+    async (scope, operation) => {
+      fixture = await startRevocationFixture();
+      const token = await fixture.identity.mint("valid");
+      const other = await fixture.identity.mint("valid", {
+        iat: Math.floor(Date.now() / 1000) - 60,
+      });
+      fixture.proxy.loseAnswers(operation, 1);
+
+      const response = await fixture.logout.invoke(
+        eventFor("v2", { authorization: [`Bearer ${token}`], query: `scope=${scope}` }),
+      );
+
+      expect(response.statusCode).toBe(200);
+      expect(fixture.proxy.operations.filter((op) => op === operation)).toHaveLength(2);
+      // Recorded once, as asked: the token is refused from now on, everywhere.
+      const revokedToken = scope === "others" ? other : token;
+      expect(errorOf(await fixture.otherFunction(bearer(revokedToken))).details.reason).toBe(
+        "Token has been revoked",
+      );
+      // And another logout of the same session still comes second.
+      if (scope === "local") {
+        expect((await fixture.logout.invoke(bearer(token))).statusCode).toBe(401);
+      }
+    },
+  );
+
   it("refuses rather than lets a token through when the check's read is throttled", async () => {
     fixture = await startRevocationFixture();
     const token = await fixture.identity.mint("valid");
