@@ -8,6 +8,7 @@
  *   refresh token), kept as long as a session can live;
  * - `user#<sub>`: `revokedBefore`: every token of the user issued at or before it is revoked,
  *   but those of `keptSession` (the session that said "sign out the others").
+ * Each write also records `revokedBy`, the id of the logout that made it (see the store).
  */
 export const REVOCATION_TABLE = {
   partitionKey: "pk",
