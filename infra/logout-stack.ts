@@ -44,11 +44,13 @@ export const ROUTE_PATH = "/core/v1/auth/logout";
 const ENTRY = fileURLToPath(new URL("../functions/logout/handler.ts", import.meta.url));
 
 /**
- * The timeout covers the slowest path that still answers: a JWKS fetch that fails (2 tries of
- * 1.5 s), then DynamoDB's bounded retries (3 attempts of 1 s, with backoff) twice for a
- * global logout; about 9.5 s, so 10 s. A normal logout takes milliseconds.
+ * Every wait of a request is bounded, and the timeout covers their sum on the slowest path, so
+ * the client gets the contract's 503 rather than API Gateway's bare one: a JWKS fetch (2 tries
+ * of 1.5 s), DynamoDB's check and write (3 attempts of 1 s each, with backoff), Cognito's
+ * sign-out (3 s) and the first read of the client secrets (2 s): about 12.5 s at worst, so
+ * 15 s. A normal logout takes milliseconds.
  */
-const FUNCTION_TIMEOUT = Duration.seconds(10);
+const FUNCTION_TIMEOUT = Duration.seconds(15);
 /**
  * Lambda's CPU share grows with memory, and the cold start (module load, first RSA key import)
  * is CPU-bound: 512 MB halves it against 256 MB for a cost that is negligible at logout rates.

@@ -7,13 +7,18 @@ import { ServiceUnavailableError } from "../http/problems.js";
 
 export type ClientSecretLookup = (clientId: string) => Promise<string | undefined>;
 
+/** The most the one read may take, its SDK retries included. */
+export const SECRET_READ_BUDGET_MS = 2000;
+
 async function readSecretDocument(arn: string): Promise<string> {
+  const options = { abortSignal: AbortSignal.timeout(SECRET_READ_BUDGET_MS) };
   if (arn.includes(":secretsmanager:")) {
     const { SecretsManagerClient, GetSecretValueCommand } = await import(
       "@aws-sdk/client-secrets-manager"
     );
     const output = await new SecretsManagerClient({}).send(
       new GetSecretValueCommand({ SecretId: arn }),
+      options,
     );
     return output.SecretString ?? "";
   }
@@ -21,6 +26,7 @@ async function readSecretDocument(arn: string): Promise<string> {
   const name = arn.slice(arn.indexOf(":parameter") + ":parameter".length);
   const output = await new SSMClient({}).send(
     new GetParameterCommand({ Name: name, WithDecryption: true }),
+    options,
   );
   return output.Parameter?.Value ?? "";
 }

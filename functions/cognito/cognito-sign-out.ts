@@ -34,6 +34,12 @@ const ALREADY_SIGNED_OUT = new Set([
 
 type CognitoModule = typeof import("@aws-sdk/client-cognito-identity-provider");
 
+/**
+ * The most one Cognito call may take, its SDK retry included: an abort, not the SDK's request
+ * timeout, which only warns unless told otherwise and may differ in the runtime's SDK.
+ */
+export const COGNITO_CALL_BUDGET_MS = 3000;
+
 export function createCognitoSignOut({
   userPoolId,
   clientSecret,
@@ -56,10 +62,13 @@ export function createCognitoSignOut({
 
   async function call(
     operation: string,
-    send: (module: Awaited<ReturnType<typeof cognito>>) => Promise<unknown>,
+    send: (
+      module: Awaited<ReturnType<typeof cognito>>,
+      options: { abortSignal: AbortSignal },
+    ) => Promise<unknown>,
   ) {
     try {
-      await send(await cognito());
+      await send(await cognito(), { abortSignal: AbortSignal.timeout(COGNITO_CALL_BUDGET_MS) });
     } catch (error) {
       if (error instanceof ServiceUnavailableError) throw error;
       if (ALREADY_SIGNED_OUT.has((error as Error).name)) return;
@@ -77,17 +86,18 @@ export function createCognitoSignOut({
       if (scope === "global") {
         const scopes = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
         if (claims.token_use === "access" && scopes.includes(ADMIN_SCOPE)) {
-          await call("GlobalSignOut", ({ sdk, client }) =>
-            client.send(new sdk.GlobalSignOutCommand({ AccessToken: token.reveal() })),
+          await call("GlobalSignOut", ({ sdk, client }, options) =>
+            client.send(new sdk.GlobalSignOutCommand({ AccessToken: token.reveal() }), options),
           );
         } else {
           const username = claims.username ?? claims["cognito:username"];
-          await call("AdminUserGlobalSignOut", ({ sdk, client }) =>
+          await call("AdminUserGlobalSignOut", ({ sdk, client }, options) =>
             client.send(
               new sdk.AdminUserGlobalSignOutCommand({
                 UserPoolId: userPoolId,
                 Username: String(username ?? claims.sub),
               }),
+              options,
             ),
           );
         }
@@ -97,13 +107,14 @@ export function createCognitoSignOut({
       // The app client the session belongs to: an access token's client_id, an ID token's aud.
       const clientId = String(claims.client_id ?? claims.aud);
       const secret = await clientSecret(clientId);
-      await call("RevokeToken", ({ sdk, client }) =>
+      await call("RevokeToken", ({ sdk, client }, options) =>
         client.send(
           new sdk.RevokeTokenCommand({
             Token: refreshToken,
             ClientId: clientId,
             ...(secret ? { ClientSecret: secret } : {}),
           }),
+          options,
         ),
       );
     },

@@ -60,7 +60,7 @@ describe.each([
       Runtime: "nodejs24.x",
       Architectures: ["arm64"],
       MemorySize: 512,
-      Timeout: 10,
+      Timeout: 15,
       Handler: "index.handler",
       Environment: { Variables: Match.objectLike({ NODE_OPTIONS: Match.absent() }) },
     });

@@ -13,7 +13,8 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
 }
 
-export type Answer = { status: number; body: Record<string, unknown> };
+/** `delayMs`: answer only after that long, as an endpoint that hangs would. */
+export type Answer = { status: number; body: Record<string, unknown>; delayMs?: number };
 
 export interface AwsJsonStandIn {
   endpoint: string;
@@ -38,6 +39,8 @@ export async function startAwsJsonStandIn(): Promise<AwsJsonStandIn> {
     const operation = target.split(".").pop() ?? "";
     const queue = scripts.get(operation) ?? [];
     const next = queue.length > 1 ? queue.shift() : queue[0];
+    if (next?.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
+    if (response.destroyed) return;
     response.writeHead(next?.status ?? 200, { "Content-Type": "application/x-amz-json-1.1" });
     response.end(JSON.stringify(next?.body ?? {}));
   });

@@ -5,6 +5,7 @@
  * AWS SDK inside the function reaches it through AWS_ENDPOINT_URL_<SERVICE>.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { COGNITO_CALL_BUDGET_MS } from "../../../functions/cognito/cognito-sign-out.js";
 import {
   type LogoutHandler,
   logoutHandlerFromEnvironment,
@@ -143,6 +144,20 @@ describe("scope=global with Cognito", () => {
       code: "SERVICE_UNAVAILABLE",
       details: { reason: "Identity provider unavailable" },
     });
+    aws.answer("GlobalSignOut", { status: 200, body: {} });
+    expect((await logout(token, "scope=global")).statusCode).toBe(200);
+  });
+
+  it("answers 503 within its budget when Cognito hangs, and records nothing", async () => {
+    const token = await accessToken();
+    aws.answer("GlobalSignOut", { status: 200, body: {}, delayMs: COGNITO_CALL_BUDGET_MS + 2000 });
+
+    const started = Date.now();
+    const response = await logout(token, "scope=global");
+
+    expect(response.statusCode).toBe(503);
+    expect(errorOf(response).details.reason).toBe("Identity provider unavailable");
+    expect(Date.now() - started).toBeLessThan(COGNITO_CALL_BUDGET_MS + 1000);
     aws.answer("GlobalSignOut", { status: 200, body: {} });
     expect((await logout(token, "scope=global")).statusCode).toBe(200);
   });
