@@ -2,6 +2,12 @@
  * A stage's settings, read from `cdk.json` context (`stages.<name>`) and checked before any
  * resource is made, so a missing value fails the synth naming its context key.
  */
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+
+/** The retentions CloudWatch Logs accepts; any other number fails only at deploy time. */
+const LOG_RETENTIONS: ReadonlySet<unknown> = new Set(
+  Object.values(RetentionDays).filter((days) => typeof days === "number"),
+);
 
 export interface StageConfig {
   stageName: string;
@@ -115,7 +121,12 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
           },
         }
       : {}),
-    logRetentionDays: positive("logRetentionDays", stage.logRetentionDays),
+    logRetentionDays: LOG_RETENTIONS.has(stage.logRetentionDays)
+      ? (stage.logRetentionDays as number)
+      : fail(
+          "logRetentionDays",
+          "must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, …)",
+        ),
     throttling: {
       rateLimit: positive("throttling.rateLimit", throttling.rateLimit),
       burstLimit: positive("throttling.burstLimit", throttling.burstLimit),

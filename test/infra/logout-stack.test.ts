@@ -319,6 +319,7 @@ describe("stage settings", () => {
     [{ ...CDK_CONTEXT.stages.sandbox, auth: undefined }, "stages.sandbox.auth"],
     [{ ...CDK_CONTEXT.stages.sandbox, auth: { issuer: "http://x" } }, "stages.sandbox.auth.issuer"],
     [{ ...CDK_CONTEXT.stages.sandbox, logRetentionDays: 0 }, "stages.sandbox.logRetentionDays"],
+    [{ ...CDK_CONTEXT.stages.sandbox, logRetentionDays: 45 }, "stages.sandbox.logRetentionDays"],
     [
       { ...CDK_CONTEXT.stages.sandbox, throttling: { rateLimit: 1 } },
       "stages.sandbox.throttling.burstLimit",
