@@ -97,12 +97,7 @@ export class LogoutStack extends Stack {
     role.addToPolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: [
-          "dynamodb:GetItem",
-          "dynamodb:BatchGetItem",
-          "dynamodb:PutItem",
-          "dynamodb:UpdateItem",
-        ],
+        actions: REVOCATION_TABLE.operations.map((operation) => `dynamodb:${operation}`),
         resources: [table.tableArn],
       }),
     );
@@ -246,7 +241,7 @@ export class LogoutStack extends Stack {
     new StringParameter(this, "RevocationTableArnParameter", {
       parameterName: `/rinne/${stage.stageName}/auth/revocation-table-arn`,
       stringValue: table.tableArn,
-      description: "ARN of the token revocation table (grant GetItem/BatchGetItem on it)",
+      description: "ARN of the token revocation table (grant BatchGetItem on it)",
     });
 
     Validations.of(api).acknowledge({

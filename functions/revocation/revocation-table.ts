@@ -13,6 +13,8 @@
 export const REVOCATION_TABLE = {
   partitionKey: "pk",
   timeToLiveAttribute: "expiresAt",
+  /** Every DynamoDB call the logout and the check make: what the stack grants, and no more. */
+  operations: ["BatchGetItem", "PutItem", "UpdateItem"],
 } as const;
 
 /** CreateTable input for DynamoDB's API (dynalite in tests and local runs). */

@@ -161,7 +161,6 @@ describe.each([
     const actions = statements.flatMap((statement) => [statement.Action].flat()).sort();
     expect(actions).toEqual([
       "dynamodb:BatchGetItem",
-      "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
       "logs:CreateLogStream",

@@ -202,3 +202,14 @@ describe("scope=global and scope=others", () => {
     expect(reasonOf(await logout(second))).toBe("Token has been revoked");
   });
 });
+
+describe("the calls it makes", () => {
+  it("are exactly those the stack grants the function, whatever the scope", async () => {
+    for (const query of ["", "scope=global", "scope=others"]) {
+      const token = await fixture.identity.mint("valid", { sub: `grants-${query}` });
+      expect((await logout(token, query)).statusCode).toBe(200);
+      expect((await useElsewhere(token)).statusCode).toBe(query === "scope=others" ? 200 : 401);
+    }
+    expect(new Set(fixture.proxy.operations)).toEqual(new Set(REVOCATION_TABLE.operations));
+  });
+});
