@@ -11,5 +11,6 @@ export { createTokenVerifier, VerifiedToken } from "./auth/token-verifier.js";
 export { loadConfig } from "./config.js";
 export { apiContract } from "./http/api-contract.js";
 export { AuthenticationError, HttpProblem, ServiceUnavailableError } from "./http/problems.js";
+export { createLogger } from "./logger.js";
 export { dynamoDbClientFromEnvironment } from "./revocation/dynamodb-client.js";
 export { createRevocationStore } from "./revocation/revocation-store.js";

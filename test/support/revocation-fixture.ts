@@ -6,16 +6,18 @@ import { randomUUID } from "node:crypto";
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { Context } from "aws-lambda";
-import {
-  type AuthenticatedContext,
-  requireValidToken,
-} from "../../functions/auth/require-valid-token.js";
-import { createTokenVerifier } from "../../functions/auth/token-verifier.js";
-import { loadConfig, type RevocationConfig } from "../../functions/config.js";
-import { apiContract } from "../../functions/http/api-contract.js";
+import type { AuthenticatedContext } from "../../functions/auth/require-valid-token.js";
+import type { RevocationConfig } from "../../functions/config.js";
 import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
 import { type HttpResponse, jsonResponse } from "../../functions/http/responses.js";
-import { createLogger } from "../../functions/logger.js";
+// Another function of the API is built as the README shows: from the public exports only.
+import {
+  apiContract,
+  createLogger,
+  createTokenVerifier,
+  loadConfig,
+  requireValidToken,
+} from "../../functions/index.js";
 import {
   createDynamoDbClient,
   type DynamoDbClient,
