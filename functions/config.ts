@@ -59,9 +59,20 @@ export interface Config {
 type Environment = Readonly<Record<string, string | undefined>>;
 
 // <region>_<id>; the region part is also "local" for emulators such as cognito-local.
-const COGNITO_POOL_ID = /^[a-z0-9-]+_[0-9A-Za-z]+$/;
-const SECRET_ARN =
+export const COGNITO_POOL_ID = /^[a-z0-9-]+_[0-9A-Za-z]+$/;
+/** Where app client secrets may live: a Secrets Manager secret or an SSM parameter. */
+export const SECRET_ARN =
   /^arn:aws[\w-]*:(secretsmanager:[^:]+:\d{12}:secret:.+|ssm:[^:]+:\d{12}:parameter\/.+)$/;
+
+/** The region of a user pool: the part of its id before `_`. */
+export function userPoolRegion(userPoolId: string): string {
+  return userPoolId.slice(0, userPoolId.indexOf("_"));
+}
+
+/** Which service holds a `SECRET_ARN`: what the function reads, and what the stack grants. */
+export function secretStoreOf(arn: string): "secretsmanager" | "ssm" {
+  return arn.includes(":secretsmanager:") ? "secretsmanager" : "ssm";
+}
 
 function read(env: Environment, name: string): string | undefined {
   const value = env[name]?.trim();

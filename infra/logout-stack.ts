@@ -37,6 +37,7 @@ import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
+import { secretStoreOf, userPoolRegion } from "../functions/config.js";
 import { REVOCATION_TABLE } from "../functions/revocation/revocation-table.js";
 import type { StageConfig } from "./stage-config.js";
 
@@ -261,14 +262,13 @@ export class LogoutStack extends Stack {
     role: Role,
     auth: Extract<StageConfig["auth"], { cognitoUserPoolId: string }>,
   ): void {
-    const poolRegion = auth.cognitoUserPoolId.slice(0, auth.cognitoUserPoolId.indexOf("_"));
     role.addToPolicy(
       new PolicyStatement({
         actions: ["cognito-idp:AdminUserGlobalSignOut"],
         resources: [
           this.formatArn({
             service: "cognito-idp",
-            region: poolRegion,
+            region: userPoolRegion(auth.cognitoUserPoolId),
             resource: "userpool",
             resourceName: auth.cognitoUserPoolId,
           }),
@@ -278,9 +278,10 @@ export class LogoutStack extends Stack {
     if (auth.clientSecretArn) {
       role.addToPolicy(
         new PolicyStatement({
-          actions: auth.clientSecretArn.includes(":secretsmanager:")
-            ? ["secretsmanager:GetSecretValue"]
-            : ["ssm:GetParameter"],
+          actions:
+            secretStoreOf(auth.clientSecretArn) === "secretsmanager"
+              ? ["secretsmanager:GetSecretValue"]
+              : ["ssm:GetParameter"],
           resources: [auth.clientSecretArn],
         }),
       );

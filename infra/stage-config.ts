@@ -3,6 +3,7 @@
  * resource is made, so a missing value fails the synth naming its context key.
  */
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { COGNITO_POOL_ID, SECRET_ARN } from "../functions/config.js";
 
 /** The retentions CloudWatch Logs accepts; any other number fails only at deploy time. */
 const LOG_RETENTIONS: ReadonlySet<unknown> = new Set(
@@ -72,9 +73,10 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
   const auth = (stage.auth ?? fail("auth", "is missing")) as Raw;
   let parsedAuth: StageConfig["auth"];
   if (auth.cognitoUserPoolId !== undefined) {
+    // The function's own checks: a stage the synth accepts is one the function accepts.
     if (
       typeof auth.cognitoUserPoolId !== "string" ||
-      !/^[\w-]+_\w+$/.test(auth.cognitoUserPoolId)
+      !COGNITO_POOL_ID.test(auth.cognitoUserPoolId)
     ) {
       return fail("auth.cognitoUserPoolId", "must be a user pool id (<region>_<id>)");
     }
@@ -82,7 +84,7 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
     if (tokenUse !== "access" && tokenUse !== "id")
       return fail("auth.tokenUse", 'must be "access" or "id"');
     const secretArn = auth.clientSecretArn;
-    if (secretArn != null && !/^arn:aws[\w-]*:(secretsmanager|ssm):/.test(String(secretArn))) {
+    if (secretArn != null && !SECRET_ARN.test(String(secretArn))) {
       fail("auth.clientSecretArn", "must be a Secrets Manager secret or SSM parameter ARN");
     }
     parsedAuth = {

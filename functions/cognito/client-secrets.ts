@@ -3,6 +3,7 @@
  * Parameter Store (a JSON object of client id → secret), on first need only. The AWS SDK
  * clients are imported then, so the cold start of a logout that needs no secret pays nothing.
  */
+import { secretStoreOf } from "../config.js";
 import { ServiceUnavailableError } from "../http/problems.js";
 
 export type ClientSecretLookup = (clientId: string) => Promise<string | undefined>;
@@ -12,7 +13,7 @@ export const SECRET_READ_BUDGET_MS = 2000;
 
 async function readSecretDocument(arn: string): Promise<string> {
   const options = { abortSignal: AbortSignal.timeout(SECRET_READ_BUDGET_MS) };
-  if (arn.includes(":secretsmanager:")) {
+  if (secretStoreOf(arn) === "secretsmanager") {
     const { SecretsManagerClient, GetSecretValueCommand } = await import(
       "@aws-sdk/client-secrets-manager"
     );

@@ -4,6 +4,7 @@
  * for `scope=global`. The Cognito client is imported on first use: only these paths pay for it.
  */
 import type { VerifiedToken } from "../auth/token-verifier.js";
+import { userPoolRegion } from "../config.js";
 import { ServiceUnavailableError } from "../http/problems.js";
 import type { LogoutScope } from "../logout/logout.js";
 import type { ClientSecretLookup } from "./client-secrets.js";
@@ -44,7 +45,7 @@ export function createCognitoSignOut({
   userPoolId,
   clientSecret,
 }: CognitoSignOutOptions): UpstreamSignOut {
-  const region = userPoolId.slice(0, userPoolId.indexOf("_"));
+  const region = userPoolRegion(userPoolId);
   let loaded:
     | Promise<{
         sdk: CognitoModule;

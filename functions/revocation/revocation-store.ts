@@ -57,14 +57,17 @@ function isLive(item: Item | undefined, now: number): item is Item {
   return item !== undefined && expiresAt !== undefined && expiresAt > now;
 }
 
+/** A token without `iat` counts as issued at the epoch: any user revocation covers it. */
+const issuedAt = (token: VerifiedToken) =>
+  typeof token.claims.iat === "number" ? token.claims.iat : 0;
+
 /** Whether the user's "revoked before" time covers this token. */
 function revokedByUser(user: Item | undefined, token: VerifiedToken, now: number): boolean {
   if (!isLive(user, now)) return false;
   if (string(user.keptSession) === sessionKey(token)) return false;
   const revokedBefore = number(user.revokedBefore) ?? 0;
   // iat has one-second precision: a token of the same second counts as issued before.
-  const issuedAt = typeof token.claims.iat === "number" ? token.claims.iat : 0;
-  return issuedAt <= revokedBefore;
+  return issuedAt(token) <= revokedBefore;
 }
 
 function unavailable(error: unknown): ServiceUnavailableError {
@@ -135,7 +138,7 @@ export function createRevocationStore(
     if (isLive(session, now)) throw revoked();
     const values: Record<string, AttributeValue> = {
       ":now": { N: String(now) },
-      ":iat": { N: String(typeof token.claims.iat === "number" ? token.claims.iat : 0) },
+      ":iat": { N: String(issuedAt(token)) },
       ":session": { S: sessionKey(token) },
       ":expiresAt": { N: String(now + maxTokenLifetimeSeconds) },
       ":logoutId": { S: logoutId },
