@@ -4,7 +4,7 @@
  * about timings, it prints them with the goals beside them.
  */
 import { fork, spawn } from "node:child_process";
-import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -23,7 +23,31 @@ const settings = short
 const WORK = resolve(".bench");
 const TABLE = "bench-revocations";
 
+// Issue 5's warm goal and aim: a valid-token invocation against a bare verify of the same token.
+const WARM_GOAL = 1.3;
+const WARM_AIM = 1.2;
+
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/**
+ * How the kernel isolates its page tables: with PTI and no PCID, every system call flushes the
+ * TLB, which is what makes the one write(2) per request dear on this kind of VM.
+ */
+function systemCallIsolation(): string {
+  try {
+    const meltdown = readFileSync(
+      "/sys/devices/system/cpu/vulnerabilities/meltdown",
+      "utf8",
+    ).trim();
+    if (!meltdown.includes("PTI")) return `kernel page tables: ${meltdown}`;
+    const flags = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1] ?? "";
+    return flags.split(" ").includes("pcid")
+      ? `kernel page tables: ${meltdown}, with PCID`
+      : `kernel page tables: ${meltdown}, no PCID (each system call flushes the TLB)`;
+  } catch {
+    return "kernel page tables: unknown";
+  }
+}
 
 /** Bundles an entry as NodejsFunction does for the stack: ESM, minified, source map beside. */
 async function bundle(name: string, entry: string, external: string[]): Promise<string> {
@@ -95,7 +119,7 @@ async function main() {
   mkdirSync(WORK, { recursive: true });
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   console.log(
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node.js ${process.version}${short ? " (short mode: figures are rough)" : ""}\n`,
+    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node.js ${process.version}${short ? " (short mode: figures are rough)" : ""}\n${systemCallIsolation()}\n`,
   );
 
   const deployable = synthesizeDeployableBundle().entry;
@@ -182,13 +206,17 @@ async function main() {
       `  bare aws-jwt-verify verify (RS256, cached JWKS)  ${warm.bareVerifyUs.toFixed(1)} µs`,
     );
     console.log(
-      `  logout handler, valid token                      ${warm.handlerUs.toFixed(1)} µs   ratio ${warm.ratio.toFixed(2)}×   (goal ≤ 1.3×, aim 1.2×: ${verdict(warm.ratio, 1.3, 1.2)})`,
+      `  logout handler, valid token                      ${warm.handlerUs.toFixed(1)} µs   ratio ${warm.ratio.toFixed(2)}×   (goal ≤ ${WARM_GOAL}×, aim ${WARM_AIM}×: ${verdict(warm.ratio, WARM_GOAL, WARM_AIM)})`,
     );
     console.log(
-      `  same handler, LOG_LEVEL=WARN (no request line)   ${warm.quietHandlerUs.toFixed(1)} µs   ratio ${warm.quietRatio.toFixed(2)}×   (${verdict(warm.quietRatio, 1.3, 1.2)})`,
+      `  same handler, LOG_LEVEL=WARN (no request line)   ${warm.quietHandlerUs.toFixed(1)} µs   ratio ${warm.quietRatio.toFixed(2)}×   (${verdict(warm.quietRatio, WARM_GOAL, WARM_AIM)})`,
     );
     console.log(
       `  the same + one write(2) of a request line        ${warm.floorUs.toFixed(1)} µs   ratio ${warm.floorRatio.toFixed(2)}×   (the floor of logging each request, with no logger)`,
+    );
+    const writeInLoopUs = warm.floorUs - warm.quietHandlerUs;
+    console.log(
+      `  that write(2): ${writeInLoopUs.toFixed(1)} µs beside the verify (${(writeInLoopUs / warm.bareVerifyUs).toFixed(2)}× of it; the goal leaves ${(WARM_GOAL - 1).toFixed(2)}× for all above it), ${warm.writeAloneUs.toFixed(1)} µs alone in a tight loop`,
     );
     console.log(
       `  logout handler, 401 (expired token)              ${warm.refusedUs.toFixed(1)} µs`,

@@ -34,6 +34,8 @@ export interface WarmResult {
   /** The quiet handler plus one write(2) of a request line: the floor of logging per request. */
   floorUs: number;
   floorRatio: number;
+  /** The same write(2), alone in a tight loop: what the system call costs without the verify. */
+  writeAloneUs: number;
   refusedUs: number;
   peerUs: number;
   logoutWithRevocationUs: number;
@@ -106,6 +108,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     ["handler", () => handler(event, context)],
     ["quiet", () => quiet(event, context)],
     ["floor", () => quiet(event, context).then(() => writeSync(1, requestLine))],
+    ["write", async () => writeSync(1, requestLine)],
     ["refused", () => handler(expired, context)],
     ["peer", () => peer(event, context)],
   ];
@@ -169,6 +172,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     quietRatio: median(quietRatios),
     floorUs: us("floor"),
     floorRatio: median(floorRatios),
+    writeAloneUs: us("write"),
     refusedUs: us("refused"),
     peerUs: us("peer"),
     logoutWithRevocationUs: median(logouts),
