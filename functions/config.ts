@@ -17,34 +17,41 @@ export interface JwksDocument {
   keys: Record<string, unknown>[];
 }
 
-export type VerifierConfig =
-  | {
-      kind: "jwt";
-      issuer: string;
-      /** null: the deployment chose not to check `aud` (JWT_AUDIENCE unset). */
-      audience: string[] | null;
-      jwksUri: string;
-      jwks: JwksDocument | undefined;
-      /** Only the inline JWKS is trusted: JWKS set and JWKS_URI unset. Nothing is fetched. */
-      jwksPinned: boolean;
-    }
-  | {
-      kind: "cognito";
-      userPoolId: string;
-      clientId: string[];
-      tokenUse: "access" | "id";
-      jwks: JwksDocument | undefined;
-      /** Only the inline JWKS is trusted (JWKS set): the pool's JWKS is never fetched. */
-      jwksPinned: boolean;
-      /** Where the app clients' secrets are, for RevokeToken (Secrets Manager or SSM). */
-      clientSecretArn: string | undefined;
-    };
+/** Settings of every verifier: how long a token may live (the revocations are kept that long). */
+interface VerifierLimits {
+  maxTokenLifetimeSeconds: number;
+}
+
+export type VerifierConfig = VerifierLimits &
+  (
+    | {
+        kind: "jwt";
+        issuer: string;
+        /** null: the deployment chose not to check `aud` (JWT_AUDIENCE unset). */
+        audience: string[] | null;
+        jwksUri: string;
+        jwks: JwksDocument | undefined;
+        /** Only the inline JWKS is trusted: JWKS set and JWKS_URI unset. Nothing is fetched. */
+        jwksPinned: boolean;
+      }
+    | {
+        kind: "cognito";
+        userPoolId: string;
+        clientId: string[];
+        tokenUse: "access" | "id";
+        jwks: JwksDocument | undefined;
+        /** Only the inline JWKS is trusted (JWKS set): the pool's JWKS is never fetched. */
+        jwksPinned: boolean;
+        /** Where the app clients' secrets are, for RevokeToken (Secrets Manager or SSM). */
+        clientSecretArn: string | undefined;
+      }
+  );
 
 export interface RevocationConfig {
   tableName: string;
   /** How long a refresh-token family (`origin_jti`) can live: how long its revocation is kept. */
   maxSessionSeconds: number;
-  /** How long any token can live: how long a per-user "revoked before" time is kept. */
+  /** How long any token can live (longer ones are refused): how long a user's revocation is kept. */
   maxTokenLifetimeSeconds: number;
 }
 
@@ -129,7 +136,14 @@ function positiveSeconds(env: Environment, name: string, fallback: number): numb
   return seconds;
 }
 
+const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+
 function verifierConfig(env: Environment): VerifierConfig {
+  const maxTokenLifetimeSeconds = positiveSeconds(
+    env,
+    "MAX_TOKEN_LIFETIME_SECONDS",
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  );
   const userPoolId = read(env, "COGNITO_USER_POOL_ID");
   const issuer = httpsUrl(env, "JWT_ISSUER");
   if (userPoolId !== undefined && issuer !== undefined) {
@@ -157,6 +171,7 @@ function verifierConfig(env: Environment): VerifierConfig {
     }
     return {
       kind: "cognito",
+      maxTokenLifetimeSeconds,
       userPoolId,
       clientId,
       tokenUse,
@@ -172,6 +187,7 @@ function verifierConfig(env: Environment): VerifierConfig {
   const jwks = jwksDocument(env);
   return {
     kind: "jwt",
+    maxTokenLifetimeSeconds,
     issuer,
     audience: list(env, "JWT_AUDIENCE") ?? null,
     jwksUri: jwksUri ?? `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
@@ -189,15 +205,16 @@ export function loadConfig(env: Environment): Config {
   if (!apiBasePath.startsWith("/")) {
     throw new ConfigurationError("API_BASE_PATH", 'must start with "/"');
   }
+  const verifier = verifierConfig(env);
   return {
-    verifier: verifierConfig(env),
+    verifier,
     revocation:
       tableName === undefined
         ? undefined
         : {
             tableName,
             maxSessionSeconds: positiveSeconds(env, "MAX_SESSION_SECONDS", 30 * 24 * 3600),
-            maxTokenLifetimeSeconds: positiveSeconds(env, "MAX_TOKEN_LIFETIME_SECONDS", 24 * 3600),
+            maxTokenLifetimeSeconds: verifier.maxTokenLifetimeSeconds,
           },
     apiBasePath: apiBasePath.replace(/\/+$/, ""),
   };

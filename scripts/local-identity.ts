@@ -49,15 +49,25 @@ export interface LocalIdentity {
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
 
-export async function createLocalIdentity(): Promise<LocalIdentity> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
-  const strangerKey = (await generateKeyPair("RS256")).privateKey;
-  const publicJwk = { ...(await exportJWK(publicKey)), kid: LOCAL_KID, alg: "RS256", use: "sig" };
+export interface LocalIdentityOptions {
+  /** Another issuer: tests of revocations shared by several issuers. */
+  issuer?: string;
+  /** The signing algorithm: RS256, as Cognito signs, or ES256 (whose signatures are malleable). */
+  algorithm?: "RS256" | "ES256";
+}
+
+export async function createLocalIdentity({
+  issuer = LOCAL_ISSUER,
+  algorithm = "RS256",
+}: LocalIdentityOptions = {}): Promise<LocalIdentity> {
+  const { privateKey, publicKey } = await generateKeyPair(algorithm, { extractable: true });
+  const strangerKey = (await generateKeyPair(algorithm)).privateKey;
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: LOCAL_KID, alg: algorithm, use: "sig" };
   const publicPem = await exportSPKI(publicKey);
   const jwks = { keys: [publicJwk] };
 
   const sign = (payload: JWTPayload, key: PrivateKey, kid = LOCAL_KID) =>
-    new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).sign(key);
+    new SignJWT(payload).setProtectedHeader({ alg: algorithm, kid, typ: "JWT" }).sign(key);
 
   async function mint(
     kind: TokenKind = "valid",
@@ -65,7 +75,7 @@ export async function createLocalIdentity(): Promise<LocalIdentity> {
   ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const payload: JWTPayload = {
-      iss: LOCAL_ISSUER,
+      iss: issuer,
       aud: LOCAL_AUDIENCE,
       sub: "user-0001",
       jti: randomUUID(),
@@ -106,11 +116,11 @@ export async function createLocalIdentity(): Promise<LocalIdentity> {
   }
 
   return {
-    issuer: LOCAL_ISSUER,
+    issuer,
     audience: LOCAL_AUDIENCE,
     jwks,
     environment: {
-      JWT_ISSUER: LOCAL_ISSUER,
+      JWT_ISSUER: issuer,
       JWT_AUDIENCE: LOCAL_AUDIENCE,
       JWKS: JSON.stringify(jwks),
     },

@@ -7,13 +7,9 @@ import type { MiddlewareObj, Request } from "@middy/core";
 import type { ApiContext } from "../http/api-contract.js";
 import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
 import type { HttpResponse } from "../http/responses.js";
+import type { RevocationCheck } from "../revocation/revocation.js";
 import { extractBearerToken } from "./bearer-header.js";
 import type { VerifiedToken, VerifyToken } from "./token-verifier.js";
-
-/** Throws `AuthenticationError("Token has been revoked")`, or a 503 when it cannot tell. */
-export interface RevocationCheck {
-  assertNotRevoked(token: VerifiedToken): Promise<void>;
-}
 
 export interface RequireValidTokenOptions {
   verify: VerifyToken;
@@ -50,7 +46,9 @@ export function requireValidToken({
       const { context } = request;
       const token = await verify(extractBearerToken(context.httpRequest.authorization));
       // Known from here on, so even a revoked token's refusal names its user in the log.
-      if (typeof token.claims.sub === "string") context.logFields.sub = token.claims.sub;
+      // Bounded: a claim is the client's text, and a log line is not the place for 3,000 bytes of it.
+      if (typeof token.claims.sub === "string")
+        context.logFields.sub = token.claims.sub.slice(0, 128);
       await revocations?.assertNotRevoked(token);
       context.token = token;
     },

@@ -1,6 +1,8 @@
 /**
  * Verifies a JWT with aws-jwt-verify and turns each of its error classes into one stable,
- * safe reason. A token's own fault is a 401; failing to check it (JWKS unreachable) is a 503.
+ * safe reason. A token's own fault is a 401; failing to check it (the issuer's keys cannot be
+ * had, or make no sense) is a 503. On top of the library's checks, three that revocation
+ * relies on: one encoding per signed token, a bounded lifetime, and no `iat` from the future.
  */
 import { CognitoJwtVerifier, JwtVerifier } from "aws-jwt-verify";
 import {
@@ -10,6 +12,8 @@ import {
   JwkInvalidKtyError,
   JwkInvalidUseError,
   JwksNotAvailableInCacheError,
+  JwksValidationError,
+  JwkValidationError,
   JwtBaseError,
   JwtExpiredError,
   JwtInvalidAudienceError,
@@ -30,7 +34,16 @@ import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { ConfigurationError, type VerifierConfig } from "../config.js";
 import { AuthenticationError, HttpProblem, ServiceUnavailableError } from "../http/problems.js";
 
-export type TokenClaims = JwtPayload & { exp: number };
+/** What the verifier guarantees of every token it lets through. */
+export type TokenClaims = JwtPayload & { iss: string; exp: number };
+
+/**
+ * How far the issuer's clock may run ahead of ours: `nbf` and `exp` are read with this much
+ * grace, and an `iat` later than now plus this is refused, so a global logout, which revokes
+ * every token issued up to now plus this, covers every token that could be accepted when it was
+ * made.
+ */
+export const CLOCK_LEEWAY_SECONDS = 5;
 
 /** A verified token. The raw value is a private field, so no log or JSON of it holds the token. */
 export class VerifiedToken {
@@ -69,6 +82,7 @@ const TOKEN_FAULTS: ReadonlyArray<readonly [abstract new (...args: never[]) => E
   // The kid is unknown and the JWKS was fetched too recently to fetch it again.
   [WaitPeriodNotYetEndedJwkError, "Unknown signing key"],
   [JwtParseError, "Malformed token"],
+  // JWKS and JWK validation errors are the issuer's keys' fault, not the token's: 503 above.
   // Raised while verifying only for the token's `iss`: none, or one no verifier is set up for
   // (a Cognito verifier looks its issuer up before checking claims).
   [ParameterValidationError, "Invalid token issuer"],
@@ -77,7 +91,12 @@ const TOKEN_FAULTS: ReadonlyArray<readonly [abstract new (...args: never[]) => E
 /** Maps a verification failure to the problem the client is told about. */
 export function classifyVerificationError(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
-  if (error instanceof FetchError || error instanceof JwksNotAvailableInCacheError) {
+  if (
+    error instanceof FetchError ||
+    error instanceof JwksNotAvailableInCacheError ||
+    error instanceof JwksValidationError ||
+    error instanceof JwkValidationError
+  ) {
     return new ServiceUnavailableError("Signing keys unavailable", { cause: error });
   }
   for (const [errorClass, reason] of TOKEN_FAULTS) {
@@ -100,9 +119,70 @@ function jwksCache(config: VerifierConfig): SimpleJwksCache {
     const pinned = new TextEncoder().encode(JSON.stringify(config.jwks)).buffer as ArrayBuffer;
     return new SimpleJwksCache({ fetcher: { fetch: async () => pinned } });
   }
+  const fetcher = new SimpleFetcher({ defaultRequestOptions: JWKS_FETCH_TIMEOUTS });
   return new SimpleJwksCache({
-    fetcher: new SimpleFetcher({ defaultRequestOptions: JWKS_FETCH_TIMEOUTS }),
+    fetcher: {
+      async fetch(uri) {
+        const body = await fetcher.fetch(uri);
+        assertJwksHasKeys(body);
+        return body;
+      },
+    },
   });
+}
+
+/**
+ * The library accepts a JWKS without keys, and then calls every token's key unknown (401).
+ * A JWKS endpoint that publishes no key is broken, not the tokens: make it the library's own
+ * validation error, which is a 503. Runs once per fetch, not per token.
+ */
+function assertJwksHasKeys(body: ArrayBuffer): void {
+  let keys: unknown;
+  try {
+    keys = (JSON.parse(new TextDecoder().decode(body)) as { keys?: unknown } | null)?.keys;
+  } catch {
+    return; // not JSON: the library says so in its own words
+  }
+  if (Array.isArray(keys) && keys.length === 0) throw new JwksValidationError("JWKS has no keys");
+}
+
+// Three base64url segments without padding: the only encoding RFC 7515 §7.1 allows.
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)$/;
+
+/**
+ * Refuses the other texts of one signed token that decoders let through: `=` padding, and
+ * unused low bits of the last signature character set. Each would otherwise be a new token
+ * text; revocation keys do not depend on the text, but one token, one text is cheaper to reason
+ * about. (An ECDSA signature's second form `(r, n-s)` is valid and cannot be refused without
+ * refusing issuers that produce it: the revocation key ignores the signature for that reason.)
+ */
+function assertCanonicalEncoding(token: string): void {
+  const signature = COMPACT_JWS.exec(token)?.[1];
+  if (
+    signature === undefined ||
+    Buffer.from(signature, "base64url").toString("base64url") !== signature
+  ) {
+    throw new AuthenticationError("Malformed token", true);
+  }
+}
+
+/** The checks revocation relies on, after the signature and the library's claim checks. */
+function assertRevocable(claims: JwtPayload, maxTokenLifetimeSeconds: number): TokenClaims {
+  // A token that never expires can be neither trusted for a logout nor revoked for a while.
+  if (typeof claims.exp !== "number") {
+    throw new AuthenticationError("Token has no expiry", true);
+  }
+  if (typeof claims.iss !== "string") throw new AuthenticationError("Invalid token issuer", true);
+  const now = Date.now() / 1000;
+  if (typeof claims.iat === "number" && claims.iat > now + CLOCK_LEEWAY_SECONDS) {
+    throw new AuthenticationError("Token issued in the future", true);
+  }
+  // Revocations are kept as long as a token may live: one that lives longer would outlive them.
+  const lifetime = claims.exp - (typeof claims.iat === "number" ? claims.iat : now);
+  if (lifetime > maxTokenLifetimeSeconds) {
+    throw new AuthenticationError("Token lifetime exceeds the maximum", true);
+  }
+  return claims as TokenClaims;
 }
 
 function createVerifier(config: VerifierConfig) {
@@ -110,11 +190,21 @@ function createVerifier(config: VerifierConfig) {
   const verifier =
     config.kind === "cognito"
       ? CognitoJwtVerifier.create(
-          { userPoolId: config.userPoolId, clientId: config.clientId, tokenUse: config.tokenUse },
+          {
+            userPoolId: config.userPoolId,
+            clientId: config.clientId,
+            tokenUse: config.tokenUse,
+            graceSeconds: CLOCK_LEEWAY_SECONDS,
+          },
           cache,
         )
       : JwtVerifier.create(
-          { issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri },
+          {
+            issuer: config.issuer,
+            audience: config.audience,
+            jwksUri: config.jwksUri,
+            graceSeconds: CLOCK_LEEWAY_SECONDS,
+          },
           cache,
         );
   if (config.jwks) {
@@ -130,16 +220,13 @@ function createVerifier(config: VerifierConfig) {
 export function createTokenVerifier(config: VerifierConfig): VerifyToken {
   const verifier = createVerifier(config);
   return async (token) => {
+    assertCanonicalEncoding(token);
     let claims: JwtPayload;
     try {
       claims = await verifier.verify(token);
     } catch (error) {
       throw classifyVerificationError(error);
     }
-    // A token that never expires can be neither trusted for a logout nor revoked for a while.
-    if (typeof claims.exp !== "number") {
-      throw new AuthenticationError("Token has no expiry", true);
-    }
-    return new VerifiedToken(token, claims as TokenClaims);
+    return new VerifiedToken(token, assertRevocable(claims, config.maxTokenLifetimeSeconds));
   };
 }

@@ -6,16 +6,14 @@
 import type { VerifiedToken } from "../auth/token-verifier.js";
 import { userPoolRegion } from "../config.js";
 import { ServiceUnavailableError } from "../http/problems.js";
-import type { LogoutScope } from "../logout/logout.js";
 import type { ClientSecretLookup } from "./client-secrets.js";
 
+/** Each throws a 503 when Cognito cannot be reached or refuses for reasons not the session's. */
 export interface UpstreamSignOut {
-  /** Throws a 503 when Cognito cannot be reached or refuses for reasons not the session's. */
-  signOut(
-    token: VerifiedToken,
-    scope: LogoutScope,
-    refreshToken: string | undefined,
-  ): Promise<void>;
+  /** Ends every session of the token's user: no refresh token of theirs mints tokens again. */
+  signOutEverywhere(token: VerifiedToken): Promise<void>;
+  /** Revokes one refresh token of the token's app client. */
+  revokeRefreshToken(token: VerifiedToken, refreshToken: string): Promise<void>;
 }
 
 export interface CognitoSignOutOptions {
@@ -82,29 +80,29 @@ export function createCognitoSignOut({
   }
 
   return {
-    async signOut(token, scope, refreshToken) {
+    async signOutEverywhere(token) {
       const { claims } = token;
-      if (scope === "global") {
-        const scopes = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
-        if (claims.token_use === "access" && scopes.includes(ADMIN_SCOPE)) {
-          await call("GlobalSignOut", ({ sdk, client }, options) =>
-            client.send(new sdk.GlobalSignOutCommand({ AccessToken: token.reveal() }), options),
-          );
-        } else {
-          const username = claims.username ?? claims["cognito:username"];
-          await call("AdminUserGlobalSignOut", ({ sdk, client }, options) =>
-            client.send(
-              new sdk.AdminUserGlobalSignOutCommand({
-                UserPoolId: userPoolId,
-                Username: String(username ?? claims.sub),
-              }),
-              options,
-            ),
-          );
-        }
+      const scopes = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
+      if (claims.token_use === "access" && scopes.includes(ADMIN_SCOPE)) {
+        await call("GlobalSignOut", ({ sdk, client }, options) =>
+          client.send(new sdk.GlobalSignOutCommand({ AccessToken: token.reveal() }), options),
+        );
         return;
       }
-      if (refreshToken === undefined) return;
+      const username = claims.username ?? claims["cognito:username"];
+      await call("AdminUserGlobalSignOut", ({ sdk, client }, options) =>
+        client.send(
+          new sdk.AdminUserGlobalSignOutCommand({
+            UserPoolId: userPoolId,
+            Username: String(username ?? claims.sub),
+          }),
+          options,
+        ),
+      );
+    },
+
+    async revokeRefreshToken(token, refreshToken) {
+      const { claims } = token;
       // The app client the session belongs to: an access token's client_id, an ID token's aud.
       const clientId = String(claims.client_id ?? claims.aud);
       const secret = await clientSecret(clientId);

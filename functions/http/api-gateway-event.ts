@@ -11,6 +11,8 @@ export interface HttpRequest {
   readonly path: string;
   /** Every Authorization value the client sent (header names are case-insensitive). */
   readonly authorization: readonly string[];
+  /** Every Idempotency-Key value the client sent. */
+  readonly idempotencyKey: readonly string[];
   /** Every value of each query parameter. */
   readonly query: Readonly<Record<string, readonly string[]>>;
   /** The API Gateway request id, else the Lambda request id. */
@@ -69,6 +71,7 @@ export function readHttpRequest(
       path: stripPrefix(withoutStage ?? "/", apiBasePath),
       // Payload 2.0 lower-cases header names and joins repeated headers with commas.
       authorization: valuesOf(event.headers, undefined, "authorization"),
+      idempotencyKey: valuesOf(event.headers, undefined, "idempotency-key"),
       query,
       requestId: event.requestContext?.requestId ?? context.awsRequestId,
       body,
@@ -85,6 +88,7 @@ export function readHttpRequest(
   return {
     path: stripPrefix(event.path ?? "/", apiBasePath),
     authorization: valuesOf(event.headers, event.multiValueHeaders, "authorization"),
+    idempotencyKey: valuesOf(event.headers, event.multiValueHeaders, "idempotency-key"),
     query,
     requestId: event.requestContext?.requestId ?? context.awsRequestId,
     body,

@@ -1,3 +1,9 @@
+import {
+  NoSubjectError,
+  RevocationStoreUnavailableError,
+  TokenRevokedError,
+} from "../revocation/revocation.js";
+
 /**
  * The failures a client may be told about, one class per kind, each with its HTTP status,
  * the contract's stable `code` and a safe `reason` (never a token, a claim value or a stack).
@@ -80,8 +86,14 @@ export class InternalError extends HttpProblem {
   readonly publicMessage = "An unexpected error occurred";
 }
 
+/** The one place where the errors of the modules below HTTP get their status and reason. */
 export function toHttpProblem(error: unknown): HttpProblem {
-  return error instanceof HttpProblem
-    ? error
-    : new InternalError("Unexpected error", { cause: error });
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof TokenRevokedError || error instanceof NoSubjectError) {
+    return new AuthenticationError(error.message, true, { cause: error });
+  }
+  if (error instanceof RevocationStoreUnavailableError) {
+    return new ServiceUnavailableError(error.message, { cause: error.cause });
+  }
+  return new InternalError("Unexpected error", { cause: error });
 }

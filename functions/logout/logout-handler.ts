@@ -18,8 +18,9 @@ import {
   type DynamoDbClient,
   dynamoDbClientFromEnvironment,
 } from "../revocation/dynamodb-client.js";
+import type { RevocationRecorder } from "../revocation/revocation.js";
 import { createRevocationStore } from "../revocation/revocation-store.js";
-import { logOut, parseLogoutBody, parseLogoutScope, type RevocationRecorder } from "./logout.js";
+import { logOut, parseIdempotencyKey, parseLogoutBody, parseLogoutScope } from "./logout.js";
 
 export interface LogoutHandlerDependencies {
   logger: Logger;
@@ -50,14 +51,20 @@ export function createLogoutHandler({
     // No separate revocation read: `revoke` checks and records in one round trip.
     .use(requireValidToken({ verify }))
     .handler(async (_event, context) => {
-      const scope = parseLogoutScope(context.httpRequest.query);
+      const { httpRequest } = context;
+      const scope = parseLogoutScope(httpRequest.query);
       context.logFields.scope = scope;
+      const idempotencyKey = parseIdempotencyKey(httpRequest.idempotencyKey);
       // The body matters only to Cognito's sign-out; elsewhere it is ignored, as the contract has it.
       const { refreshToken } = upstream
-        ? parseLogoutBody(context.httpRequest.body)
+        ? parseLogoutBody(httpRequest.body)
         : { refreshToken: undefined };
       if (refreshToken) context.logFields.refreshTokenRevoked = true;
-      const body = await logOut(context.token, { scope, refreshToken }, { revocations, upstream });
+      const body = await logOut(
+        context.token,
+        { scope, refreshToken, idempotencyKey },
+        { revocations, upstream },
+      );
       context.logFields.outcome = "logged_out";
       return jsonResponse(200, body);
     });

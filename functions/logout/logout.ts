@@ -1,27 +1,46 @@
 /**
- * The logout itself, knowing nothing of Lambda or API Gateway: a verified token and a scope in,
- * the contract's success body out, or an error that says why not.
+ * The logout itself, knowing nothing of Lambda or API Gateway: a verified token and what the
+ * request asks in, the contract's success body out, or an error that says why not. The only
+ * module that reads `scope`: it maps it onto the operations the store and Cognito expose.
  */
-import type { RevocationCheck } from "../auth/require-valid-token.js";
+import { randomUUID } from "node:crypto";
 import type { VerifiedToken } from "../auth/token-verifier.js";
 import type { UpstreamSignOut } from "../cognito/cognito-sign-out.js";
 import { ValidationError } from "../http/problems.js";
-
-/** `local`: this token (and its session); `global`: every session of the user; `others`: all but this one. */
-export type LogoutScope = "local" | "global" | "others";
-
-const SCOPES: ReadonlySet<string> = new Set<LogoutScope>(["local", "global", "others"]);
+import {
+  LOGOUT_SCOPES,
+  type LogoutScope,
+  NoSubjectError,
+  type RevocationRecorder,
+} from "../revocation/revocation.js";
 
 export const LOGGED_OUT = { success: true, message: "Logged out successfully" } as const;
 
+/** The one query parameter the endpoint takes; any other, in any case or form, is refused. */
+const SCOPE_PARAMETER = "scope";
+
 export function parseLogoutScope(query: Readonly<Record<string, readonly string[]>>): LogoutScope {
-  const values = query.scope ?? [];
+  for (const name of Object.keys(query)) {
+    if (name !== SCOPE_PARAMETER) {
+      // `SCOPE=global` or `scope[]=global` must not quietly become a local logout.
+      throw new ValidationError(
+        `Unknown query parameter "${printable(name)}": the only one is "scope"`,
+      );
+    }
+  }
+  const values = query[SCOPE_PARAMETER] ?? [];
   if (values.length === 0) return "local";
   const [scope] = values;
-  if (values.length > 1 || scope === undefined || !SCOPES.has(scope)) {
+  if (values.length > 1 || !LOGOUT_SCOPES.includes(scope as LogoutScope)) {
     throw new ValidationError('Query parameter "scope" must be one of: local, global, others');
   }
   return scope as LogoutScope;
+}
+
+/** A client's text, safe to echo in a reason: short, and visible ASCII only. */
+function printable(text: string): string {
+  const visible = text.replace(/[^\x20-\x7e]/g, "?");
+  return visible.length > 40 ? `${visible.slice(0, 40)}…` : visible;
 }
 
 /**
@@ -46,14 +65,29 @@ export function parseLogoutBody(body: string | undefined): { refreshToken: strin
   return { refreshToken };
 }
 
-/** Records a logout so that the revoked tokens are refused from now on. */
-export interface RevocationRecorder extends RevocationCheck {
-  /**
-   * Records the revocation the scope asks for, refusing (401 "Token has been revoked") a token
-   * whose own revocation is already recorded; a local logout does both in one conditional
-   * write. Throws a 503 when it cannot record it.
-   */
-  revoke(token: VerifiedToken, scope: LogoutScope): Promise<void>;
+// Visible ASCII, as a UUID or any client-made id is; bounded, since it is hashed into a record.
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The optional `Idempotency-Key` header: a client that retries a logout whose answer it lost
+ * (a timeout, a 503 after the write landed) sends the same key, and gets the 200 it was owed
+ * instead of 401 "Token has been revoked".
+ */
+export function parseIdempotencyKey(values: readonly string[]): string | undefined {
+  if (values.length === 0) return undefined;
+  const [key] = values;
+  if (values.length > 1 || key === undefined || !IDEMPOTENCY_KEY.test(key)) {
+    throw new ValidationError(
+      'Header "Idempotency-Key" must be one value of 1 to 255 visible ASCII characters',
+    );
+  }
+  return key;
+}
+
+export interface LogoutRequest {
+  scope: LogoutScope;
+  refreshToken: string | undefined;
+  idempotencyKey: string | undefined;
 }
 
 export interface LogoutDependencies {
@@ -66,18 +100,26 @@ export interface LogoutDependencies {
 /**
  * Upstream first, then the local record: if either fails, the access token is still valid
  * here, so the client can retry with it, and the upstream step treats "already signed out"
- * as done.
+ * as done. A token that any revocation covers gets `TokenRevokedError`, whatever the scope.
  */
 export async function logOut(
   token: VerifiedToken,
-  { scope, refreshToken }: { scope: LogoutScope; refreshToken: string | undefined },
+  { scope, refreshToken, idempotencyKey }: LogoutRequest,
   { revocations, upstream }: LogoutDependencies,
 ): Promise<typeof LOGGED_OUT> {
-  if (upstream) {
-    // A revoked token must not get to sign its user out anywhere.
-    if (scope !== "local") await revocations?.assertNotRevoked(token);
-    await upstream.signOut(token, scope, refreshToken);
+  // Retries of one logout share its id; without a key from the client, every request is new.
+  const logoutId = idempotencyKey === undefined ? randomUUID() : `${scope}:${idempotencyKey}`;
+  if (scope === "local") {
+    if (refreshToken !== undefined) await upstream?.revokeRefreshToken(token, refreshToken);
+    // Checks and records in one round trip.
+    await revocations?.revokeToken(token, logoutId);
+    return LOGGED_OUT;
   }
-  await revocations?.revoke(token, scope);
+  if (typeof token.claims.sub !== "string" || token.claims.sub === "") throw new NoSubjectError();
+  // A revoked token must not get to sign its user out anywhere: checked before anything moves.
+  await revocations?.assertNotRevokedBefore(token, logoutId);
+  if (scope === "global") await upstream?.signOutEverywhere(token);
+  else if (refreshToken !== undefined) await upstream?.revokeRefreshToken(token, refreshToken);
+  await revocations?.revokeUserTokens(token, { keepOwnSession: scope === "others", logoutId });
   return LOGGED_OUT;
 }

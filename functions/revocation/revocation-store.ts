@@ -1,51 +1,40 @@
 /**
- * Revocations in DynamoDB: recording a logout (one conditional write) and refusing revoked
- * tokens. Fails safe: when DynamoDB cannot answer, a logout is not reported as done and a
- * possibly revoked token is refused, both as 503s.
+ * Revocations in DynamoDB: recording a logout and refusing revoked tokens, with the keys of
+ * `revocation-table.ts`. Fails safe: when DynamoDB cannot answer, a logout is not reported as
+ * done and a possibly revoked token is refused, both as `RevocationStoreUnavailableError`.
  */
-import { createHash, randomUUID } from "node:crypto";
-import type { RevocationCheck } from "../auth/require-valid-token.js";
-import type { VerifiedToken } from "../auth/token-verifier.js";
+import { createHash } from "node:crypto";
+import { CLOCK_LEEWAY_SECONDS, type VerifiedToken } from "../auth/token-verifier.js";
 import type { RevocationConfig } from "../config.js";
-import { AuthenticationError, ServiceUnavailableError } from "../http/problems.js";
-import type { LogoutScope, RevocationRecorder } from "../logout/logout.js";
 import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
-import { REVOCATION_TABLE } from "./revocation-table.js";
+import {
+  NoSubjectError,
+  type RevocationRecorder,
+  RevocationStoreUnavailableError,
+  TokenRevokedError,
+} from "./revocation.js";
+import { REVOCATION_TABLE, sessionKey, userKey } from "./revocation-table.js";
 
 const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
 /** Names in expressions, so they follow the table's definition. */
 const NAMES = { "#pk": PK, "#expiresAt": EXPIRES_AT };
 
-export interface RevocationStore extends RevocationCheck, RevocationRecorder {}
+export type RevocationStore = RevocationRecorder;
 
 type AttributeValue = { S: string } | { N: string };
 type Item = Record<string, AttributeValue | undefined>;
-type Revocations = { session: Item | undefined; user: Item | undefined };
-
-const revoked = () => new AuthenticationError("Token has been revoked", true);
 
 /**
- * Each logout's writes carry its own id, and their conditions let that id through: a retry of
- * a write that landed but whose answer was lost is recognised as this logout's, not refused as
- * a second logout. Another logout with the same token has another id, and is refused.
+ * What a logout's writes record as `revokedBy`, and their conditions let through: a retry of a
+ * write that landed but whose answer was lost is recognised as this logout's, not refused as a
+ * second one. Bound to the token's session, so no other token can pass for it.
  */
-const OWN_WRITE = "revokedBy = :logoutId";
-
-/**
- * The item that revokes this token alone, or its whole session where it has one: a Cognito
- * access token's `origin_jti` is shared by every access token of one refresh token, so a
- * logout revokes them all with one write. Never the raw token.
- */
-export function sessionKey(token: VerifiedToken): string {
-  const { claims } = token;
-  if (typeof claims.origin_jti === "string") return `session#${claims.origin_jti}`;
-  if (typeof claims.jti === "string") return `token#${claims.jti}`;
-  return `token#sha256:${createHash("sha256").update(token.reveal()).digest("hex")}`;
+function writerOf(token: VerifiedToken, logoutId: string): string {
+  return createHash("sha256")
+    .update(JSON.stringify([sessionKey(token), logoutId]))
+    .digest("base64url");
 }
-
-function userKey(token: VerifiedToken): string | undefined {
-  return typeof token.claims.sub === "string" ? `user#${token.claims.sub}` : undefined;
-}
+const OWN_WRITE = "revokedBy = :writer";
 
 const number = (value: AttributeValue | undefined) =>
   value && "N" in value ? Number(value.N) : undefined;
@@ -61,17 +50,31 @@ function isLive(item: Item | undefined, now: number): item is Item {
 const issuedAt = (token: VerifiedToken) =>
   typeof token.claims.iat === "number" ? token.claims.iat : 0;
 
-/** Whether the user's "revoked before" time covers this token. */
-function revokedByUser(user: Item | undefined, token: VerifiedToken, now: number): boolean {
-  if (!isLive(user, now)) return false;
-  if (string(user.keptSession) === sessionKey(token)) return false;
-  const revokedBefore = number(user.revokedBefore) ?? 0;
-  // iat has one-second precision: a token of the same second counts as issued before.
-  return issuedAt(token) <= revokedBefore;
+/** `ownWriter`: a revocation this logout made itself (a retry) does not count. */
+function coveredBySession(session: Item | undefined, now: number, ownWriter?: string): boolean {
+  return isLive(session, now) && string(session.revokedBy) !== ownWriter;
 }
 
-function unavailable(error: unknown): ServiceUnavailableError {
-  return new ServiceUnavailableError("Revocation store unavailable", { cause: error });
+function coveredByUser(
+  user: Item | undefined,
+  token: VerifiedToken,
+  now: number,
+  ownWriter?: string,
+): boolean {
+  if (!isLive(user, now) || string(user.revokedBy) === ownWriter) return false;
+  if (string(user.keptSession) === sessionKey(token)) return false;
+  // iat has one-second precision: a token of the same second counts as issued before.
+  return issuedAt(token) <= (number(user.revokedBefore) ?? 0);
+}
+
+/** The store's own error for what DynamoDB answered: a failed condition means revoked. */
+function storeError(error: unknown): Error {
+  if (error instanceof TokenRevokedError || error instanceof RevocationStoreUnavailableError) {
+    return error;
+  }
+  return error instanceof DynamoDbError && error.type === "ConditionalCheckFailedException"
+    ? new TokenRevokedError()
+    : new RevocationStoreUnavailableError({ cause: error });
 }
 
 export function createRevocationStore(
@@ -79,8 +82,8 @@ export function createRevocationStore(
   { tableName, maxSessionSeconds, maxTokenLifetimeSeconds }: RevocationConfig,
   clock: () => number = () => Math.floor(Date.now() / 1000),
 ): RevocationStore {
-  async function readRevocations(token: VerifiedToken): Promise<Revocations> {
-    const keys = [sessionKey(token), userKey(token)].filter((key) => key !== undefined);
+  /** One strongly consistent read of the given keys. */
+  async function read(keys: string[]): Promise<Map<string, Item>> {
     const output = await dynamodb.send<{
       Responses?: Record<string, Item[]>;
       UnprocessedKeys?: Record<string, unknown>;
@@ -93,98 +96,108 @@ export function createRevocationStore(
       throw new DynamoDbError("UnprocessedKeys", "DynamoDB did not read every key", true);
     }
     const items = output.Responses?.[tableName] ?? [];
-    const byKey = (pk: string | undefined) => items.find((item) => string(item[PK]) === pk);
-    return { session: byKey(keys[0]), user: byKey(userKey(token)) };
+    return new Map(items.map((item) => [string(item[PK]) ?? "", item]));
+  }
+
+  async function assertNotRevoked(token: VerifiedToken, ownWriter?: string): Promise<void> {
+    const now = clock();
+    const session = sessionKey(token);
+    const user = userKey(token);
+    let found: Map<string, Item>;
+    try {
+      found = await read(user === undefined ? [session] : [session, user]);
+    } catch (error) {
+      // Fail closed: a token we cannot check may be revoked.
+      throw storeError(error);
+    }
+    if (
+      coveredBySession(found.get(session), now, ownWriter) ||
+      (user !== undefined && coveredByUser(found.get(user), token, now, ownWriter))
+    ) {
+      throw new TokenRevokedError();
+    }
   }
 
   /**
-   * Revokes this token (or its session) until it expires, in one conditional write: the one
-   * round trip of a logout. A token already revoked this way is refused by the condition. One
-   * that a global logout already covers is recorded again and answered 200: it is revoked
-   * either way, and checking for that would cost a second request on every logout.
+   * Until no token this item covers can be used: a token's own expiry (read with the clock
+   * leeway); for a session, as long as its refresh token can mint tokens, plus their lifetime.
    */
-  async function revokeSession(token: VerifiedToken, now: number, logoutId: string): Promise<void> {
-    const pk = sessionKey(token);
-    const expiresAt = pk.startsWith("session#")
-      ? Math.max(token.claims.exp, now + maxSessionSeconds)
-      : token.claims.exp;
-    await dynamodb.send("PutItem", {
-      TableName: tableName,
-      Item: {
-        [PK]: { S: pk },
-        [EXPIRES_AT]: { N: String(expiresAt) },
-        revokedAt: { N: String(now) },
-        revokedBy: { S: logoutId },
-      },
-      ConditionExpression: `attribute_not_exists(#pk) OR #expiresAt <= :now OR ${OWN_WRITE}`,
-      ExpressionAttributeNames: NAMES,
-      ExpressionAttributeValues: { ":now": { N: String(now) }, ":logoutId": { S: logoutId } },
-    });
-  }
-
-  /** Revokes every token of the user issued up to now, but those of `keep` where given. */
-  async function revokeUser(
-    token: VerifiedToken,
-    now: number,
-    keep: boolean,
-    logoutId: string,
-  ): Promise<void> {
-    const user = userKey(token);
-    if (user === undefined) {
-      throw new AuthenticationError("Token has no subject to sign out", true);
-    }
-    // A revoked token must not get to sign its user out: check it first.
-    const { session } = await readRevocations(token);
-    if (isLive(session, now)) throw revoked();
-    const values: Record<string, AttributeValue> = {
-      ":now": { N: String(now) },
-      ":iat": { N: String(issuedAt(token)) },
-      ":session": { S: sessionKey(token) },
-      ":expiresAt": { N: String(now + maxTokenLifetimeSeconds) },
-      ":logoutId": { S: logoutId },
-    };
-    const set = "SET revokedBefore = :now, #expiresAt = :expiresAt, revokedBy = :logoutId";
-    await dynamodb.send("UpdateItem", {
-      TableName: tableName,
-      Key: { [PK]: { S: user } },
-      UpdateExpression: keep ? `${set}, keptSession = :session` : `${set} REMOVE keptSession`,
-      // Only a token that the user's revocations do not cover yet may move them.
-      ConditionExpression: `attribute_not_exists(#pk) OR #expiresAt <= :now OR revokedBefore < :iat OR keptSession = :session OR ${OWN_WRITE}`,
-      ExpressionAttributeNames: NAMES,
-      ExpressionAttributeValues: values,
-    });
+  function sessionExpiry(token: VerifiedToken, now: number): number {
+    return sessionKey(token).startsWith("session#")
+      ? now + maxSessionSeconds + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS
+      : Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS;
   }
 
   return {
-    async revoke(token: VerifiedToken, scope: LogoutScope): Promise<void> {
+    assertNotRevoked: (token) => assertNotRevoked(token),
+
+    assertNotRevokedBefore: (token, logoutId) => assertNotRevoked(token, writerOf(token, logoutId)),
+
+    /**
+     * One round trip: the conditional write of this token's (or session's) item, and beside it
+     * the read of the user's item, since a global or others logout may cover the token already.
+     * Such a token is answered as revoked; its record is made anyway, which changes nothing.
+     */
+    async revokeToken(token, logoutId) {
       const now = clock();
-      const logoutId = randomUUID();
-      try {
-        if (scope === "local") await revokeSession(token, now, logoutId);
-        else await revokeUser(token, now, scope === "others", logoutId);
-      } catch (error) {
-        if (error instanceof AuthenticationError || error instanceof ServiceUnavailableError) {
-          throw error;
-        }
-        if (isConditionFailure(error)) throw revoked();
-        throw unavailable(error);
+      const writer = writerOf(token, logoutId);
+      const user = userKey(token);
+      const [written, found] = await Promise.allSettled([
+        dynamodb.send("PutItem", {
+          TableName: tableName,
+          Item: {
+            [PK]: { S: sessionKey(token) },
+            [EXPIRES_AT]: { N: String(sessionExpiry(token, now)) },
+            revokedAt: { N: String(now) },
+            revokedBy: { S: writer },
+          },
+          ConditionExpression: `attribute_not_exists(#pk) OR #expiresAt <= :now OR ${OWN_WRITE}`,
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ":now": { N: String(now) }, ":writer": { S: writer } },
+        }),
+        user === undefined ? Promise.resolve(new Map<string, Item>()) : read([user]),
+      ]);
+      if (written.status === "rejected") throw storeError(written.reason);
+      // The logout is recorded, but whether the token was usable is unknown: not a 200.
+      if (found.status === "rejected") throw storeError(found.reason);
+      if (user !== undefined && coveredByUser(found.value.get(user), token, now)) {
+        throw new TokenRevokedError();
       }
     },
 
-    async assertNotRevoked(token: VerifiedToken): Promise<void> {
+    async revokeUserTokens(token, { keepOwnSession, logoutId }) {
+      const user = userKey(token);
+      if (user === undefined) throw new NoSubjectError();
       const now = clock();
-      let found: Revocations;
+      // Up to now plus the leeway: every token the verifier accepts at this instant is covered.
+      const revokedBefore = now + CLOCK_LEEWAY_SECONDS;
+      const set =
+        "SET revokedBefore = :revokedBefore, #expiresAt = :expiresAt, revokedBy = :writer";
       try {
-        found = await readRevocations(token);
+        await dynamodb.send("UpdateItem", {
+          TableName: tableName,
+          Key: { [PK]: { S: user } },
+          UpdateExpression: keepOwnSession
+            ? `${set}, keptSession = :session`
+            : `${set} REMOVE keptSession`,
+          // Only a token that the user's revocations do not cover may move them.
+          ConditionExpression: `attribute_not_exists(#pk) OR #expiresAt <= :now OR revokedBefore < :iat OR keptSession = :session OR ${OWN_WRITE}`,
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: {
+            ":now": { N: String(now) },
+            ":iat": { N: String(issuedAt(token)) },
+            ":session": { S: sessionKey(token) },
+            ":revokedBefore": { N: String(revokedBefore) },
+            // Every token it covers was issued by `revokedBefore` and lives at most this long.
+            ":expiresAt": {
+              N: String(revokedBefore + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS),
+            },
+            ":writer": { S: writerOf(token, logoutId) },
+          },
+        });
       } catch (error) {
-        // Fail closed: a token we cannot check may be revoked.
-        throw unavailable(error);
+        throw storeError(error);
       }
-      if (isLive(found.session, now) || revokedByUser(found.user, token, now)) throw revoked();
     },
   };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof DynamoDbError && error.type === "ConditionalCheckFailedException";
 }

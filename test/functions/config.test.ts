@@ -13,6 +13,7 @@ describe("loadConfig", () => {
       jwksUri: "https://id.example/.well-known/jwks.json",
       jwks: undefined,
       jwksPinned: false,
+      maxTokenLifetimeSeconds: 86400,
     });
     expect(config.revocation).toBeUndefined();
     expect(config.apiBasePath).toBe("/core");

@@ -11,6 +11,9 @@ export interface DynamoDbProxy {
   endpoint: string;
   /** The operations received, in order (`PutItem`, `GetItem`, …). */
   operations: string[];
+  /** The most requests it has held at once since the last `resetPeak()`. */
+  peakInFlight(): number;
+  resetPeak(): void;
   /** Answer the next `count` requests of `operation` with a throttling error. */
   throttle(operation: string, count: number): void;
   /** Forward the next `count` requests of `operation`, then drop the connection unanswered. */
@@ -22,6 +25,8 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
   const operations: string[] = [];
   const throttles = new Map<string, number>();
   const lostAnswers = new Map<string, number>();
+  let inFlight = 0;
+  let peak = 0;
   const take = (counts: Map<string, number>, operation: string) => {
     const left = counts.get(operation) ?? 0;
     if (left > 0) counts.set(operation, left - 1);
@@ -32,6 +37,9 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const operation = String(request.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
     operations.push(operation);
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    response.on("close", () => inFlight--);
     if (take(throttles, operation)) {
       response.writeHead(400, { "Content-Type": "application/x-amz-json-1.0" });
       response.end(
@@ -63,6 +71,10 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     operations,
+    peakInFlight: () => peak,
+    resetPeak: () => {
+      peak = inFlight;
+    },
     throttle: (operation, count) => throttles.set(operation, count),
     loseAnswers: (operation, count) => lostAnswers.set(operation, count),
     stop: () =>

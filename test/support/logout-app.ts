@@ -4,13 +4,13 @@
  */
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
-import { createTokenVerifier } from "../../functions/auth/token-verifier.js";
+import { createTokenVerifier, type VerifyToken } from "../../functions/auth/token-verifier.js";
 import { loadConfig } from "../../functions/config.js";
 import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
 import type { HttpResponse } from "../../functions/http/responses.js";
 import { createLogger } from "../../functions/logger.js";
-import type { RevocationRecorder } from "../../functions/logout/logout.js";
 import { createLogoutHandler } from "../../functions/logout/logout-handler.js";
+import type { RevocationRecorder } from "../../functions/revocation/revocation.js";
 import { lambdaContext } from "../../scripts/lambda-context.js";
 import { createLocalIdentity, type LocalIdentity } from "../../scripts/local-identity.js";
 
@@ -22,6 +22,8 @@ export interface RequestShape {
   query?: string;
   body?: string;
   headerName?: string;
+  /** Other headers, as the client names them. */
+  headers?: Record<string, string>;
 }
 
 export function httpApiEvent({
@@ -29,8 +31,10 @@ export function httpApiEvent({
   query = "",
   body,
   headerName = "authorization",
+  headers: extraHeaders = {},
 }: RequestShape): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = { "content-type": "application/json" };
+  for (const [name, value] of Object.entries(extraHeaders)) headers[name.toLowerCase()] = value;
   // API Gateway lower-cases names in payload 2.0 and joins repeats with commas.
   if (authorization.length > 0) headers[headerName.toLowerCase()] = authorization.join(",");
   return {
@@ -67,6 +71,7 @@ export function restApiEvent({
   query = "",
   body,
   headerName = "Authorization",
+  headers = {},
 }: RequestShape): APIGatewayProxyEvent {
   const params = new URLSearchParams(query);
   const multiQuery: Record<string, string[]> = {};
@@ -75,8 +80,14 @@ export function restApiEvent({
     resource: "/core/v1/auth/logout",
     path: "/core/v1/auth/logout",
     httpMethod: "POST",
-    headers: authorization.length > 0 ? { [headerName]: authorization.at(-1) as string } : {},
-    multiValueHeaders: authorization.length > 0 ? { [headerName]: authorization } : {},
+    headers: {
+      ...headers,
+      ...(authorization.length > 0 ? { [headerName]: authorization.at(-1) as string } : {}),
+    },
+    multiValueHeaders: {
+      ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+      ...(authorization.length > 0 ? { [headerName]: authorization } : {}),
+    },
     queryStringParameters: query ? Object.fromEntries(params) : null,
     multiValueQueryStringParameters: query ? multiQuery : null,
     pathParameters: null,
@@ -101,13 +112,15 @@ export async function createLogoutApp(
     identity?: LocalIdentity;
     environment?: Record<string, string>;
     revocations?: RevocationRecorder;
+    /** Another verifier than the identity's own (one that accepts several issuers). */
+    verify?: VerifyToken;
   } = {},
 ): Promise<LogoutApp> {
   const identity = options.identity ?? (await createLocalIdentity());
   const config = loadConfig({ ...identity.environment, ...options.environment });
   const handler = createLogoutHandler({
     logger: createLogger(),
-    verify: createTokenVerifier(config.verifier),
+    verify: options.verify ?? createTokenVerifier(config.verifier),
     revocations: options.revocations,
     apiBasePath: config.apiBasePath,
   });

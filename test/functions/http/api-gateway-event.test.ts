@@ -7,11 +7,16 @@ const context = lambdaContext({ awsRequestId: "lambda-request-id" });
 
 describe("readHttpRequest", () => {
   it("reads payload 2.0: path below the API base, repeated query values, request id", () => {
-    const event = httpApiEvent({ authorization: ["Bearer t"], query: "scope=global&scope=local" });
+    const event = httpApiEvent({
+      authorization: ["Bearer t"],
+      query: "scope=global&scope=local",
+      headers: { "Idempotency-Key": "k-1" },
+    });
     const request = readHttpRequest(event, context, "/core");
     expect(request).toEqual({
       path: "/v1/auth/logout",
       authorization: ["Bearer t"],
+      idempotencyKey: ["k-1"],
       query: { scope: ["global", "local"] },
       requestId: event.requestContext.requestId,
       body: undefined,
