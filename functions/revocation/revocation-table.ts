@@ -36,7 +36,9 @@ export const REVOCATION_TABLE = {
 } as const;
 
 function key(kind: "token" | "session" | "user", issuer: string, id: string): string {
-  const digest = createHash("sha256").update(JSON.stringify([issuer, id])).digest("base64url");
+  const digest = createHash("sha256")
+    .update(JSON.stringify([issuer, id]))
+    .digest("base64url");
   return `${kind}#${digest}`;
 }
 
