@@ -13,8 +13,20 @@ if (!file) {
 }
 
 const local = await startLocalEnvironment();
+let event: Awaited<ReturnType<typeof loadSampleEvent>>;
 try {
-  const event = await loadSampleEvent(file, local.identity);
+  event = await loadSampleEvent(file, local.identity);
+} catch (error) {
+  const { code, message } = error as NodeJS.ErrnoException;
+  console.error(
+    code === "ENOENT"
+      ? `No event file at ${file}: pick one of events/ (ls events/*/)`
+      : `Cannot read ${file} as an event: ${message.split("\n")[0]}`,
+  );
+  await local.stop();
+  process.exit(2);
+}
+try {
   // The handler reads its configuration at import: import it only once the environment is set.
   const { handler } = await import("../functions/logout/handler.js");
   const response = await handler(event, lambdaContext());

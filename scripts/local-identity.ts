@@ -1,10 +1,21 @@
 /**
- * A local development identity provider: a key pair generated in memory at every start (so no
- * private key is ever committed, nor trusted by any deployment), its JWKS, and tokens minted
- * from it on demand, good and bad. Used by `npm run invoke`, `npm start`, the tests and the bench.
+ * A local development identity provider: a key pair generated on this machine (in memory, or
+ * kept in a git-ignored file so tokens outlive a restart of `npm start`; never committed, nor
+ * trusted by any deployment), its JWKS, and tokens minted from it on demand, good and bad. Used
+ * by `npm start`, `npm run invoke`, `npm run token`, the tests and the bench.
  */
 import { randomUUID } from "node:crypto";
-import { exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import {
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  type JWTPayload,
+  SignJWT,
+} from "jose";
 
 export const LOCAL_ISSUER = "https://auth.rinne.local.invalid";
 export const LOCAL_AUDIENCE = "rinne-api-local";
@@ -54,13 +65,50 @@ export interface LocalIdentityOptions {
   issuer?: string;
   /** The signing algorithm: RS256, as Cognito signs, or ES256 (whose signatures are malleable). */
   algorithm?: "RS256" | "ES256";
+  /** Where to keep the key pair between runs (created on first use); default: in memory only. */
+  keyFile?: string;
+}
+
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+
+async function keyPair(
+  algorithm: "RS256" | "ES256",
+  keyFile: string | undefined,
+): Promise<KeyPair> {
+  if (keyFile !== undefined) {
+    try {
+      const { alg, privateJwk } = JSON.parse(await readFile(keyFile, "utf8"));
+      if (alg === algorithm) {
+        const { kty, n, e, crv, x, y } = privateJwk as JWK;
+        const publicJwk = (kty === "RSA" ? { kty, n, e } : { kty, crv, x, y }) as JWK;
+        return {
+          privateKey: (await importJWK(privateJwk, alg, {
+            extractable: true,
+          })) as KeyPair["privateKey"],
+          publicKey: (await importJWK(publicJwk, alg, {
+            extractable: true,
+          })) as KeyPair["publicKey"],
+        };
+      }
+    } catch {
+      // None yet, or unreadable: make a new one below.
+    }
+  }
+  const pair = await generateKeyPair(algorithm, { extractable: true });
+  if (keyFile !== undefined) {
+    await mkdir(dirname(keyFile), { recursive: true });
+    const privateJwk = await exportJWK(pair.privateKey);
+    await writeFile(keyFile, JSON.stringify({ alg: algorithm, privateJwk }), { mode: 0o600 });
+  }
+  return pair;
 }
 
 export async function createLocalIdentity({
   issuer = LOCAL_ISSUER,
   algorithm = "RS256",
+  keyFile,
 }: LocalIdentityOptions = {}): Promise<LocalIdentity> {
-  const { privateKey, publicKey } = await generateKeyPair(algorithm, { extractable: true });
+  const { privateKey, publicKey } = await keyPair(algorithm, keyFile);
   const strangerKey = (await generateKeyPair(algorithm)).privateKey;
   const publicJwk = { ...(await exportJWK(publicKey)), kid: LOCAL_KID, alg: algorithm, use: "sig" };
   const publicPem = await exportSPKI(publicKey);

@@ -1,82 +1,100 @@
 /**
- * `npm start`: serves the function on 127.0.0.1 at POST /core/v1/auth/logout, as API Gateway
- * would: each HTTP request becomes a real payload 2.0 event for the real handler, on the
- * embedded local environment. Prints a ready-to-paste curl line with a fresh token.
+ * `npm start`: serves the functions on 127.0.0.1 as API Gateway would, on the embedded local
+ * environment: POST /core/v1/auth/logout runs the logout handler on a payload 2.0 event, and
+ * GET /core/v1/example/protected runs the real authorizer first, answering as API Gateway does
+ * for its decision. Prints curl lines that tell the whole story: allowed, logout, refused.
  */
-import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Hono } from "hono";
+import {
+  type HttpRequestShape,
+  httpApiAuthorizerEvent,
+  httpApiEvent,
+} from "./api-gateway-events.js";
 import { lambdaContext } from "./lambda-context.js";
 import { startLocalEnvironment } from "./local-environment.js";
 
-const ROUTE = "/core/v1/auth/logout";
+const LOGOUT_ROUTE = "/core/v1/auth/logout";
+const PROTECTED_ROUTE = "/core/v1/example/protected";
 const port = Number(process.env.PORT ?? 3000);
 
 const local = await startLocalEnvironment();
-const { handler } = await import("../functions/logout/handler.js");
+// The handlers read their configuration at import: import them once the environment is set.
+const { handler: logout } = await import("../functions/logout/handler.js");
+const { handler: authorizer } = await import("../functions/authorizer/handler.js");
 
-/** The mapping API Gateway's HTTP API does for payload format 2.0. */
-async function toHttpApiEvent(request: Request, sourceIp: string): Promise<APIGatewayProxyEventV2> {
+async function requestShape(request: Request, sourceIp: string): Promise<HttpRequestShape> {
   const url = new URL(request.url);
   const headers: Record<string, string> = {};
+  // Repeated headers arrive joined with ", "; API Gateway joins them with ",".
   request.headers.forEach((value, name) => {
-    // Repeated headers arrive joined with ", "; API Gateway joins them with ",".
-    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+    headers[name] = value.split(/,\s*/).join(",");
   });
-  const cookies = request.headers.get("cookie")?.split(/;\s*/);
-  delete headers.cookie;
-  const body = await request.text();
-  const now = new Date();
   return {
-    version: "2.0",
-    routeKey: `POST ${ROUTE}`,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    ...(cookies ? { cookies } : {}),
+    method: request.method,
+    path: url.pathname,
+    query: url.search.slice(1),
     headers,
-    ...(url.search
-      ? { queryStringParameters: Object.fromEntries(url.searchParams.entries()) }
-      : {}),
-    requestContext: {
-      accountId: "000000000000",
-      apiId: "local",
-      domainName: url.hostname,
-      domainPrefix: url.hostname.split(".")[0] ?? url.hostname,
-      http: {
-        method: request.method,
-        path: url.pathname,
-        protocol: "HTTP/1.1",
-        sourceIp,
-        userAgent: request.headers.get("user-agent") ?? "",
-      },
-      requestId: randomUUID(),
-      routeKey: `POST ${ROUTE}`,
-      stage: "$default",
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(body ? { body } : {}),
-    isBase64Encoded: false,
+    body: await request.text(),
+    sourceIp,
   };
 }
 
-const app = new Hono<{ Bindings: { incoming: { socket: { remoteAddress?: string } } } }>();
-app.post(ROUTE, async (c) => {
-  const event = await toHttpApiEvent(c.req.raw, c.env.incoming.socket.remoteAddress ?? "127.0.0.1");
-  const response = await handler(event, lambdaContext());
+type Bindings = { Bindings: { incoming: { socket: { remoteAddress?: string } } } };
+const app = new Hono<Bindings>();
+const sourceIp = (c: { env: Bindings["Bindings"] }) =>
+  c.env.incoming.socket.remoteAddress ?? "127.0.0.1";
+
+app.post(LOGOUT_ROUTE, async (c) => {
+  const event = httpApiEvent(await requestShape(c.req.raw, sourceIp(c)));
+  const response = await logout(event, lambdaContext());
   return new Response(response.body, { status: response.statusCode, headers: response.headers });
+});
+
+// A route of the API protected by the authorizer, answered as API Gateway answers each decision.
+app.get(PROTECTED_ROUTE, async (c) => {
+  const request = await requestShape(c.req.raw, sourceIp(c));
+  // The identity source is missing: API Gateway refuses without calling the authorizer.
+  if (c.req.header("authorization") === undefined) return c.json({ message: "Unauthorized" }, 401);
+  let decision: Awaited<ReturnType<typeof authorizer>>;
+  try {
+    decision = await authorizer(httpApiAuthorizerEvent(request), lambdaContext());
+  } catch {
+    return c.json({ message: "Internal Server Error" }, 500);
+  }
+  if (!decision.isAuthorized) return c.json({ message: "Forbidden" }, 403);
+  // What the backend integration sees at event.requestContext.authorizer.lambda.
+  return c.json({
+    message: "Hello from a protected route",
+    authorizer: { lambda: decision.context },
+  });
 });
 // API Gateway's own answer for a route it does not have.
 app.all("*", (c) => c.json({ message: "Not Found" }, 404));
 
 const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, async (info) => {
-  const token = await local.identity.mint("valid");
-  console.log(`Logout function listening on http://127.0.0.1:${info.port}${ROUTE}`);
-  console.log("Try it with a fresh token (valid for one hour):\n");
+  const base = `http://127.0.0.1:${info.port}`;
+  const bearer = `-H 'Authorization: Bearer ${await local.identity.mint("valid")}'`;
+  console.log(`Logout:          POST ${base}${LOGOUT_ROUTE}`);
+  console.log(`Protected route: GET  ${base}${PROTECTED_ROUTE} (behind the authorizer)\n`);
   console.log(
-    `curl -i -X POST http://127.0.0.1:${info.port}${ROUTE} -H 'Authorization: Bearer ${token}'\n`,
+    "Try it with a fresh token (valid for one hour): the route, the logout, the route again.\n",
   );
+  console.log(`curl -i ${base}${PROTECTED_ROUTE} ${bearer}`);
+  console.log(`curl -i -X POST ${base}${LOGOUT_ROUTE} ${bearer}`);
+  console.log(`curl -i ${base}${PROTECTED_ROUTE} ${bearer}\n`);
+  console.log(
+    "More tokens: npm run token -- --sub alice --session s1   (then ?scope=global|others)",
+  );
+});
+
+server.on("error", (error: NodeJS.ErrnoException) => {
+  console.error(
+    error.code === "EADDRINUSE"
+      ? `Port ${port} is in use: start on another with PORT=${port + 1} npm start`
+      : `Cannot listen on 127.0.0.1:${port}: ${error.message}`,
+  );
+  void local.stop().then(() => process.exit(1));
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

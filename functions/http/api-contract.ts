@@ -7,7 +7,7 @@ import type { MiddlewareObj, Request } from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { Logger } from "../logger.js";
 import { type ApiGatewayEvent, type HttpRequest, readHttpRequest } from "./api-gateway-event.js";
-import { type HttpProblem, toHttpProblem } from "./problems.js";
+import { causeName, describeCause, type HttpProblem, toHttpProblem } from "./problems.js";
 import { errorResponse, type HttpResponse } from "./responses.js";
 
 export interface ApiContext extends Context {
@@ -93,16 +93,4 @@ export function apiContract({
       );
     },
   };
-}
-
-/** An error's own name where it sets one (the AWS SDK's do), else its class's. */
-function causeName(problem: HttpProblem): string | undefined {
-  const { cause } = problem;
-  if (!(cause instanceof Error)) return undefined;
-  return cause.name !== "Error" ? cause.name : cause.constructor.name;
-}
-
-function describeCause(problem: HttpProblem): { name: string; message: string } | undefined {
-  const name = causeName(problem);
-  return name === undefined ? undefined : { name, message: (problem.cause as Error).message };
 }

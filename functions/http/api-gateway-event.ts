@@ -38,6 +38,14 @@ function valuesOf(
   return values;
 }
 
+/** Every value of one header of a payload 2.0 event (an authorizer's too), any case of its name. */
+export function headerValues(
+  headers: Record<string, string | undefined> | undefined,
+  name: string,
+): string[] {
+  return valuesOf(headers, undefined, name);
+}
+
 function stripPrefix(path: string, prefix: string): string {
   if (prefix === "" || prefix === "/") return path;
   if (path === prefix) return "/";
@@ -70,8 +78,8 @@ export function readHttpRequest(
     return {
       path: stripPrefix(withoutStage ?? "/", apiBasePath),
       // Payload 2.0 lower-cases header names and joins repeated headers with commas.
-      authorization: valuesOf(event.headers, undefined, "authorization"),
-      idempotencyKey: valuesOf(event.headers, undefined, "idempotency-key"),
+      authorization: headerValues(event.headers, "authorization"),
+      idempotencyKey: headerValues(event.headers, "idempotency-key"),
       query,
       requestId: event.requestContext?.requestId ?? context.awsRequestId,
       body,

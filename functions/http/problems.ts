@@ -97,3 +97,19 @@ export function toHttpProblem(error: unknown): HttpProblem {
   }
   return new InternalError("Unexpected error", { cause: error });
 }
+
+/**
+ * For a refusal's log line: the class of its cause, never its message (a parse error may quote
+ * the decoded token). An error's own name where it sets one (the AWS SDK's do), else its class's.
+ */
+export function causeName(problem: HttpProblem): string | undefined {
+  const { cause } = problem;
+  if (!(cause instanceof Error)) return undefined;
+  return cause.name !== "Error" ? cause.name : cause.constructor.name;
+}
+
+/** For a 5xx's log line: a dependency's error is ours to see, name and message. */
+export function describeCause(problem: HttpProblem): { name: string; message: string } | undefined {
+  const name = causeName(problem);
+  return name === undefined ? undefined : { name, message: (problem.cause as Error).message };
+}

@@ -1,13 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let server: ChildProcess;
 let curlLine = "";
+let curlLines: string[] = [];
+let port = "";
 
 beforeAll(async () => {
   // Port 0 is not offered: pick a free high port from the pid, as a user would pick PORT.
-  const port = String(20_000 + (process.pid % 20_000));
+  port = String(20_000 + (process.pid % 20_000));
   server = spawn("npx", ["tsx", "scripts/serve.ts"], {
     env: { ...process.env, PORT: port, LOG_LEVEL: "ERROR" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -15,26 +17,69 @@ beforeAll(async () => {
   });
   let printed = "";
   server.stdout?.setEncoding("utf8");
-  while (!/^curl .*$/m.test(printed)) {
+  while (!/^More tokens/m.test(printed)) {
     const [chunk] = (await once(server.stdout as NodeJS.ReadableStream, "data")) as [string];
     printed += chunk;
   }
-  curlLine = /^curl .*$/m.exec(printed)?.[0] ?? "";
+  curlLines = printed.match(/^curl .*$/gm) ?? [];
+  curlLine = curlLines.find((line) => line.includes("-X POST")) ?? "";
 }, 60_000);
 
 afterAll(() => {
   if (server.pid) process.kill(-server.pid, "SIGTERM");
 });
 
-function requestFromCurl(line: string): { url: string; authorization: string } {
+function requestFromCurl(line: string): { url: string; authorization: string; method: string } {
   const url = /(http:\/\/127\.0\.0\.1:\d+\S+)/.exec(line)?.[1] ?? "";
   const authorization = /-H 'Authorization: ([^']+)'/.exec(line)?.[1] ?? "";
-  return { url, authorization };
+  return { url, authorization, method: line.includes("-X POST") ? "POST" : "GET" };
 }
 
 describe("npm start", () => {
-  it("serves POST /core/v1/auth/logout on loopback and its printed curl line logs out", async () => {
-    const { url, authorization } = requestFromCurl(curlLine);
+  it("prints the three-step story, which answers 200, 200, then 403 over HTTP", async () => {
+    expect(curlLines).toHaveLength(3);
+    const statuses: number[] = [];
+    const bodies: string[] = [];
+    for (const line of curlLines) {
+      const { url, authorization, method } = requestFromCurl(line);
+      const response = await fetch(url, { method, headers: { authorization } });
+      statuses.push(response.status);
+      bodies.push(await response.text());
+    }
+    expect(statuses).toEqual([200, 200, 403]);
+    expect(JSON.parse(bodies[0] as string).authorizer.lambda).toMatchObject({ sub: "user-0001" });
+    expect(bodies[2]).toBe('{"message":"Forbidden"}');
+  });
+
+  it("answers the protected route as API Gateway does without a token", async () => {
+    const { url } = requestFromCurl(curlLines[0] as string);
+    const response = await fetch(url);
+    expect(response.status).toBe(401);
+    expect(await response.text()).toBe('{"message":"Unauthorized"}');
+  });
+
+  it("says in one line that the port is busy, and how to pick another", async () => {
+    const second = spawn("node_modules/.bin/tsx", ["scripts/serve.ts"], {
+      env: { ...process.env, PORT: port },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let errors = "";
+    second.stderr?.on("data", (chunk) => {
+      errors += String(chunk);
+    });
+    const [code] = (await once(second, "exit")) as [number];
+    expect(code).toBe(1);
+    expect(errors.trim().split("\n")).toEqual([
+      `Port ${port} is in use: start on another with PORT=${Number(port) + 1} npm start`,
+    ]);
+  });
+
+  it("serves POST /core/v1/auth/logout on loopback, for tokens that npm run token mints", async () => {
+    const { url } = requestFromCurl(curlLine);
+    const token = execFileSync("node_modules/.bin/tsx", ["scripts/token.ts", "--sub", "bob"], {
+      encoding: "utf8",
+    }).trim();
+    const authorization = `Bearer ${token}`;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/core\/v1\/auth\/logout$/);
 
     const response = await fetch(url, { method: "POST", headers: { authorization } });

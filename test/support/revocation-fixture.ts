@@ -9,6 +9,10 @@ import type { Context } from "aws-lambda";
 import { decodeJwt } from "jose";
 import type { AuthenticatedContext } from "../../functions/auth/require-valid-token.js";
 import type { VerifyToken } from "../../functions/auth/token-verifier.js";
+import {
+  type AuthorizerHandler,
+  createAuthorizerHandler,
+} from "../../functions/authorizer/authorizer-handler.js";
 import type { RevocationConfig } from "../../functions/config.js";
 import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
 import { type HttpResponse, jsonResponse } from "../../functions/http/responses.js";
@@ -57,6 +61,8 @@ export interface RevocationFixture {
    */
   clock: { offsetSeconds: number; pinned: number | undefined };
   logout: LogoutApp;
+  /** The API Gateway authorizer, on the same verifier and store. */
+  authorizer: AuthorizerHandler;
   /** Another function of the API, guarded by the reusable check. */
   otherFunction(event: ApiGatewayEvent): Promise<HttpResponse>;
   stop(): Promise<void>;
@@ -118,9 +124,12 @@ export async function startRevocationFixture(
     .use(requireValidToken({ verify, revocations: store }))
     .handler(async (_event, context) => jsonResponse(200, { sub: context.token.claims.sub }));
 
+  const authorizer = createAuthorizerHandler({ logger, verify, revocations: store });
+
   return {
     identity,
     partner,
+    authorizer,
     dynamodb,
     proxy,
     client,

@@ -1,0 +1,7 @@
+/**
+ * Lambda entry point of the revocation-aware API Gateway authorizer. Configuration and clients
+ * are made once, at cold start; a bad configuration fails here, naming the variable.
+ */
+import { authorizerHandlerFromEnvironment } from "./authorizer-handler.js";
+
+export const handler = authorizerHandlerFromEnvironment(process.env);

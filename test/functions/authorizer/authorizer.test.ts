@@ -1,0 +1,213 @@
+/**
+ * The revocation-aware authorizer against dynalite, with real signed tokens and the real
+ * verifier: allow with the context a backend needs, deny every refused or revoked token, and
+ * throw (API Gateway's 500) when it cannot decide.
+ */
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
+import { lambdaContext } from "../../../scripts/lambda-context.js";
+import { TOKEN_KINDS } from "../../../scripts/local-identity.js";
+import { captureOutput } from "../../support/captured-output.js";
+import { eventFor } from "../../support/logout-app.js";
+import {
+  type RevocationFixture,
+  startRevocationFixture,
+} from "../../support/revocation-fixture.js";
+
+const output = captureOutput();
+let fixture: RevocationFixture;
+
+beforeAll(async () => {
+  fixture = await startRevocationFixture({ attemptTimeoutMs: 300 });
+});
+afterAll(async () => {
+  await fixture.stop();
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+const authorizeHeaders = (headers: Record<string, string | string[]>) =>
+  fixture.authorizer(
+    httpApiAuthorizerEvent({ method: "GET", path: "/core/v1/example/protected", headers }),
+    lambdaContext(),
+  );
+const authorize = (token: string) => authorizeHeaders({ Authorization: `Bearer ${token}` });
+const logout = (token: string, scope = "local") =>
+  fixture.logout.invoke(
+    eventFor("v2", { authorization: [`Bearer ${token}`], query: `scope=${scope}` }),
+  );
+
+describe("a valid token", () => {
+  it("is allowed, with the claims a backend needs as plain values", async () => {
+    const exp = now() + 600;
+    const token = await fixture.identity.mint("valid", {
+      sub: "alice",
+      jti: "jti-1",
+      exp,
+      scope: "payments:read payments:write",
+      client_id: "web-app",
+      token_use: "access",
+      nested: { not: "passed on" },
+    });
+
+    const result = await authorize(token);
+
+    expect(result).toEqual({
+      isAuthorized: true,
+      context: {
+        sub: "alice",
+        iss: fixture.identity.issuer,
+        exp,
+        jti: "jti-1",
+        scope: "payments:read payments:write",
+        client_id: "web-app",
+        token_use: "access",
+      },
+    });
+  });
+
+  it("leaves out claims that are absent or not plain values", async () => {
+    const token = await fixture.identity.mint("valid", { jti: undefined, client_id: { id: 1 } });
+    const { context } = await authorize(token);
+    expect(Object.keys(context).sort()).toEqual(["exp", "iss", "sub"]);
+  });
+});
+
+describe("after a logout", () => {
+  it.each([
+    ["local", "local", false],
+    ["global", "global", false],
+    ["others (another session)", "others", true],
+  ] as const)("%s: denied", async (_name, scope, otherSession) => {
+    const sub = crypto.randomUUID();
+    const [current, other] = [
+      await fixture.identity.mint("valid", { sub, iat: now() - 10, origin_jti: `${sub}/a` }),
+      await fixture.identity.mint("valid", { sub, iat: now() - 10, origin_jti: `${sub}/b` }),
+    ];
+    expect((await authorize(current)).isAuthorized).toBe(true);
+    expect((await logout(current, scope)).statusCode).toBe(200);
+    expect(await authorize(otherSession ? other : current)).toEqual({
+      isAuthorized: false,
+      context: {},
+    });
+    if (otherSession) expect((await authorize(current)).isAuthorized).toBe(true);
+  });
+
+  it("of a session family: every token refreshed from it is denied", async () => {
+    const session = crypto.randomUUID();
+    const first = await fixture.identity.mint("valid", { origin_jti: session });
+    const refreshed = await fixture.identity.mint("valid", { origin_jti: session });
+    expect((await logout(first)).statusCode).toBe(200);
+    expect((await authorize(refreshed)).isAuthorized).toBe(false);
+  });
+});
+
+describe("every reason the logout answers 401 for", () => {
+  it.each(TOKEN_KINDS.filter((kind) => kind !== "valid"))("%s: denied", async (kind) => {
+    expect(await authorize(await fixture.identity.mint(kind))).toEqual({
+      isAuthorized: false,
+      context: {},
+    });
+  });
+
+  it.each([
+    ["no header", {}],
+    ["another scheme", { Authorization: "Basic dXNlcjpwYXNz" }],
+    ["an empty token", { Authorization: "Bearer " }],
+    ["two values", { Authorization: ["Bearer a.b.c", "Bearer d.e.f"] }],
+    ["not a JWT", { Authorization: "Bearer not-a-token" }],
+  ])("%s: denied", async (_name, headers) => {
+    expect((await authorizeHeaders(headers)).isAuthorized).toBe(false);
+  });
+
+  it("no random Authorization header is ever allowed (property)", async () => {
+    const token = await fixture.identity.mint("valid");
+    const [header, payload] = token.split(".");
+    const header64 = fc.oneof(
+      fc.string(),
+      fc
+        .stringMatching(/^[A-Za-z0-9_-]{0,40}$/)
+        .map((tail) => `Bearer ${header}.${payload}.${tail}`),
+      fc.string().map((text) => `Bearer ${text}`),
+      fc.constantFrom(`Bearer ${token}x`, `Bearer ${token}=`, `bearer  ${header}.${payload}.`),
+    );
+    await fc.assert(
+      fc.asyncProperty(header64, async (value) => {
+        expect((await authorizeHeaders({ Authorization: value })).isAuthorized).toBe(false);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe("logging", () => {
+  it("writes one line per decision with the correlation id, and never the token", async () => {
+    const token = await fixture.identity.mint("valid", { sub: "logged-user" });
+    const revoked = await fixture.identity.mint("valid");
+    await logout(revoked);
+    const expired = await fixture.identity.mint("expired");
+    const event = httpApiAuthorizerEvent({ headers: { Authorization: `Bearer ${token}` } });
+    output.lines().length = 0;
+
+    await fixture.authorizer(event, lambdaContext());
+    await authorize(revoked);
+    await authorize(expired);
+
+    const lines = output.lines().filter((line) => typeof line.decision === "string");
+    expect(lines.map((line) => [line.decision, line.reason])).toEqual([
+      ["allow", undefined],
+      ["deny", "Token has been revoked"],
+      ["deny", "Token expired"],
+    ]);
+    expect(lines[0]).toMatchObject({
+      correlation_id: event.requestContext.requestId,
+      sub: "logged-user",
+    });
+    for (const secret of [token, revoked, expired]) {
+      expect(output.text()).not.toContain(secret.split(".")[2]);
+      expect(output.text()).not.toContain(secret.split(".")[1]);
+    }
+  });
+});
+
+describe("when it cannot decide", () => {
+  it("throws (API Gateway's 500) when DynamoDB throttles, and allows nothing", async () => {
+    const token = await fixture.identity.mint("valid");
+    fixture.proxy.throttle("BatchGetItem", 3);
+    await expect(authorize(token)).rejects.toThrow("The authorizer could not decide");
+    const line = output.lines().find((each) => each.decision === "error");
+    expect(line).toMatchObject({ level: "ERROR", reason: "Revocation store unavailable" });
+  });
+
+  it("throws when the signing keys cannot be had", async () => {
+    const { createAuthorizerHandler } = await import(
+      "../../../functions/authorizer/authorizer-handler.js"
+    );
+    const { createTokenVerifier } = await import("../../../functions/auth/token-verifier.js");
+    const { loadConfig } = await import("../../../functions/config.js");
+    const { createLogger } = await import("../../../functions/logger.js");
+    // A JWKS endpoint on a port nothing listens on.
+    const config = loadConfig({
+      ...fixture.identity.environment,
+      JWKS: "",
+      JWKS_URI: "https://127.0.0.1:9/.well-known/jwks.json",
+    });
+    const authorizer = createAuthorizerHandler({
+      logger: createLogger(),
+      verify: createTokenVerifier(config.verifier),
+      revocations: fixture.store,
+    });
+    const event = httpApiAuthorizerEvent({
+      headers: { Authorization: `Bearer ${await fixture.identity.mint("valid")}` },
+    });
+    await expect(authorizer(event, lambdaContext())).rejects.toThrow(
+      "The authorizer could not decide",
+    );
+  });
+
+  it("throws when DynamoDB is gone", async () => {
+    const token = await fixture.identity.mint("valid");
+    await fixture.dynamodb.stop();
+    await expect(authorize(token)).rejects.toThrow("The authorizer could not decide");
+  });
+});
