@@ -8,8 +8,8 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:f
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { ESM_REQUIRE_BANNER } from "../infra/logout-stack.js";
-import { synthesizeDeployableBundle } from "../scripts/deployable-bundle.js";
+import { ESM_REQUIRE_BANNER } from "../infra/bundled-function.js";
+import { synthesizeDeployableBundles } from "../scripts/deployable-bundle.js";
 import { startLocalDynamoDb } from "../scripts/local-dynamodb.js";
 import { createLocalIdentity } from "../scripts/local-identity.js";
 import { httpApiEvent } from "../test/support/logout-app.js";
@@ -133,7 +133,7 @@ async function main() {
     `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node.js ${process.version}${short ? " (short mode: figures are rough)" : ""}\n${systemCallIsolation()}\n`,
   );
 
-  const deployable = synthesizeDeployableBundle().entry;
+  const deployable = synthesizeDeployableBundles().logout.entry;
   const variants: [string, string, string][] = [
     ["deployable bundle (aws4 + node:https client)", "deployable", deployable],
     [

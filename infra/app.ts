@@ -3,6 +3,7 @@
  * definition. Stacks are environment-agnostic: `cdk deploy` takes account and region from the
  * caller's credentials, and synth needs neither credentials nor lookups.
  */
+import { CfnGuardValidator } from "@cdklabs/cdk-validator-cfnguard";
 import { App, Tags, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { LogoutStack } from "./logout-stack.js";
@@ -24,6 +25,9 @@ export function buildApp(app: App = new App()): App {
   }
   Validations.of(app).addPlugins(
     new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),
+    // AWS Control Tower's proactive controls: cfn-guard and the rule pack, from npm. What a
+    // stack does not meet is acknowledged on the resource itself, with its reason.
+    new CfnGuardValidator(),
   );
   return app;
 }

@@ -27,7 +27,10 @@ export interface StageConfig {
   customDomain?: { domainName: string; certificateArn: string; mappingKey?: string };
   logRetentionDays: number;
   throttling: { rateLimit: number; burstLimit: number };
+  /** An existing SNS topic for the alarms; unset, the stack creates one. */
   alarmTopicArn?: string;
+  /** Addresses subscribed to the created topic (each confirms by email once). */
+  alarmEmails: string[];
   /** How long a Cognito session (refresh token) can live: how long a session's revocation is kept. */
   maxSessionSeconds: number;
   /** How long any access token can live: how long a user's "revoked before" time is kept. */
@@ -134,6 +137,11 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
       burstLimit: positive("throttling.burstLimit", throttling.burstLimit),
     },
     ...(stage.alarmTopicArn ? { alarmTopicArn: String(stage.alarmTopicArn) } : {}),
+    alarmEmails: strings("alarmEmails", stage.alarmEmails ?? []).map((email) =>
+      /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)
+        ? email
+        : fail("alarmEmails", `must list email addresses ("${email}" is not one)`),
+    ),
     maxSessionSeconds: positive("maxSessionSeconds", stage.maxSessionSeconds ?? 30 * 24 * 3600),
     maxTokenLifetimeSeconds: positive(
       "maxTokenLifetimeSeconds",

@@ -1,6 +1,6 @@
 /**
- * Builds the deployable bundle exactly as `cdk synth` does (the sandbox stage of the real CDK
- * app, bundled by esbuild through NodejsFunction) and returns where it is.
+ * Builds the deployable bundles exactly as `cdk synth` does (the sandbox stage of the real CDK
+ * app, bundled by esbuild through NodejsFunction) and returns where each function's is.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +13,12 @@ export interface DeployableBundle {
   entry: string;
 }
 
-export function synthesizeDeployableBundle(stage = "sandbox"): DeployableBundle {
+export interface DeployableBundles {
+  logout: DeployableBundle;
+  authorizer: DeployableBundle;
+}
+
+export function synthesizeDeployableBundles(stage = "sandbox"): DeployableBundles {
   const { context } = JSON.parse(readFileSync("cdk.json", "utf8"));
   const app = buildApp(
     new App({
@@ -25,9 +30,16 @@ export function synthesizeDeployableBundle(stage = "sandbox"): DeployableBundle 
   const { Resources } = assembly.getStackByName(`RinneAuthLogout-${stage}`).template as {
     Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
   };
-  const fn = Object.values(Resources).find((resource) => resource.Type === "AWS::Lambda::Function");
-  const assetPath = fn?.Metadata?.["aws:asset:path"];
-  if (!assetPath) throw new Error("The synthesized stack has no bundled function");
-  const directory = join(assembly.directory, assetPath);
-  return { directory, entry: join(directory, "index.mjs") };
+  const bundleOf = (construct: string): DeployableBundle => {
+    const [, fn] =
+      Object.entries(Resources).find(
+        ([logicalId, resource]) =>
+          resource.Type === "AWS::Lambda::Function" && logicalId.startsWith(`${construct}Function`),
+      ) ?? [];
+    const assetPath = fn?.Metadata?.["aws:asset:path"];
+    if (!assetPath) throw new Error(`The synthesized stack has no bundled ${construct} function`);
+    const directory = join(assembly.directory, assetPath);
+    return { directory, entry: join(directory, "index.mjs") };
+  };
+  return { logout: bundleOf("Logout"), authorizer: bundleOf("Authorizer") };
 }

@@ -1,5 +1,5 @@
 // Plain Node.js, no TypeScript loader: imports a bundled handler and answers events, as Lambda's
-// runtime would. Used to test the deployable bundle and to time its cold start.
+// runtime would. Used to test the deployable bundles and to time their cold starts.
 // usage: node scripts/invoke-bundle.mjs <bundle/index.mjs> <event.json>...
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -16,7 +16,10 @@ const context = {
 const results = [];
 for (const file of eventFiles) {
   const response = await handler(JSON.parse(readFileSync(file, "utf8")), context);
-  results.push({ statusCode: response.statusCode, body: response.body });
+  // An HTTP response's status and body; an authorizer's decision as it is.
+  results.push(
+    "statusCode" in response ? { statusCode: response.statusCode, body: response.body } : response,
+  );
 }
 const answered = process.hrtime.bigint();
 process.stdout.write(

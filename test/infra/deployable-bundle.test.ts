@@ -4,20 +4,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpApiAuthorizerEvent } from "../../scripts/api-gateway-events.js";
 import {
-  type DeployableBundle,
-  synthesizeDeployableBundle,
+  type DeployableBundles,
+  synthesizeDeployableBundles,
 } from "../../scripts/deployable-bundle.js";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../../scripts/local-dynamodb.js";
 import { createLocalIdentity, type LocalIdentity } from "../../scripts/local-identity.js";
 import { httpApiEvent } from "../support/logout-app.js";
 
-let bundle: DeployableBundle;
+let bundles: DeployableBundles;
 let dynamodb: LocalDynamoDb;
 let identity: LocalIdentity;
 
 beforeAll(async () => {
-  bundle = synthesizeDeployableBundle();
+  bundles = synthesizeDeployableBundles();
   dynamodb = await startLocalDynamoDb();
   await dynamodb.createRevocationTable("bundle-revocations");
   identity = await createLocalIdentity();
@@ -27,19 +28,25 @@ afterAll(async () => {
   await dynamodb.stop();
 });
 
-/** Runs the bundle in a fresh `node`, as Lambda would, with one event per bearer token. */
+/** Runs a bundle in a fresh `node`, as Lambda would, with one event per bearer token. */
 async function invokeBundle(
   tokens: string[],
   env: Record<string, string>,
-): Promise<{ results: { statusCode: number; body: string }[]; logLines: string[] }> {
+  which: keyof DeployableBundles = "logout",
+): Promise<{ results: Record<string, unknown>[]; logLines: string[] }> {
   const eventFiles = tokens.map((token, index) => {
-    const file = join(tmpdir(), `bundle-event-${process.pid}-${index}.json`);
-    writeFileSync(file, JSON.stringify(httpApiEvent({ authorization: [`Bearer ${token}`] })));
+    const file = join(tmpdir(), `bundle-event-${process.pid}-${which}-${index}.json`);
+    const headers = { Authorization: `Bearer ${token}` };
+    const event =
+      which === "logout"
+        ? httpApiEvent({ authorization: [headers.Authorization] })
+        : httpApiAuthorizerEvent({ method: "GET", path: "/core/v1/example/protected", headers });
+    writeFileSync(file, JSON.stringify(event));
     return file;
   });
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ["scripts/invoke-bundle.mjs", bundle.entry, ...eventFiles],
+    ["scripts/invoke-bundle.mjs", bundles[which].entry, ...eventFiles],
     { env: { PATH: process.env.PATH, ...identity.environment, ...env } },
   );
   const lines = stdout.trim().split("\n");
@@ -49,8 +56,9 @@ async function invokeBundle(
   };
 }
 
-describe("the deployable bundle", () => {
+describe.each(["logout", "authorizer"] as const)("the %s's deployable bundle", (which) => {
   it("is one minified ESM file with its source map beside it", () => {
+    const bundle = bundles[which];
     expect(readdirSync(bundle.directory).sort()).toEqual(["index.mjs", "index.mjs.map"]);
     const code = readFileSync(bundle.entry, "utf8");
     expect(code.startsWith("import { createRequire as __createRequire }")).toBe(true);
@@ -60,6 +68,25 @@ describe("the deployable bundle", () => {
     // The AWS SDK stays outside: the Lambda runtime has it.
     expect(code).not.toMatch(/@aws-sdk\/client-dynamodb/);
     expect(statSync(bundle.entry).size).toBeLessThan(200 * 1024);
+  });
+});
+
+describe("the deployable bundles", () => {
+  it("authorize in plain Node.js against DynamoDB: allowed, then denied once logged out", async () => {
+    const token = await identity.mint("valid", { sub: "bundle-user" });
+    const env = {
+      ...dynamodb.environment,
+      REVOCATION_TABLE_NAME: "bundle-revocations",
+      LOG_LEVEL: "ERROR",
+    };
+    const before = await invokeBundle([token], env, "authorizer");
+    expect(before.results[0]).toMatchObject({
+      isAuthorized: true,
+      context: { sub: "bundle-user" },
+    });
+    expect((await invokeBundle([token], env)).results[0]?.statusCode).toBe(200);
+    const after = await invokeBundle([token], env, "authorizer");
+    expect(after.results[0]).toEqual({ isAuthorized: false, context: {} });
   });
 
   it("loads in plain Node.js and revokes a token against DynamoDB", async () => {
@@ -76,7 +103,7 @@ describe("the deployable bundle", () => {
       body: '{"success":true,"message":"Logged out successfully"}',
     });
     expect(results[1]?.statusCode).toBe(401);
-    expect(JSON.parse(results[1]?.body ?? "{}").error.details.reason).toBe(
+    expect(JSON.parse(String(results[1]?.body ?? "{}")).error.details.reason).toBe(
       "Token has been revoked",
     );
   });

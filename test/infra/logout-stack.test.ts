@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CfnGuardValidator } from "@cdklabs/cdk-validator-cfnguard";
 import { App, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +27,15 @@ function synthesize(change: (stages: Stages) => void = () => undefined) {
   return { assembly, template };
 }
 
+interface PluginReport {
+  pluginName: string;
+  conclusion: string;
+  violations?: unknown[];
+  suppressedViolations?: { ruleName: string; reason: string; acknowledgedAt: string }[];
+}
+const validationReport = (): PluginReport[] =>
+  JSON.parse(readFileSync(join(outdir, "validation-report.json"), "utf8")).pluginReports;
+
 let sandbox: Template;
 let production: Template;
 let outdir: string;
@@ -37,7 +48,7 @@ beforeAll(() => {
 });
 
 describe.each([
-  ["sandbox", () => sandbox, 30, 50, 100],
+  ["sandbox", () => sandbox, 365, 50, 100],
   ["production", () => production, 365, 500, 1000],
 ])("the %s stack", (stage, template, retentionDays, rateLimit, burstLimit) => {
   it("routes exactly POST /core/v1/auth/logout to the function, with no authorizer", () => {
@@ -55,40 +66,83 @@ describe.each([
     expect(ROUTE_PATH).toBe("/core/v1/auth/logout");
   });
 
-  it("runs Node.js 24 on arm64 with its memory and timeout, source maps off at run time", () => {
-    template().hasResourceProperties("AWS::Lambda::Function", {
-      Runtime: "nodejs24.x",
-      Architectures: ["arm64"],
-      MemorySize: 512,
-      Timeout: 15,
-      Handler: "index.handler",
-      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: Match.absent() }) },
-    });
-  });
-
-  it("configures the function from the stage's context", () => {
-    const auth = CDK_CONTEXT.stages[stage].auth;
-    template().hasResourceProperties("AWS::Lambda::Function", {
-      Environment: {
-        Variables: {
-          JWT_ISSUER: auth.issuer,
-          JWT_AUDIENCE: auth.audience.join(","),
-          REVOCATION_TABLE_NAME: { Ref: Match.stringLikeRegexp("RevocationTable") },
-          MAX_SESSION_SECONDS: String(CDK_CONTEXT.stages[stage].maxSessionSeconds),
-          MAX_TOKEN_LIFETIME_SECONDS: String(CDK_CONTEXT.stages[stage].maxTokenLifetimeSeconds),
-          POWERTOOLS_SERVICE_NAME: "auth-logout",
-          LOG_LEVEL: CDK_CONTEXT.stages[stage].logLevel,
+  it("runs both functions on Node.js 24, arm64, with their memory and timeouts, source maps off at run time", () => {
+    template().resourceCountIs("AWS::Lambda::Function", 2);
+    for (const [service, timeout] of [
+      ["auth-logout", 15],
+      ["auth-authorizer", 10],
+    ] as const) {
+      template().hasResourceProperties("AWS::Lambda::Function", {
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        MemorySize: 512,
+        Timeout: timeout,
+        Handler: "index.handler",
+        Environment: {
+          Variables: Match.objectLike({
+            NODE_OPTIONS: Match.absent(),
+            POWERTOOLS_SERVICE_NAME: service,
+          }),
         },
-      },
-    });
+      });
+    }
   });
 
-  it("keeps the function's logs and the access logs with the stage's retention", () => {
-    template().resourceCountIs("AWS::Logs::LogGroup", 2);
-    template().allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: retentionDays });
-    template().hasResourceProperties("AWS::Lambda::Function", {
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp("FunctionLogs") } },
+  it("configures both functions from the stage's context, with the same verifier settings", () => {
+    const auth = CDK_CONTEXT.stages[stage].auth;
+    for (const service of ["auth-logout", "auth-authorizer"]) {
+      template().hasResourceProperties("AWS::Lambda::Function", {
+        Environment: {
+          Variables: {
+            JWT_ISSUER: auth.issuer,
+            JWT_AUDIENCE: auth.audience.join(","),
+            REVOCATION_TABLE_NAME: { Ref: Match.stringLikeRegexp("RevocationsTable") },
+            MAX_SESSION_SECONDS: String(CDK_CONTEXT.stages[stage].maxSessionSeconds),
+            MAX_TOKEN_LIFETIME_SECONDS: String(CDK_CONTEXT.stages[stage].maxTokenLifetimeSeconds),
+            POWERTOOLS_SERVICE_NAME: service,
+            LOG_LEVEL: CDK_CONTEXT.stages[stage].logLevel,
+          },
+        },
+      });
+    }
+  });
+
+  it("keeps each function's logs and the access logs, encrypted with the stage's rotated key, for the stage's retention", () => {
+    template().resourceCountIs("AWS::Logs::LogGroup", 3);
+    template().allResourcesProperties("AWS::Logs::LogGroup", {
+      RetentionInDays: retentionDays,
+      KmsKeyId: { "Fn::GetAtt": [Match.stringLikeRegexp("^OperationsKey"), "Arn"] },
     });
+    for (const name of ["logout", "authorizer", "api-access"]) {
+      template().hasResourceProperties("AWS::Logs::LogGroup", {
+        LogGroupName: `/rinne/${stage}/auth/${name}`,
+      });
+    }
+    template().hasResourceProperties("AWS::Lambda::Function", {
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp("^LogoutLogs") } },
+    });
+    template().resourceCountIs("AWS::KMS::Key", 1);
+    template().hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+  });
+
+  it("lets CloudWatch Logs use the key for exactly these log groups", () => {
+    const [key] = Object.values(template().findResources("AWS::KMS::Key")) as {
+      Properties: { KeyPolicy: { Statement: Record<string, unknown>[] } };
+    }[];
+    const forLogs = (key?.Properties.KeyPolicy.Statement ?? []).filter((statement) =>
+      JSON.stringify(statement.Principal).includes("logs."),
+    );
+    const arns = forLogs.map((statement) =>
+      JSON.stringify(
+        (statement.Condition as Record<string, Record<string, unknown>>).ArnEquals?.[
+          "kms:EncryptionContext:aws:logs:arn"
+        ],
+      ),
+    );
+    expect(arns).toHaveLength(3);
+    for (const [index, name] of ["logout", "authorizer", "api-access"].entries()) {
+      expect(arns[index]).toContain(`:log-group:/rinne/${stage}/auth/${name}`);
+    }
   });
 
   it("throttles the stage and writes JSON access logs to their own group", () => {
@@ -100,7 +154,7 @@ describe.each([
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit },
       AccessLogSettings: {
-        DestinationArn: { "Fn::GetAtt": [expect.stringMatching(/^ApiAccessLogs/), "Arn"] },
+        DestinationArn: { "Fn::GetAtt": [expect.stringMatching(/^LogoutApiAccessLogs/), "Arn"] },
       },
     });
     const format = JSON.parse(
@@ -114,13 +168,13 @@ describe.each([
       CorsConfiguration: {
         AllowOrigins: CDK_CONTEXT.stages[stage].corsAllowedOrigins,
         AllowMethods: ["POST"],
-        AllowHeaders: ["Authorization", "Content-Type"],
+        AllowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
       },
     });
   });
 
-  it("alarms on function errors, throttles, p99 duration and API 5xx", () => {
-    template().resourceCountIs("AWS::CloudWatch::Alarm", 4);
+  it("alarms on each function's errors, throttles and p99 duration and the API's 5xx, to its encrypted topic, on alarm and on recovery", () => {
+    template().resourceCountIs("AWS::CloudWatch::Alarm", 7);
     for (const [metric, extra] of [
       ["Errors", {}],
       ["Throttles", {}],
@@ -131,6 +185,52 @@ describe.each([
         MetricName: metric,
         ...extra,
       });
+    }
+    const topic = { Ref: Match.stringLikeRegexp("^MonitoringAlarmTopic") };
+    template().allResourcesProperties("AWS::CloudWatch::Alarm", {
+      AlarmActions: [topic],
+      OKActions: [topic],
+    });
+    template().hasResourceProperties("AWS::SNS::Topic", {
+      KmsMasterKeyId: { "Fn::GetAtt": [Match.stringLikeRegexp("^OperationsKey"), "Arn"] },
+    });
+  });
+
+  it("draws metrics from the structured log lines, and shows them on one dashboard", () => {
+    const filters = Object.values(template().findResources("AWS::Logs::MetricFilter")) as {
+      Properties: { FilterPattern: string; MetricTransformations: { MetricName: string }[] };
+    }[];
+    const byName = new Map(
+      filters.map((filter) => [
+        filter.Properties.MetricTransformations[0]?.MetricName,
+        filter.Properties.FilterPattern,
+      ]),
+    );
+    expect(byName.get("Logouts")).toBe('{ $.outcome = "logged_out" }');
+    expect(byName.get("Refusals")).toBe("{ $.status = 401 }");
+    expect(byName.get("RevokedTokenRefusals")).toBe('{ $.reason = "Token has been revoked" }');
+    expect(byName.get("ServiceUnavailable")).toBe("{ $.status = 503 }");
+    expect(byName.get("AuthorizerDecisions")).toBe("{ $.decision = * }");
+    template().hasResourceProperties("AWS::Logs::MetricFilter", {
+      FilterPattern: '{ $.outcome = "logged_out" }',
+      MetricTransformations: [
+        Match.objectLike({
+          MetricNamespace: `Rinne/Auth/${stage}`,
+          Dimensions: [{ Key: "Scope", Value: "$.scope" }],
+        }),
+      ],
+    });
+    template().resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    const body = JSON.stringify(template().findResources("AWS::CloudWatch::Dashboard"));
+    for (const title of [
+      "Alarms",
+      "Logouts by scope",
+      "Refusals by reason",
+      "Latency (ms)",
+      "Cold starts",
+      "Authorizer decisions",
+    ]) {
+      expect(body).toContain(title);
     }
   });
 
@@ -152,23 +252,31 @@ describe.each([
     });
   });
 
-  it("lets the function only read and write its table and its own logs", () => {
-    const policies = Object.values(template().findResources("AWS::IAM::Policy"));
-    expect(policies).toHaveLength(1);
-    const statements = (
-      policies[0] as { Properties: { PolicyDocument: { Statement: { Action: string[] }[] } } }
-    ).Properties.PolicyDocument.Statement;
-    const actions = statements.flatMap((statement) => [statement.Action].flat()).sort();
-    expect(actions).toEqual([
+  it("lets the logout read and write its table, the authorizer only read it, each its own logs", () => {
+    const policies = template().findResources("AWS::IAM::Policy") as Record<
+      string,
+      { Properties: { PolicyDocument: { Statement: { Action: string[] }[] } } }
+    >;
+    const actionsOf = (prefix: string) =>
+      Object.entries(policies)
+        .filter(([logicalId]) => logicalId.startsWith(prefix))
+        .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
+        .flatMap((statement) => [statement.Action].flat())
+        .sort();
+    expect(Object.keys(policies)).toHaveLength(2);
+    expect(actionsOf("Logout")).toEqual([
       "dynamodb:BatchGetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
     ]);
-    template().hasResourceProperties("AWS::IAM::Role", {
-      ManagedPolicyArns: Match.absent(),
-    });
+    expect(actionsOf("Authorizer")).toEqual([
+      "dynamodb:BatchGetItem",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]);
+    template().allResourcesProperties("AWS::IAM::Role", { ManagedPolicyArns: Match.absent() });
   });
 
   it("publishes the endpoint, and the table's name and ARN for other stacks", () => {
@@ -186,6 +294,13 @@ describe.each([
     });
     template().hasResourceProperties("AWS::SSM::Parameter", {
       Name: `/rinne/${stage}/auth/revocation-table-arn`,
+    });
+    template().hasOutput("AuthorizerFunctionArn", {
+      Export: { Name: `RinneAuthLogout-${stage}-AuthorizerFunctionArn` },
+    });
+    template().hasResourceProperties("AWS::SSM::Parameter", {
+      Name: `/rinne/${stage}/auth/authorizer-function-arn`,
+      Value: { "Fn::GetAtt": [Match.stringLikeRegexp("^AuthorizerFunction"), "Arn"] },
     });
   });
 });
@@ -208,15 +323,22 @@ describe("the stages' differences", () => {
     sandbox.allResources("AWS::Logs::LogGroup", { DeletionPolicy: "Delete" });
   });
 
-  it("sends alarms to the stage's SNS topic when it names one", () => {
+  it("sends alarms to the stage's SNS topic when it names one, else to its own, with email subscriptions", () => {
     const topic = "arn:aws:sns:us-east-1:111122223333:rinne-alarms";
     const { template } = synthesize((stages) => {
       (stages.production as Record<string, unknown>).alarmTopicArn = topic;
+      (stages.sandbox as Record<string, unknown>).alarmEmails = ["oncall@rinne.com.br"];
     });
     template("production").allResourcesProperties("AWS::CloudWatch::Alarm", {
       AlarmActions: [topic],
+      OKActions: [topic],
     });
-    sandbox.allResourcesProperties("AWS::CloudWatch::Alarm", { AlarmActions: Match.absent() });
+    template("production").resourceCountIs("AWS::SNS::Topic", 0);
+    template("sandbox").hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "oncall@rinne.com.br",
+    });
+    sandbox.resourceCountIs("AWS::SNS::Subscription", 0);
   });
 
   it("maps a custom domain where one is given, and then closes the default endpoint", () => {
@@ -291,9 +413,11 @@ describe("the stages' differences", () => {
 });
 
 describe("cdk-nag AwsSolutions", () => {
-  it("finds nothing unacknowledged in either stage", () => {
-    const report = JSON.parse(readFileSync(join(outdir, "validation-report.json"), "utf8"));
-    expect(report.pluginReports).toEqual([]);
+  it("finds nothing unacknowledged in either stage, and neither do the Control Tower rules", () => {
+    for (const plugin of validationReport()) {
+      expect(plugin.conclusion).toBe("success");
+      expect(plugin.violations ?? []).toEqual([]);
+    }
   });
 
   it("acknowledges only what a reviewer would accept, each with its reason", () => {
@@ -313,6 +437,51 @@ describe("cdk-nag AwsSolutions", () => {
   });
 });
 
+describe("AWS Control Tower proactive controls (cfn-guard)", () => {
+  it("acknowledges exactly three rules, on the resources they concern, each with its reason", () => {
+    const suppressed = validationReport()
+      .filter((plugin) => plugin.pluginName === "cdk-validator-cfnguard")
+      .flatMap((plugin) => plugin.suppressedViolations ?? [])
+      .filter((violation) => violation.acknowledgedAt.startsWith("RinneAuthLogout-sandbox/"));
+    const byRule = new Map<string, string[]>();
+    for (const violation of suppressed) {
+      expect(violation.reason.length).toBeGreaterThan(60);
+      byRule.set(violation.ruleName, [
+        ...(byRule.get(violation.ruleName) ?? []),
+        violation.acknowledgedAt,
+      ]);
+    }
+    expect(Object.fromEntries([...byRule].map(([rule, at]) => [rule, at.sort()]))).toEqual({
+      api_gw_v2_authorization_type_configured_check: [
+        "RinneAuthLogout-sandbox/LogoutApi/Api/POST--core--v1--auth--logout",
+      ],
+      lambda_function_public_access_prohibited_check: [
+        "RinneAuthLogout-sandbox/LogoutApi/Api/POST--core--v1--auth--logout",
+      ],
+      lambda_inside_vpc_check: [
+        "RinneAuthLogout-sandbox/Authorizer/Function",
+        "RinneAuthLogout-sandbox/Logout/Function",
+      ],
+    });
+  });
+
+  it("the invoke permission it cannot read is scoped to this API, never public", () => {
+    const permissions = Object.values(sandbox.findResources("AWS::Lambda::Permission")) as {
+      Properties: { Principal: string; SourceArn: unknown };
+    }[];
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]?.Properties.Principal).toBe("apigateway.amazonaws.com");
+    expect(JSON.stringify(permissions[0]?.Properties.SourceArn)).toContain('{"Ref":"LogoutApi');
+  });
+
+  it("is really checking: an unencrypted log group fails the synth", () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), "cdk-")) });
+    new LogGroup(new Stack(app, "Control"), "PlainLogs", { retention: RetentionDays.ONE_YEAR });
+    Validations.of(app).addPlugins(new CfnGuardValidator());
+    expect(() => app.synth()).toThrow(/CT\.CLOUDWATCH\.PR\.3/);
+  });
+});
+
 describe("stage settings", () => {
   it.each([
     [{ ...CDK_CONTEXT.stages.sandbox, auth: undefined }, "stages.sandbox.auth"],
@@ -324,6 +493,10 @@ describe("stage settings", () => {
       "stages.sandbox.throttling.burstLimit",
     ],
     [{ ...CDK_CONTEXT.stages.sandbox, alarmTopicArn: "topic" }, "stages.sandbox.alarmTopicArn"],
+    [
+      { ...CDK_CONTEXT.stages.sandbox, alarmEmails: ["not-an-address"] },
+      "stages.sandbox.alarmEmails",
+    ],
   ])("refuse a bad value, naming its context key (%#)", (raw, key) => {
     expect(() => readStageConfig("sandbox", raw)).toThrow(StageConfigError);
     expect(() => readStageConfig("sandbox", raw)).toThrow(`"${key}"`);

@@ -1,0 +1,86 @@
+/**
+ * One function of this project as it is deployed: Node.js 24 on arm64, bundled locally by
+ * esbuild into one minified ESM file (source map beside it), its own encrypted log group, and a
+ * role that may write those logs and nothing else until the stack grants it more.
+ */
+import { fileURLToPath } from "node:url";
+import { type Duration, Validations } from "aws-cdk-lib";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { LogGroup } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { OperationsKey } from "./operations-key.js";
+
+/** An esbuild banner: an ESM bundle of CommonJS dependencies needs `require`. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+export interface BundledFunctionProps {
+  /** The entry module, relative to this repository's root (`functions/logout/handler.ts`). */
+  entry: string;
+  /** The name of its log group below `/rinne/<stage>/auth/`. */
+  logName: string;
+  description: string;
+  memorySize: number;
+  timeout: Duration;
+  environment: Record<string, string>;
+  operationsKey: OperationsKey;
+}
+
+export class BundledFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: BundledFunctionProps) {
+    super(scope, id);
+    this.logGroup = props.operationsKey.logGroup(this, "Logs", props.logName);
+    this.role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `${props.description}: its own logs, and what the stack grants`,
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.function = new NodejsFunction(this, "Function", {
+      entry: fileURLToPath(new URL(`../${props.entry}`, import.meta.url)),
+      handler: "handler",
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      description: props.description,
+      // No --enable-source-maps: it parses the map at every cold start (~10 ms) and these
+      // functions log no stack traces. The map ships beside the bundle for a runtime crash.
+      environment: props.environment,
+      bundling: {
+        format: OutputFormat.ESM,
+        // The runtime's own: Lambda's nodejs24.x.
+        target: "node24",
+        platform: "node",
+        minify: true,
+        // Error class names stay readable in the one log line (`cause`).
+        keepNames: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ["module", "main"],
+        banner: ESM_REQUIRE_BANNER,
+        // The runtime's own AWS SDK, loaded only on the paths that call Cognito.
+        externalModules: ["@aws-sdk/*"],
+        forceDockerBundling: false,
+      },
+    });
+    Validations.of(this.function).acknowledge({
+      id: "cdk-validator-cfnguard::lambda_inside_vpc_check",
+      reason:
+        "It reaches only public AWS endpoints (DynamoDB, Cognito, the issuer's JWKS) and no " +
+        "private resource: a VPC would add NAT or endpoint costs and cold-start time for nothing.",
+    });
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The HTTP API in front of the logout: exactly one route, POST /core/v1/auth/logout, with stage
+ * throttling, JSON access logs in an encrypted log group, CORS for the stage's browser origins,
+ * and an optional custom domain (which then closes the default endpoint).
+ */
+import { Duration, Validations } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import {
+  CorsHttpMethod,
+  DomainName,
+  HttpApi,
+  HttpMethod,
+  type HttpRoute,
+  HttpStage,
+  LogGroupLogDestination,
+} from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import type { LogGroup } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { OperationsKey } from "./operations-key.js";
+import type { StageConfig } from "./stage-config.js";
+
+export const ROUTE_PATH = "/core/v1/auth/logout";
+
+/** Why the logout route has no API Gateway authorizer, for every rule that asks for one. */
+export const NO_AUTHORIZER_REASON =
+  "The function verifies the bearer JWT itself: an API Gateway authorizer would answer 401s " +
+  "outside the contract's AuthenticationErrorResponse envelope (HTTP APIs cannot shape an " +
+  "authorizer's refusal body).";
+
+export interface LogoutApiProps {
+  stage: StageConfig;
+  logout: IFunction;
+  operationsKey: OperationsKey;
+}
+
+export class LogoutApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  /** Where clients POST to log out. */
+  readonly endpoint: string;
+
+  constructor(scope: Construct, id: string, { stage, logout, operationsKey }: LogoutApiProps) {
+    super(scope, id);
+    this.accessLogs = operationsKey.logGroup(this, "AccessLogs", "api-access");
+    const domainName = stage.customDomain
+      ? new DomainName(this, "CustomDomain", {
+          domainName: stage.customDomain.domainName,
+          certificate: Certificate.fromCertificateArn(
+            this,
+            "Certificate",
+            stage.customDomain.certificateArn,
+          ),
+        })
+      : undefined;
+
+    this.api = new HttpApi(this, "Api", {
+      description: `Rinne API auth logout (${stage.stageName})`,
+      createDefaultStage: false,
+      // With a custom domain, clients use it and nothing else.
+      disableExecuteApiEndpoint: domainName !== undefined,
+      ...(stage.corsAllowedOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: stage.corsAllowedOrigins,
+              allowMethods: [CorsHttpMethod.POST],
+              allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+    const [route] = this.api.addRoutes({
+      path: ROUTE_PATH,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration("LogoutIntegration", logout),
+    });
+    Validations.of(this.api).acknowledge({
+      id: "AwsSolutions-APIG4",
+      reason: NO_AUTHORIZER_REASON,
+    });
+    // The route, and the permission API Gateway invokes the function with, beneath it.
+    Validations.of(route as HttpRoute).acknowledge(
+      {
+        id: "cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check",
+        reason: NO_AUTHORIZER_REASON,
+      },
+      {
+        id: "cdk-validator-cfnguard::lambda_function_public_access_prohibited_check",
+        reason:
+          "API Gateway's invoke permission is scoped to this API by its SourceArn, which CDK " +
+          "writes as an Fn::Join that the rule cannot read (the stack test checks it).",
+      },
+    );
+
+    this.stage = new HttpStage(this, "DefaultStage", {
+      httpApi: this.api,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: stage.throttling,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: "$context.requestId",
+            time: "$context.requestTime",
+            ip: "$context.identity.sourceIp",
+            method: "$context.httpMethod",
+            path: "$context.path",
+            status: "$context.status",
+            latencyMs: "$context.responseLatency",
+            integrationStatus: "$context.integrationStatus",
+            integrationError: "$context.integrationErrorMessage",
+            userAgent: "$context.identity.userAgent",
+          }),
+        ),
+      },
+      ...(domainName
+        ? {
+            domainMapping: {
+              domainName,
+              ...(stage.customDomain?.mappingKey
+                ? { mappingKey: stage.customDomain.mappingKey }
+                : {}),
+            },
+          }
+        : {}),
+    });
+
+    const { customDomain } = stage;
+    this.endpoint = customDomain
+      ? `https://${customDomain.domainName}${customDomain.mappingKey ? `/${customDomain.mappingKey}` : ""}${ROUTE_PATH}`
+      : `${this.api.apiEndpoint}${ROUTE_PATH}`;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * What tells someone the stage is unwell, and what they look at then: alarms that notify a topic
+ * (created and encrypted, or the one the stage names) when they fire and when they recover
+ * (AWS Control Tower CT.CLOUDWATCH.PR.1); metrics drawn from the functions' structured log
+ * lines by metric filters, at no cost to a request; and one dashboard.
+ */
+import { Duration, Stack } from "aws-cdk-lib";
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { FilterPattern, type ILogGroup, MetricFilter } from "aws-cdk-lib/aws-logs";
+import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import { Construct } from "constructs";
+import type { BundledFunction } from "./bundled-function.js";
+import type { LogoutApi } from "./logout-api.js";
+import type { OperationsKey } from "./operations-key.js";
+import type { StageConfig } from "./stage-config.js";
+
+export interface MonitoringProps {
+  stage: StageConfig;
+  operationsKey: OperationsKey;
+  logout: BundledFunction;
+  authorizer: BundledFunction;
+  api: LogoutApi;
+}
+
+const PERIOD = Duration.minutes(5);
+
+/**
+ * The metrics drawn from log lines, each from one JSON pattern over the fields the functions
+ * write (`apiContract` for the logout, the authorizer's decision line). Dimensions come from
+ * fields whose values are a small fixed set: scopes, reasons, decisions, service names.
+ */
+const LOG_METRICS = {
+  logout: [
+    ["Logouts", '{ $.outcome = "logged_out" }', { Scope: "$.scope" }],
+    ["Refusals", "{ $.status = 401 }", { Reason: "$.reason" }],
+    ["RevokedTokenRefusals", '{ $.reason = "Token has been revoked" }', undefined],
+    ["ServiceUnavailable", "{ $.status = 503 }", undefined],
+    ["ColdStarts", "{ $.cold_start IS TRUE }", { Service: "$.service" }],
+  ],
+  authorizer: [
+    ["AuthorizerDecisions", "{ $.decision = * }", { Decision: "$.decision" }],
+    ["AuthorizerDenials", '{ $.decision = "deny" }', { Reason: "$.reason" }],
+    [
+      "AuthorizerRevokedTokenDenials",
+      '{ $.decision = "deny" && $.reason = "Token has been revoked" }',
+      undefined,
+    ],
+    ["ColdStarts", "{ $.cold_start IS TRUE }", { Service: "$.service" }],
+  ],
+} as const;
+
+export class Monitoring extends Construct {
+  readonly topic: ITopic;
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+  private readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { stage, logout, authorizer, api } = props;
+    this.namespace = `Rinne/Auth/${stage.stageName}`;
+    this.topic = this.alarmTopic(props);
+
+    const logoutFn = logout.function;
+    const authorizerFn = authorizer.function;
+    this.alarm("LogoutErrors", logoutFn.metricErrors({ period: PERIOD }), 1);
+    this.alarm("LogoutThrottles", logoutFn.metricThrottles({ period: PERIOD }), 1);
+    this.alarm(
+      "LogoutDurationP99",
+      logoutFn.metricDuration({ period: PERIOD, statistic: "p99" }),
+      2000,
+    );
+    this.alarm("Api5xx", api.stage.metricServerError({ period: PERIOD }), 1);
+    // The authorizer throws when it cannot decide: every protected route answers 500 then.
+    this.alarm("AuthorizerErrors", authorizerFn.metricErrors({ period: PERIOD }), 1);
+    this.alarm("AuthorizerThrottles", authorizerFn.metricThrottles({ period: PERIOD }), 1);
+    this.alarm(
+      "AuthorizerDurationP99",
+      authorizerFn.metricDuration({ period: PERIOD, statistic: "p99" }),
+      1000,
+    );
+
+    this.logMetrics("Logout", logout.logGroup, LOG_METRICS.logout);
+    this.logMetrics("Authorizer", authorizer.logGroup, LOG_METRICS.authorizer);
+
+    this.dashboard = new Dashboard(this, "Dashboard", {
+      dashboardName: `rinne-auth-${stage.stageName}`,
+    });
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({ title: "Alarms", alarms: this.alarms, width: 24 }),
+      this.graph(
+        "Logouts by scope",
+        ["local", "global", "others"].map((scope) => this.logMetric("Logouts", { Scope: scope })),
+      ),
+      this.graph("Refusals by reason", [this.search("Refusals", "Reason")]),
+      this.graph("Revoked tokens refused", [
+        this.logMetric("RevokedTokenRefusals"),
+        this.logMetric("AuthorizerRevokedTokenDenials"),
+      ]),
+      this.graph("503s (a dependency down)", [this.logMetric("ServiceUnavailable")]),
+      this.graph("Authorizer decisions", [this.search("AuthorizerDecisions", "Decision")]),
+      this.graph("Latency (ms)", [
+        logoutFn.metricDuration({ period: PERIOD, statistic: "p50", label: "logout p50" }),
+        logoutFn.metricDuration({ period: PERIOD, statistic: "p99", label: "logout p99" }),
+        authorizerFn.metricDuration({ period: PERIOD, statistic: "p50", label: "authorizer p50" }),
+        authorizerFn.metricDuration({ period: PERIOD, statistic: "p99", label: "authorizer p99" }),
+      ]),
+      this.graph("Cold starts", [this.search("ColdStarts", "Service")]),
+    );
+  }
+
+  /** The stage's topic, or a new one encrypted with the stage's key that alarms may publish to. */
+  private alarmTopic({ stage, operationsKey }: MonitoringProps): ITopic {
+    if (stage.alarmTopicArn) return Topic.fromTopicArn(this, "AlarmTopic", stage.alarmTopicArn);
+    const topic = new Topic(this, "AlarmTopic", {
+      displayName: `Rinne auth alarms (${stage.stageName})`,
+      masterKey: operationsKey.key,
+      enforceSSL: true,
+    });
+    operationsKey.key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+      }),
+    );
+    for (const email of stage.alarmEmails) topic.addSubscription(new EmailSubscription(email));
+    return topic;
+  }
+
+  private alarm(name: string, metric: IMetric, threshold: number): void {
+    const alarm = new Alarm(this, name, {
+      alarmName: `${Stack.of(this).stackName}-${name}`,
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    // Whoever was paged also learns that it is over.
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+  }
+
+  private logMetrics(
+    prefix: string,
+    logGroup: ILogGroup,
+    metrics: (typeof LOG_METRICS)[keyof typeof LOG_METRICS],
+  ): void {
+    for (const [metricName, pattern, dimensions] of metrics) {
+      new MetricFilter(this, `${prefix}${metricName}`, {
+        logGroup,
+        metricNamespace: this.namespace,
+        metricName,
+        filterPattern: FilterPattern.literal(pattern),
+        metricValue: "1",
+        ...(dimensions ? { dimensions } : {}),
+      });
+    }
+  }
+
+  private logMetric(metricName: string, dimensionsMap: Record<string, string> = {}): Metric {
+    return new Metric({
+      namespace: this.namespace,
+      metricName,
+      dimensionsMap,
+      statistic: "Sum",
+      period: PERIOD,
+      ...(Object.keys(dimensionsMap).length > 0
+        ? { label: Object.values(dimensionsMap).join(" ") }
+        : {}),
+    });
+  }
+
+  /** Every value of one dimension of a log metric, as they appear. */
+  private search(metricName: string, dimension: string): MathExpression {
+    return new MathExpression({
+      expression: `SEARCH('{${this.namespace},${dimension}} MetricName="${metricName}"', 'Sum', ${PERIOD.toSeconds()})`,
+      usingMetrics: {},
+      label: metricName,
+      period: PERIOD,
+    });
+  }
+
+  private graph(title: string, metrics: IMetric[]): GraphWidget {
+    return new GraphWidget({ title, left: metrics, width: 12 });
+  }
+}
