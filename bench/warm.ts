@@ -1,182 +1,296 @@
 /**
- * The warm half of `npm run bench`, in a child process whose stdout (the function's log lines)
- * is /dev/null: µs per invocation of the deployable handler, of a bare aws-jwt-verify verify of
- * the same token, of the 401 path and of the peer; then the cost revocation adds per logout.
- * Rounds are interleaved and each figure is the median of its rounds.
+ * The warm half of `npm run bench`, in a child process whose stdout (the functions' log lines)
+ * is /dev/null: µs per invocation of the deployable handlers, each beside its own floor, the
+ * work no implementation can skip, measured interleaved. Each figure is the median of its
+ * rounds, each ratio the median of per-round ratios.
  */
-import { writeSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import middy from "@middy/core";
+import httpErrorHandler from "@middy/http-error-handler";
 import { JwtVerifier } from "aws-jwt-verify";
+import type { AuthenticatedContext } from "../functions/auth/require-valid-token.js";
+import type { ApiGatewayEvent } from "../functions/http/api-gateway-event.js";
+import { type HttpResponse, jsonResponse } from "../functions/http/responses.js";
+import {
+  apiContract,
+  createLogger,
+  createRevocationStore,
+  createTokenVerifier,
+  loadConfig,
+  requireValidToken,
+} from "../functions/index.js";
 import { createDynamoDbClient } from "../functions/revocation/dynamodb-client.js";
+import { httpApiAuthorizerEvent, httpApiEvent } from "../scripts/api-gateway-events.js";
 import { lambdaContext } from "../scripts/lambda-context.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../scripts/local-dynamodb.js";
 import { createLocalIdentity } from "../scripts/local-identity.js";
-import { httpApiEvent } from "../test/support/logout-app.js";
 import { median } from "./median.js";
 
 export interface WarmInput {
-  deployable: string;
+  logout: string;
+  authorizer: string;
   peer: string;
   rounds: number;
   iterations: number;
+  /** Invocations per round of the paths that call DynamoDB. */
+  checkIterations: number;
   revocationSamples: number;
   dynamodb: Record<string, string>;
   tableName: string;
 }
 
-export interface WarmResult {
-  bareVerifyUs: number;
-  handlerUs: number;
+export interface Figure {
+  us: number;
+  /** Against its floor: the median of per-round ratios. */
   ratio: number;
-  /** The same handler with LOG_LEVEL=WARN: everything but the per-request log line. */
-  quietHandlerUs: number;
-  quietRatio: number;
-  /** The quiet handler plus one write(2) of a request line: the floor of logging per request. */
-  floorUs: number;
-  floorRatio: number;
-  /** The same write(2), alone in a tight loop: what the system call costs without the verify. */
-  writeAloneUs: number;
-  refusedUs: number;
-  peerUs: number;
-  logoutWithRevocationUs: number;
-  dynamoDbRoundTripUs: number;
 }
 
-type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number }>;
+export interface WarmResult {
+  verifyUs: number;
+  /** The floor of a logout: verify, and one line of the same fields from the same logger. */
+  verifyAndLineUs: number;
+  logout: Figure;
+  refusedUs: number;
+  peer: Figure;
+  /** The floor of a revoking logout: verify, and the same conditional PutItem. */
+  verifyAndPutUs: number;
+  revokingLogout: Figure;
+  /** The conditional PutItem alone, and the local logout's (PutItem ∥ BatchGetItem) round trip. */
+  putAloneUs: number;
+  putAndReadUs: number;
+  /** The floor of what a local logout must do (one answer for a revoked token): verify, then both. */
+  verifyPutAndReadUs: number;
+  /** The revoking logout against that floor. */
+  revokingLogoutOverPairRatio: number;
+  /** The floor of every checked request: verify, and one BatchGetItem of the same keys. */
+  verifyAndReadUs: number;
+  authorizer: Figure;
+  middleware: Figure;
+}
 
-async function microsecondsPerCall(call: () => Promise<unknown>, iterations: number) {
+type Call = () => Promise<unknown>;
+
+async function microsecondsPerCall(call: Call, iterations: number) {
   const start = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) await call();
   return Number(process.hrtime.bigint() - start) / iterations / 1000;
 }
 
-async function importHandler(file: string, variant: string, env: Record<string, string>) {
+async function importHandler<T>(file: string, variant: string, env: Record<string, string>) {
   Object.assign(process.env, env);
   // A query string gives a fresh module instance, configured from the environment of now.
-  const module = (await import(`${pathToFileURL(file).href}?${variant}`)) as { handler: Handler };
-  return module.handler;
+  return ((await import(`${pathToFileURL(file).href}?${variant}`)) as { handler: T }).handler;
 }
 
-async function expectStatus(handler: Handler, event: unknown, status: number) {
-  const response = await handler(event, lambdaContext());
-  if (response.statusCode !== status) {
-    throw new Error(`bench setup: expected ${status}, got ${response.statusCode}`);
+function expect(label: string, actual: unknown, expected: unknown) {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`bench setup: ${label} gave ${JSON.stringify(actual)}, not ${expected}`);
   }
+}
+
+/**
+ * Runs `candidates` in interleaved rounds (the order rotated each round) and returns, for
+ * each, its median µs and its median per-round ratio to `floorOf(name)`.
+ */
+async function interleaved(
+  candidates: [string, Call][],
+  floorOf: Record<string, string>,
+  rounds: number,
+  iterations: number,
+): Promise<Map<string, Figure>> {
+  const samples = new Map<string, number[]>(candidates.map(([name]) => [name, []]));
+  const ratios = new Map<string, number[]>(Object.keys(floorOf).map((name) => [name, []]));
+  for (const [, call] of candidates) await microsecondsPerCall(call, iterations); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    const perRound = new Map<string, number>();
+    for (let i = 0; i < candidates.length; i++) {
+      const [name, call] = candidates[(i + round) % candidates.length] as [string, Call];
+      perRound.set(name, await microsecondsPerCall(call, iterations));
+    }
+    for (const [name, value] of perRound) samples.get(name)?.push(value);
+    for (const [name, floor] of Object.entries(floorOf)) {
+      ratios.get(name)?.push((perRound.get(name) as number) / (perRound.get(floor) as number));
+    }
+  }
+  return new Map(
+    candidates.map(([name]) => [
+      name,
+      { us: median(samples.get(name) as number[]), ratio: median(ratios.get(name) ?? [1]) },
+    ]),
+  );
 }
 
 async function measure(input: WarmInput): Promise<WarmResult> {
   const identity = await createLocalIdentity();
-  const token = await identity.mint("valid");
-  const event = httpApiEvent({ authorization: [`Bearer ${token}`] });
-  const expired = httpApiEvent({ authorization: [`Bearer ${await identity.mint("expired")}`] });
+  const token = await identity.mint("valid", { sub: "bench-user" });
+  const bearer = (text: string) => httpApiEvent({ headers: { Authorization: `Bearer ${text}` } });
+  const event = bearer(token);
+  const expired = bearer(await identity.mint("expired"));
   const context = lambdaContext();
+  const revocationEnv = { ...input.dynamodb, REVOCATION_TABLE_NAME: input.tableName };
 
-  const handler = await importHandler(input.deployable, "warm", {
+  type HttpHandler = (event: unknown, context: unknown) => Promise<{ statusCode: number }>;
+  const logout = await importHandler<HttpHandler>(input.logout, "warm", {
     ...identity.environment,
     LOG_LEVEL: "INFO",
   });
-  const quiet = await importHandler(input.deployable, "quiet", { LOG_LEVEL: "WARN" });
-  const peer = await importHandler(input.peer, "peer", identity.environment);
+  const peer = await importHandler<HttpHandler>(input.peer, "peer", identity.environment);
   const bare = JwtVerifier.create({
     issuer: identity.issuer,
     audience: identity.audience,
     jwksUri: `${identity.issuer}/.well-known/jwks.json`,
   });
   bare.cacheJwks(identity.jwks as never);
-  await expectStatus(handler, event, 200);
-  await expectStatus(handler, expired, 401);
-  await expectStatus(quiet, event, 200);
-  await expectStatus(peer, event, 200);
+  expect("logout", (await logout(event, context)).statusCode, 200);
+  expect("refused logout", (await logout(expired, context)).statusCode, 401);
+  expect("peer", (await peer(event, context)).statusCode, 200);
 
-  // A line of the handler's length, written as Powertools writes it: one write(2) to stdout.
-  const requestLine = `${JSON.stringify({
-    level: "INFO",
-    message: "request completed",
-    timestamp: new Date().toISOString(),
-    service: "auth-logout",
-    status: 200,
-    path: "/v1/auth/logout",
-    correlation_id: event.requestContext.requestId,
-    function_request_id: context.awsRequestId,
-    cold_start: false,
-    sub: "local-user",
-    scope: "local",
-    outcome: "logged_out",
-  })}\n`;
-  const candidates: [string, () => Promise<unknown>][] = [
-    ["bare", () => bare.verify(token)],
-    ["handler", () => handler(event, context)],
-    ["quiet", () => quiet(event, context)],
-    ["floor", () => quiet(event, context).then(() => writeSync(1, requestLine))],
-    ["write", async () => writeSync(1, requestLine)],
-    ["refused", () => handler(expired, context)],
-    ["peer", () => peer(event, context)],
-  ];
-  const samples = new Map<string, number[]>(candidates.map(([name]) => [name, []]));
-  const ratios: number[] = [];
-  const quietRatios: number[] = [];
-  const floorRatios: number[] = [];
-  for (const [, call] of candidates) await microsecondsPerCall(call, input.iterations); // warm-up
-  for (let round = 0; round < input.rounds; round++) {
-    const perRound = new Map<string, number>();
-    // Rotate the order each round, so no candidate always runs first.
-    for (let i = 0; i < candidates.length; i++) {
-      const [name, call] = candidates[(i + round) % candidates.length] as [
-        string,
-        () => Promise<unknown>,
-      ];
-      perRound.set(name, await microsecondsPerCall(call, input.iterations));
-    }
-    for (const [name, value] of perRound) samples.get(name)?.push(value);
-    const bareUs = perRound.get("bare") as number;
-    ratios.push((perRound.get("handler") as number) / bareUs);
-    quietRatios.push((perRound.get("quiet") as number) / bareUs);
-    floorRatios.push((perRound.get("floor") as number) / bareUs);
-  }
+  // The logout's own line: the same logger, the same fields (`apiContract` writes them).
+  const logger = createLogger();
+  const line = () =>
+    logger.info("request completed", {
+      status: 200,
+      path: "/v1/auth/logout",
+      correlation_id: event.requestContext.requestId,
+      function_request_id: context.awsRequestId,
+      cold_start: false,
+      sub: "bench-user",
+      scope: "local",
+      outcome: "logged_out",
+    });
 
-  // Revocation: each logout writes, so each needs a token of its own.
-  const revoking = await importHandler(input.deployable, "revocation", {
-    ...input.dynamodb,
-    REVOCATION_TABLE_NAME: input.tableName,
-  });
+  const warm = await interleaved(
+    [
+      ["verify", () => bare.verify(token)],
+      ["verify+line", () => bare.verify(token).then(line)],
+      ["logout", () => logout(event, context)],
+      ["refused", () => logout(expired, context)],
+      ["peer", () => peer(event, context)],
+    ],
+    { logout: "verify+line", peer: "verify" },
+    input.rounds,
+    input.iterations,
+  );
+
+  // The check every protected request pays: the authorizer, and the reusable middleware.
   const client = createDynamoDbClient({
     endpoint: input.dynamodb.AWS_ENDPOINT_URL_DYNAMODB as string,
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
   });
-  const logouts: number[] = [];
-  const roundTrips: number[] = [];
+  type AuthorizerHandler = (event: unknown, context: unknown) => Promise<{ isAuthorized: boolean }>;
+  const authorizer = await importHandler<AuthorizerHandler>(input.authorizer, "warm", {
+    ...revocationEnv,
+    LOG_LEVEL: "INFO",
+  });
+  const config = loadConfig(process.env);
+  const store = createRevocationStore(
+    client,
+    config.revocation as NonNullable<typeof config.revocation>,
+  );
+  const guarded = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>()
+    .use(httpErrorHandler({ logger: false }))
+    .use(apiContract({ logger, apiBasePath: "/core" }))
+    .use(requireValidToken({ verify: createTokenVerifier(config.verifier), revocations: store }))
+    .handler(async () => jsonResponse(200, { ok: true }));
+  const authorizerEvent = httpApiAuthorizerEvent({
+    method: "GET",
+    path: "/core/v1/example/protected",
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  const { sessionKey, userKey } = await import("../functions/revocation/revocation-table.js");
+  const verified = await createTokenVerifier(config.verifier)(token);
+  const keys = [sessionKey(verified), userKey(verified) as string];
+  const read = () =>
+    client.send("BatchGetItem", {
+      RequestItems: {
+        [input.tableName]: { Keys: keys.map((pk) => ({ pk: { S: pk } })), ConsistentRead: true },
+      },
+    });
+  expect("authorizer", (await authorizer(authorizerEvent, context)).isAuthorized, true);
+  expect(
+    "middleware",
+    (await guarded(event, lambdaContext() as AuthenticatedContext)).statusCode,
+    200,
+  );
+  const checks = await interleaved(
+    [
+      ["verify+read", () => bare.verify(token).then(read)],
+      ["authorizer", () => authorizer(authorizerEvent, context)],
+      ["middleware", () => guarded(event, lambdaContext() as AuthenticatedContext)],
+    ],
+    { authorizer: "verify+read", middleware: "verify+read" },
+    input.rounds,
+    input.checkIterations,
+  );
+
+  // Revocation: each logout writes, so each sample needs a token and a key of its own.
+  const revoking = await importHandler<HttpHandler>(input.logout, "revocation", revocationEnv);
+  const samples = {
+    logout: [] as number[],
+    floor: [] as number[],
+    put: [] as number[],
+    putAndRead: [] as number[],
+    floorPair: [] as number[],
+    ratio: [] as number[],
+    pairRatio: [] as number[],
+  };
+  const put = (pk: string) =>
+    client.send("PutItem", {
+      TableName: input.tableName,
+      Item: {
+        pk: { S: pk },
+        expiresAt: { N: "4102444800" },
+        revokedAt: { N: "1700000000" },
+        revokedBy: { S: "bench-logout-id-0000000000000000000000000000" },
+      },
+      ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :now OR revokedBy = :writer",
+      ExpressionAttributeNames: { "#pk": "pk", "#expiresAt": "expiresAt" },
+      ExpressionAttributeValues: {
+        ":now": { N: "1700000000" },
+        ":writer": { S: "bench-logout-id-0000000000000000000000000000" },
+      },
+    });
   for (let i = 0; i < input.revocationSamples; i++) {
-    const fresh = httpApiEvent({ authorization: [`Bearer ${await identity.mint("valid")}`] });
-    logouts.push(await microsecondsPerCall(() => expectStatus(revoking, fresh, 200), 1));
-    // The same conditional write, made directly: what one round trip costs.
-    roundTrips.push(
+    const fresh = bearer(await identity.mint("valid", { sub: `bench-${i}` }));
+    const [logoutUs, floorUs, putUs, putAndReadUs, floorPairUs] = [
       await microsecondsPerCall(
-        () =>
-          client.send("PutItem", {
-            TableName: input.tableName,
-            Item: { pk: { S: `direct#${i}` }, expiresAt: { N: "4102444800" } },
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
+        async () => expect("revoking logout", (await revoking(fresh, context)).statusCode, 200),
         1,
       ),
-    );
+      await microsecondsPerCall(() => bare.verify(token).then(() => put(`floor#${i}`)), 1),
+      await microsecondsPerCall(() => put(`alone#${i}`), 1),
+      await microsecondsPerCall(() => Promise.all([put(`pair#${i}`), read()]), 1),
+      await microsecondsPerCall(
+        () => bare.verify(token).then(() => Promise.all([put(`floor-pair#${i}`), read()])),
+        1,
+      ),
+    ];
+    samples.logout.push(logoutUs);
+    samples.floor.push(floorUs);
+    samples.put.push(putUs);
+    samples.putAndRead.push(putAndReadUs);
+    samples.floorPair.push(floorPairUs);
+    samples.ratio.push(logoutUs / floorUs);
+    samples.pairRatio.push(logoutUs / floorPairUs);
   }
 
-  const us = (name: string) => median(samples.get(name) as number[]);
+  const figure = (map: Map<string, Figure>, name: string) => map.get(name) as Figure;
   return {
-    bareVerifyUs: us("bare"),
-    handlerUs: us("handler"),
-    ratio: median(ratios),
-    quietHandlerUs: us("quiet"),
-    quietRatio: median(quietRatios),
-    floorUs: us("floor"),
-    floorRatio: median(floorRatios),
-    writeAloneUs: us("write"),
-    refusedUs: us("refused"),
-    peerUs: us("peer"),
-    logoutWithRevocationUs: median(logouts),
-    dynamoDbRoundTripUs: median(roundTrips),
+    verifyUs: figure(warm, "verify").us,
+    verifyAndLineUs: figure(warm, "verify+line").us,
+    logout: figure(warm, "logout"),
+    refusedUs: figure(warm, "refused").us,
+    peer: figure(warm, "peer"),
+    verifyAndPutUs: median(samples.floor),
+    revokingLogout: { us: median(samples.logout), ratio: median(samples.ratio) },
+    putAloneUs: median(samples.put),
+    putAndReadUs: median(samples.putAndRead),
+    verifyPutAndReadUs: median(samples.floorPair),
+    revokingLogoutOverPairRatio: median(samples.pairRatio),
+    verifyAndReadUs: figure(checks, "verify+read").us,
+    authorizer: figure(checks, "authorizer"),
+    middleware: figure(checks, "middleware"),
   };
 }
 

@@ -27,7 +27,7 @@ export type VerifierConfig = VerifierLimits &
     | {
         kind: "jwt";
         issuer: string;
-        /** null: the deployment chose not to check `aud` (JWT_AUDIENCE unset). */
+        /** null: the deployment opted out of checking `aud` (JWT_AUDIENCE=*). */
         audience: string[] | null;
         jwksUri: string;
         jwks: JwksDocument | undefined;
@@ -138,6 +138,30 @@ function positiveSeconds(env: Environment, name: string, fallback: number): numb
 
 const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 
+/** The explicit opt-out of the `aud` check, as aws-jwt-verify asks for `audience: null`. */
+export const ANY_AUDIENCE = "*";
+
+/**
+ * Required with a generic issuer: an issuer serves several applications, and a token it issued
+ * for another one must not be accepted here.
+ */
+function audience(env: Environment): string[] | null {
+  const audiences = list(env, "JWT_AUDIENCE");
+  if (audiences === undefined) {
+    throw new ConfigurationError(
+      "JWT_AUDIENCE",
+      `is required with JWT_ISSUER (the allowed "aud" values; "${ANY_AUDIENCE}" to accept any)`,
+    );
+  }
+  if (audiences.includes(ANY_AUDIENCE)) {
+    if (audiences.length > 1) {
+      throw new ConfigurationError("JWT_AUDIENCE", `cannot list "${ANY_AUDIENCE}" with audiences`);
+    }
+    return null;
+  }
+  return audiences;
+}
+
 function verifierConfig(env: Environment): VerifierConfig {
   const maxTokenLifetimeSeconds = positiveSeconds(
     env,
@@ -189,7 +213,7 @@ function verifierConfig(env: Environment): VerifierConfig {
     kind: "jwt",
     maxTokenLifetimeSeconds,
     issuer,
-    audience: list(env, "JWT_AUDIENCE") ?? null,
+    audience: audience(env),
     jwksUri: jwksUri ?? `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
     jwks,
     jwksPinned: jwks !== undefined && jwksUri === undefined,

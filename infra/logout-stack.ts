@@ -175,7 +175,7 @@ function authEnvironment({ auth }: StageConfig): Record<string, string> {
   }
   return {
     JWT_ISSUER: auth.issuer,
-    ...(auth.audience ? { JWT_AUDIENCE: auth.audience.join(",") } : {}),
+    JWT_AUDIENCE: auth.audience.join(","),
     ...(auth.jwksUri ? { JWKS_URI: auth.jwksUri } : {}),
   };
 }

@@ -15,7 +15,7 @@ export interface StageConfig {
   /** Production keeps its stateful resources and protects them from deletion. */
   isProduction: boolean;
   auth:
-    | { issuer: string; audience?: string[]; jwksUri?: string }
+    | { issuer: string; audience: string[]; jwksUri?: string }
     | {
         cognitoUserPoolId: string;
         cognitoClientIds: string[];
@@ -99,7 +99,8 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
   } else {
     parsedAuth = {
       issuer: https("auth.issuer", auth.issuer),
-      ...(auth.audience !== undefined ? { audience: strings("auth.audience", auth.audience) } : {}),
+      // Required, as by the function: ["*"] is the explicit opt-out.
+      audience: strings("auth.audience", auth.audience ?? fail("auth.audience", "is missing")),
       ...(auth.jwksUri !== undefined ? { jwksUri: https("auth.jwksUri", auth.jwksUri) } : {}),
     };
   }

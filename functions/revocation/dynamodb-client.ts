@@ -9,6 +9,7 @@
 import http from "node:http";
 import https from "node:https";
 import aws4 from "aws4";
+import { ConfigurationError } from "../config.js";
 
 export class DynamoDbError extends Error {
   constructor(
@@ -158,9 +159,19 @@ export function createDynamoDbClient({
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
-/** The client Lambda's environment describes: its region, credentials and endpoint override. */
+/**
+ * The client Lambda's environment describes: its region, credentials and endpoint override.
+ * Lambda always sets them; where one is missing the cold start fails naming it, rather than
+ * sign with empty credentials or talk to a region nobody chose.
+ */
 export function dynamoDbClientFromEnvironment(env: Environment): DynamoDbClient {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  const required = (name: string, value = env[name]): string => {
+    if (value === undefined || value.trim() === "") {
+      throw new ConfigurationError(name, "is required to reach DynamoDB (Lambda sets it)");
+    }
+    return value;
+  };
+  const region = required("AWS_REGION", env.AWS_REGION ?? env.AWS_DEFAULT_REGION);
   return createDynamoDbClient({
     // The SDKs' standard service-specific endpoint variable, then the global one.
     endpoint:
@@ -169,8 +180,8 @@ export function dynamoDbClientFromEnvironment(env: Environment): DynamoDbClient 
       `https://dynamodb.${region}.amazonaws.com`,
     region,
     credentials: {
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
+      accessKeyId: required("AWS_ACCESS_KEY_ID"),
+      secretAccessKey: required("AWS_SECRET_ACCESS_KEY"),
       sessionToken: env.AWS_SESSION_TOKEN,
     },
   });

@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { ConfigurationError, loadConfig } from "../../functions/config.js";
+import { dynamoDbClientFromEnvironment } from "../../functions/revocation/dynamodb-client.js";
 
 const JWKS = JSON.stringify({ keys: [{ kty: "RSA", kid: "k", n: "AQAB", e: "AQAB" }] });
 
+const ISSUER = { JWT_ISSUER: "https://i.example", JWT_AUDIENCE: "a" };
+
 describe("loadConfig", () => {
+  it('takes JWT_AUDIENCE="*" as the explicit opt-out of the aud check, and nothing else', () => {
+    const { verifier } = loadConfig({ JWT_ISSUER: "https://i.example", JWT_AUDIENCE: "*" });
+    expect(verifier).toMatchObject({ kind: "jwt", audience: null });
+  });
+
   it("reads a generic issuer with audiences, the default JWKS URI and no revocation", () => {
     const config = loadConfig({ JWT_ISSUER: "https://id.example/", JWT_AUDIENCE: "a, b" });
     expect(config.verifier).toEqual({
@@ -20,12 +28,18 @@ describe("loadConfig", () => {
   });
 
   it("pins an inline JWKS only when no JWKS_URI is given", () => {
-    expect(loadConfig({ JWT_ISSUER: "https://i.example", JWKS }).verifier).toMatchObject({
+    expect(
+      loadConfig({ JWT_ISSUER: "https://i.example", JWT_AUDIENCE: "a", JWKS }).verifier,
+    ).toMatchObject({
       jwksPinned: true,
     });
     expect(
-      loadConfig({ JWT_ISSUER: "https://i.example", JWKS, JWKS_URI: "https://k.example/j" })
-        .verifier,
+      loadConfig({
+        JWT_ISSUER: "https://i.example",
+        JWT_AUDIENCE: "a",
+        JWKS,
+        JWKS_URI: "https://k.example/j",
+      }).verifier,
     ).toMatchObject({ jwksPinned: false, jwksUri: "https://k.example/j" });
   });
 
@@ -45,6 +59,7 @@ describe("loadConfig", () => {
   it("reads the revocation table and its retention settings", () => {
     const config = loadConfig({
       JWT_ISSUER: "https://i.example",
+      JWT_AUDIENCE: "a",
       REVOCATION_TABLE_NAME: "revoked-tokens",
       MAX_SESSION_SECONDS: "3600",
     });
@@ -73,12 +88,12 @@ describe("loadConfig", () => {
       { COGNITO_USER_POOL_ID: "us-east-1_x", COGNITO_CLIENT_ID: "c", JWT_ISSUER: "https://i.x" },
       "JWT_ISSUER",
     ],
-    [{ JWT_ISSUER: "https://i.example", REVOCATION_TABLE_NAME: "a" }, "REVOCATION_TABLE_NAME"],
-    [
-      { JWT_ISSUER: "https://i.example", REVOCATION_TABLE_NAME: "t-1", MAX_SESSION_SECONDS: "-1" },
-      "MAX_SESSION_SECONDS",
-    ],
-    [{ JWT_ISSUER: "https://i.example", API_BASE_PATH: "core" }, "API_BASE_PATH"],
+    [{ JWT_ISSUER: "https://i.example" }, "JWT_AUDIENCE"],
+    [{ JWT_ISSUER: "https://i.example", JWT_AUDIENCE: "*,a" }, "JWT_AUDIENCE"],
+    [{ ...ISSUER, REVOCATION_TABLE_NAME: "a" }, "REVOCATION_TABLE_NAME"],
+    [{ ...ISSUER, REVOCATION_TABLE_NAME: "t-1", MAX_SESSION_SECONDS: "-1" }, "MAX_SESSION_SECONDS"],
+    [{ ...ISSUER, MAX_TOKEN_LIFETIME_SECONDS: "1.5" }, "MAX_TOKEN_LIFETIME_SECONDS"],
+    [{ ...ISSUER, API_BASE_PATH: "core" }, "API_BASE_PATH"],
   ])("fails fast on %j, naming %s", (env, variable) => {
     let error: unknown;
     try {
@@ -89,5 +104,26 @@ describe("loadConfig", () => {
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as ConfigurationError).variable).toBe(variable);
     expect((error as Error).message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+});
+
+describe("the DynamoDB client's environment", () => {
+  it.each([
+    [{}, "AWS_REGION"],
+    [{ AWS_REGION: "sa-east-1" }, "AWS_ACCESS_KEY_ID"],
+    [{ AWS_REGION: "sa-east-1", AWS_ACCESS_KEY_ID: "k" }, "AWS_SECRET_ACCESS_KEY"],
+  ])("fails the cold start on %j, naming %s", (env, variable) => {
+    expect(() => dynamoDbClientFromEnvironment(env)).toThrow(
+      new ConfigurationError(variable, "is required to reach DynamoDB (Lambda sets it)"),
+    );
+  });
+
+  it("takes the region from AWS_DEFAULT_REGION too", () => {
+    const env = {
+      AWS_DEFAULT_REGION: "sa-east-1",
+      AWS_ACCESS_KEY_ID: "k",
+      AWS_SECRET_ACCESS_KEY: "s",
+    };
+    expect(dynamoDbClientFromEnvironment(env)).toHaveProperty("send");
   });
 });
