@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contractViolations } from "../support/openapi-contract.js";
 
 let server: ChildProcess;
 let curlLine = "";
@@ -43,8 +44,17 @@ describe("npm start", () => {
     for (const line of curlLines) {
       const { url, authorization, method } = requestFromCurl(line);
       const response = await fetch(url, { method, headers: { authorization } });
+      const body = await response.text();
       statuses.push(response.status);
-      bodies.push(await response.text());
+      bodies.push(body);
+      // Every answer, the authorizer's route's included, is the one api/openapi.yaml documents.
+      const path = new URL(url).pathname.replace(/^\/core/, "");
+      const observed = {
+        statusCode: response.status,
+        headers: Object.fromEntries(response.headers),
+        body,
+      };
+      expect(contractViolations(method, path, observed)).toEqual([]);
     }
     expect(statuses).toEqual([200, 200, 403]);
     expect(JSON.parse(bodies[0] as string).authorizer.lambda).toMatchObject({ sub: "user-0001" });
@@ -54,8 +64,11 @@ describe("npm start", () => {
   it("answers the protected route as API Gateway does without a token", async () => {
     const { url } = requestFromCurl(curlLines[0] as string);
     const response = await fetch(url);
+    const body = await response.text();
     expect(response.status).toBe(401);
-    expect(await response.text()).toBe('{"message":"Unauthorized"}');
+    expect(body).toBe('{"message":"Unauthorized"}');
+    const observed = { statusCode: 401, headers: Object.fromEntries(response.headers), body };
+    expect(contractViolations("GET", "/v1/example/protected", observed)).toEqual([]);
   });
 
   it("says in one line that the port is busy, and how to pick another", async () => {
