@@ -6,10 +6,15 @@
  * this function needs of the SDK: the standard endpoint override, bounded retries with jittered
  * backoff, a timeout per attempt and typed errors.
  */
-import http from "node:http";
-import https from "node:https";
+import { createRequire } from "node:module";
 import aws4 from "aws4";
 import { ConfigurationError } from "../config.js";
+
+// Loaded with require, not import: on Node.js 24 an ES import of node:http builds its whole
+// namespace, whose lazy getters load undici, ~45 ms of every cold start (bench/README.md).
+const requireBuiltin = createRequire(import.meta.url);
+const http = requireBuiltin("node:http") as typeof import("node:http");
+const https = requireBuiltin("node:https") as typeof import("node:https");
 
 export class DynamoDbError extends Error {
   constructor(
