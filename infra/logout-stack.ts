@@ -8,14 +8,19 @@ import { PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
-import { secretStoreOf, userPoolRegion } from "../functions/config.js";
+import {
+  ConfigurationError,
+  loadConfig,
+  secretStoreOf,
+  userPoolRegion,
+} from "../functions/config.js";
 import { BundledFunction } from "./bundled-function.js";
 import { LogoutApi } from "./logout-api.js";
 import { Monitoring } from "./monitoring.js";
 import { OperationsKey } from "./operations-key.js";
 import { authorizerArnParameter } from "./revocation-aware-authorizer.js";
 import { RevocationTable } from "./revocation-table.js";
-import type { StageConfig } from "./stage-config.js";
+import { type StageConfig, StageConfigError } from "./stage-config.js";
 
 export { ROUTE_PATH } from "./logout-api.js";
 
@@ -58,6 +63,7 @@ export class LogoutStack extends Stack {
       MAX_TOKEN_LIFETIME_SECONDS: String(stage.maxTokenLifetimeSeconds),
       LOG_LEVEL: stage.logLevel,
     };
+    assertFunctionAccepts(stage, verifierEnvironment);
 
     const logout = new BundledFunction(this, "Logout", {
       entry: "functions/logout/handler.ts",
@@ -161,6 +167,24 @@ export class LogoutStack extends Stack {
         }),
       );
     }
+  }
+}
+
+/**
+ * The function's own configuration check, run at synth on the environment the stack gives it:
+ * one validator for both, so a stage that synthesizes is one whose functions start.
+ */
+function assertFunctionAccepts(stage: StageConfig, environment: Record<string, string>): void {
+  try {
+    // The table's name is a deploy-time token; any valid name stands in for it here.
+    loadConfig({ ...environment, REVOCATION_TABLE_NAME: "synth-time-check" });
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw new StageConfigError(
+      stage.stageName,
+      "",
+      `would not start the functions: ${error.message}`,
+    );
   }
 }
 

@@ -40,7 +40,7 @@ export interface StageConfig {
 
 export class StageConfigError extends Error {
   constructor(stageName: string, key: string, problem: string) {
-    super(`cdk.json context "stages.${stageName}.${key}" ${problem}`);
+    super(`cdk.json context "stages.${stageName}${key ? `.${key}` : ""}" ${problem}`);
     this.name = "StageConfigError";
   }
 }

@@ -33,9 +33,9 @@ import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { ConfigurationError, type VerifierConfig } from "../config.js";
 import { AuthenticationError, HttpProblem, ServiceUnavailableError } from "../http/problems.js";
+import { type TokenClaims, VerifiedToken } from "./verified-token.js";
 
-/** What the verifier guarantees of every token it lets through. */
-export type TokenClaims = JwtPayload & { iss: string; exp: number };
+export { type TokenClaims, VerifiedToken };
 
 /**
  * How far the issuer's clock may run ahead of ours: `nbf` and `exp` are read with this much
@@ -44,23 +44,6 @@ export type TokenClaims = JwtPayload & { iss: string; exp: number };
  * made.
  */
 export const CLOCK_LEEWAY_SECONDS = 5;
-
-/** A verified token. The raw value is a private field, so no log or JSON of it holds the token. */
-export class VerifiedToken {
-  readonly #value: string;
-
-  constructor(
-    value: string,
-    readonly claims: TokenClaims,
-  ) {
-    this.#value = value;
-  }
-
-  /** The raw token: for hashing and for the identity provider, never for a log. */
-  reveal(): string {
-    return this.#value;
-  }
-}
 
 export type VerifyToken = (token: string) => Promise<VerifiedToken>;
 

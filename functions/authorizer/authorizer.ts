@@ -5,7 +5,7 @@
  * tell a valid client it is forbidden.
  */
 import { authenticateBearer, type RequireValidTokenOptions } from "../auth/require-valid-token.js";
-import type { TokenClaims } from "../auth/token-verifier.js";
+import type { TokenClaims } from "../auth/verified-token.js";
 import { type HttpProblem, toHttpProblem } from "../http/problems.js";
 
 /** What a backend reads at `event.requestContext.authorizer.lambda.*`: plain values only. */

@@ -3,7 +3,7 @@
  * RevokeToken for a refresh token the client sends, GlobalSignOut (or AdminUserGlobalSignOut)
  * for `scope=global`. The Cognito client is imported on first use: only these paths pay for it.
  */
-import type { VerifiedToken } from "../auth/token-verifier.js";
+import type { VerifiedToken } from "../auth/verified-token.js";
 import { userPoolRegion } from "../config.js";
 import { ServiceUnavailableError } from "../http/problems.js";
 import type { ClientSecretLookup } from "./client-secrets.js";

@@ -4,7 +4,7 @@
  * module that reads `scope`: it maps it onto the operations the store and Cognito expose.
  */
 import { randomUUID } from "node:crypto";
-import type { VerifiedToken } from "../auth/token-verifier.js";
+import type { VerifiedToken } from "../auth/verified-token.js";
 import type { UpstreamSignOut } from "../cognito/cognito-sign-out.js";
 import { ValidationError } from "../http/problems.js";
 import {

@@ -4,7 +4,8 @@
  * done and a possibly revoked token is refused, both as `RevocationStoreUnavailableError`.
  */
 import { createHash } from "node:crypto";
-import { CLOCK_LEEWAY_SECONDS, type VerifiedToken } from "../auth/token-verifier.js";
+import { CLOCK_LEEWAY_SECONDS } from "../auth/token-verifier.js";
+import type { VerifiedToken } from "../auth/verified-token.js";
 import type { RevocationConfig } from "../config.js";
 import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
 import {

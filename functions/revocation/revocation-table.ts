@@ -24,7 +24,7 @@
  * item's `keptSession` must be compared in both formats, and only the new format written.
  */
 import { createHash } from "node:crypto";
-import type { VerifiedToken } from "../auth/token-verifier.js";
+import type { VerifiedToken } from "../auth/verified-token.js";
 
 export const REVOCATION_TABLE = {
   partitionKey: "pk",

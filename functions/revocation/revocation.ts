@@ -3,7 +3,7 @@
  * may revoke, the two interfaces over the store, and the store's own errors. It knows nothing
  * of HTTP: `http/problems.ts` maps these errors onto the contract's statuses.
  */
-import type { VerifiedToken } from "../auth/token-verifier.js";
+import type { VerifiedToken } from "../auth/verified-token.js";
 
 /** `local`: this token (and its session); `global`: every session of the user; `others`: all but this one. */
 export type LogoutScope = "local" | "global" | "others";

@@ -502,3 +502,17 @@ describe("stage settings", () => {
     expect(() => readStageConfig("sandbox", raw)).toThrow(`"${key}"`);
   });
 });
+
+describe("one validator for the stage and the function", () => {
+  it("fails the synth, naming the variable, where the function would not start", () => {
+    const build = () =>
+      synthesize((stages) => {
+        (stages.sandbox as Record<string, unknown>).auth = {
+          issuer: "https://auth-sandbox.rinne.com.br",
+          audience: ["*", "rinne-api"],
+        };
+      });
+    expect(build).toThrow(StageConfigError);
+    expect(build).toThrow(/"stages\.sandbox" would not start the functions: .*JWT_AUDIENCE/);
+  });
+});
