@@ -82,6 +82,10 @@ export function classifyVerificationError(error: unknown): HttpProblem {
   ) {
     return new ServiceUnavailableError("Signing keys unavailable", { cause: error });
   }
+  // Node's ECDSA verify throws, rather than answers false, for a signature of the wrong length.
+  if ((error as { code?: unknown } | null)?.code === "ERR_CRYPTO_OPERATION_FAILED") {
+    return new AuthenticationError("Invalid token signature", true, { cause: error });
+  }
   for (const [errorClass, reason] of TOKEN_FAULTS) {
     if (error instanceof errorClass) return new AuthenticationError(reason, true, { cause: error });
   }
