@@ -1,14 +1,14 @@
-import {
-  NoSubjectError,
-  RevocationStoreUnavailableError,
-  TokenRevokedError,
-} from "../revocation/revocation.js";
-
 /**
  * The failures a client may be told about, one class per kind, each with its HTTP status,
  * the contract's stable `code` and a safe `reason` (never a token, a claim value or a stack).
  * One place (`responses.ts`) turns them into the contract's error envelope.
  */
+
+import {
+  NoSubjectError,
+  RevocationStoreUnavailableError,
+  TokenRevokedError,
+} from "../revocation/revocation.js";
 
 export type ProblemCode =
   | "AUTHENTICATION_ERROR"
@@ -86,7 +86,7 @@ export class InternalError extends HttpProblem {
   readonly publicMessage = "An unexpected error occurred";
 }
 
-/** The one place where the errors of the modules below HTTP get their status and reason. */
+/** The one place where the other modules' errors get their HTTP status and reason. */
 export function toHttpProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (error instanceof TokenRevokedError || error instanceof NoSubjectError) {
