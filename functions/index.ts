@@ -2,6 +2,7 @@
  * What the rest of the API reuses: the bearer-token check that refuses revoked tokens, as a
  * Middy middleware or a plain function, and the pieces to build it from configuration.
  */
+export { type BearerCheck, bearerCheckFromEnvironment } from "./auth/bearer-check.js";
 export {
   authenticateBearer,
   type RequireValidTokenOptions,

@@ -8,17 +8,14 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from "aws-lambda";
-import { createTokenVerifier, type VerifyToken } from "../auth/token-verifier.js";
-import { ConfigurationError, loadConfig } from "../config.js";
+import { bearerCheckFromEnvironment, type Environment } from "../auth/bearer-check.js";
+import type { VerifyToken } from "../auth/token-verifier.js";
+import { ConfigurationError } from "../config.js";
 import { headerValues } from "../http/api-gateway-event.js";
 import { causeName, describeCause, toHttpProblem } from "../http/problems.js";
-import { createLogger, type Logger } from "../logger.js";
-import {
-  type DynamoDbClient,
-  dynamoDbClientFromEnvironment,
-} from "../revocation/dynamodb-client.js";
+import type { Logger } from "../logger.js";
+import type { DynamoDbClient } from "../revocation/dynamodb-client.js";
 import type { RevocationCheck } from "../revocation/revocation.js";
-import { createRevocationStore } from "../revocation/revocation-store.js";
 import { type AuthorizerContext, decide } from "./authorizer.js";
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
@@ -91,21 +88,15 @@ export function createAuthorizerHandler({
   };
 }
 
-type Environment = Readonly<Record<string, string | undefined>>;
-
 /** The authorizer as deployed: the logout's configuration variables, read and checked once. */
 export function authorizerHandlerFromEnvironment(
   env: Environment,
-  dynamoDbClient: (env: Environment) => DynamoDbClient = dynamoDbClientFromEnvironment,
+  dynamoDbClient?: (env: Environment) => DynamoDbClient,
 ): AuthorizerHandler {
-  const config = loadConfig(env);
+  const { logger, verify, revocations } = bearerCheckFromEnvironment(env, dynamoDbClient);
   // An authorizer that cannot see revocations would let every logged-out token through.
-  if (!config.revocation) {
+  if (!revocations) {
     throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required by the authorizer");
   }
-  return createAuthorizerHandler({
-    logger: createLogger(),
-    verify: createTokenVerifier(config.verifier),
-    revocations: createRevocationStore(dynamoDbClient(env), config.revocation),
-  });
+  return createAuthorizerHandler({ logger, verify, revocations });
 }

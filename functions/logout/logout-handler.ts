@@ -5,21 +5,17 @@
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { Context } from "aws-lambda";
+import { bearerCheckFromEnvironment, type Environment } from "../auth/bearer-check.js";
 import { type AuthenticatedContext, requireValidToken } from "../auth/require-valid-token.js";
-import { createTokenVerifier, type VerifyToken } from "../auth/token-verifier.js";
+import type { VerifyToken } from "../auth/token-verifier.js";
 import { clientSecretsFrom } from "../cognito/client-secrets.js";
 import { createCognitoSignOut, type UpstreamSignOut } from "../cognito/cognito-sign-out.js";
-import { loadConfig } from "../config.js";
 import { apiContract } from "../http/api-contract.js";
 import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
 import { type HttpResponse, jsonResponse } from "../http/responses.js";
-import { createLogger, type Logger } from "../logger.js";
-import {
-  type DynamoDbClient,
-  dynamoDbClientFromEnvironment,
-} from "../revocation/dynamodb-client.js";
+import type { Logger } from "../logger.js";
+import type { DynamoDbClient } from "../revocation/dynamodb-client.js";
 import type { RevocationRecorder } from "../revocation/revocation.js";
-import { createRevocationStore } from "../revocation/revocation-store.js";
 import { logOut, parseIdempotencyKey, parseLogoutBody, parseLogoutScope } from "./logout.js";
 
 export interface LogoutHandlerDependencies {
@@ -71,21 +67,19 @@ export function createLogoutHandler({
   return (event, context) => handler(event, context as AuthenticatedContext);
 }
 
-type Environment = Readonly<Record<string, string | undefined>>;
-
 /**
  * The handler as deployed: configuration read and checked, clients made, once.
  * @param dynamoDbClient how to reach DynamoDB (the benchmark swaps in the AWS SDK's client).
  */
 export function logoutHandlerFromEnvironment(
   env: Environment,
-  dynamoDbClient: (env: Environment) => DynamoDbClient = dynamoDbClientFromEnvironment,
+  dynamoDbClient?: (env: Environment) => DynamoDbClient,
 ): LogoutHandler {
-  const config = loadConfig(env);
+  const { config, logger, verify, revocations } = bearerCheckFromEnvironment(env, dynamoDbClient);
   return createLogoutHandler({
-    logger: createLogger(),
-    verify: createTokenVerifier(config.verifier),
-    revocations: config.revocation && createRevocationStore(dynamoDbClient(env), config.revocation),
+    logger,
+    verify,
+    revocations,
     upstream:
       config.verifier.kind === "cognito"
         ? createCognitoSignOut({
