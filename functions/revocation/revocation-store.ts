@@ -30,9 +30,9 @@ type Item = Record<string, AttributeValue | undefined>;
  * write that landed but whose answer was lost is recognised as this logout's, not refused as a
  * second one. Bound to the token's session, so no other token can pass for it.
  */
-function writerOf(token: VerifiedToken, logoutId: string): string {
+function writerOf(session: string, logoutId: string): string {
   return createHash("sha256")
-    .update(JSON.stringify([sessionKey(token), logoutId]))
+    .update(JSON.stringify([session, logoutId]))
     .digest("base64url");
 }
 const OWN_WRITE = "revokedBy = :writer";
@@ -56,14 +56,16 @@ function coveredBySession(session: Item | undefined, now: number, ownWriter?: st
   return isLive(session, now) && string(session.revokedBy) !== ownWriter;
 }
 
+/** @param session the token's `sessionKey`: its digest, computed once per operation. */
 function coveredByUser(
   user: Item | undefined,
   token: VerifiedToken,
+  session: string,
   now: number,
   ownWriter?: string,
 ): boolean {
   if (!isLive(user, now) || string(user.revokedBy) === ownWriter) return false;
-  if (string(user.keptSession) === sessionKey(token)) return false;
+  if (string(user.keptSession) === session) return false;
   // iat has one-second precision: a token of the same second counts as issued before.
   return issuedAt(token) <= (number(user.revokedBefore) ?? 0);
 }
@@ -100,10 +102,11 @@ export function createRevocationStore(
     return new Map(items.map((item) => [string(item[PK]) ?? "", item]));
   }
 
-  async function assertNotRevoked(token: VerifiedToken, ownWriter?: string): Promise<void> {
+  async function assertNotRevoked(token: VerifiedToken, logoutId?: string): Promise<void> {
     const now = clock();
     const session = sessionKey(token);
     const user = userKey(token);
+    const ownWriter = logoutId === undefined ? undefined : writerOf(session, logoutId);
     let found: Map<string, Item>;
     try {
       found = await read(user === undefined ? [session] : [session, user]);
@@ -113,7 +116,7 @@ export function createRevocationStore(
     }
     if (
       coveredBySession(found.get(session), now, ownWriter) ||
-      (user !== undefined && coveredByUser(found.get(user), token, now, ownWriter))
+      (user !== undefined && coveredByUser(found.get(user), token, session, now, ownWriter))
     ) {
       throw new TokenRevokedError();
     }
@@ -123,8 +126,8 @@ export function createRevocationStore(
    * Until no token this item covers can be used: a token's own expiry (read with the clock
    * leeway); for a session, as long as its refresh token can mint tokens, plus their lifetime.
    */
-  function sessionExpiry(token: VerifiedToken, now: number): number {
-    return sessionKey(token).startsWith("session#")
+  function sessionExpiry(session: string, token: VerifiedToken, now: number): number {
+    return session.startsWith("session#")
       ? now + maxSessionSeconds + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS
       : Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS;
   }
@@ -132,7 +135,7 @@ export function createRevocationStore(
   return {
     assertNotRevoked: (token) => assertNotRevoked(token),
 
-    assertNotRevokedBefore: (token, logoutId) => assertNotRevoked(token, writerOf(token, logoutId)),
+    assertNotRevokedBefore: (token, logoutId) => assertNotRevoked(token, logoutId),
 
     /**
      * One round trip: the conditional write of this token's (or session's) item, and beside it
@@ -141,14 +144,15 @@ export function createRevocationStore(
      */
     async revokeToken(token, logoutId) {
       const now = clock();
-      const writer = writerOf(token, logoutId);
+      const session = sessionKey(token);
+      const writer = writerOf(session, logoutId);
       const user = userKey(token);
       const [written, found] = await Promise.allSettled([
         dynamodb.send("PutItem", {
           TableName: tableName,
           Item: {
-            [PK]: { S: sessionKey(token) },
-            [EXPIRES_AT]: { N: String(sessionExpiry(token, now)) },
+            [PK]: { S: session },
+            [EXPIRES_AT]: { N: String(sessionExpiry(session, token, now)) },
             revokedAt: { N: String(now) },
             revokedBy: { S: writer },
           },
@@ -161,7 +165,7 @@ export function createRevocationStore(
       if (written.status === "rejected") throw storeError(written.reason);
       // The logout is recorded, but whether the token was usable is unknown: not a 200.
       if (found.status === "rejected") throw storeError(found.reason);
-      if (user !== undefined && coveredByUser(found.value.get(user), token, now)) {
+      if (user !== undefined && coveredByUser(found.value.get(user), token, session, now)) {
         throw new TokenRevokedError();
       }
     },
@@ -170,6 +174,7 @@ export function createRevocationStore(
       const user = userKey(token);
       if (user === undefined) throw new NoSubjectError();
       const now = clock();
+      const session = sessionKey(token);
       // Up to now plus the leeway: every token the verifier accepts at this instant is covered.
       const revokedBefore = now + CLOCK_LEEWAY_SECONDS;
       const set =
@@ -187,13 +192,13 @@ export function createRevocationStore(
           ExpressionAttributeValues: {
             ":now": { N: String(now) },
             ":iat": { N: String(issuedAt(token)) },
-            ":session": { S: sessionKey(token) },
+            ":session": { S: session },
             ":revokedBefore": { N: String(revokedBefore) },
             // Every token it covers was issued by `revokedBefore` and lives at most this long.
             ":expiresAt": {
               N: String(revokedBefore + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS),
             },
-            ":writer": { S: writerOf(token, logoutId) },
+            ":writer": { S: writerOf(session, logoutId) },
           },
         });
       } catch (error) {
