@@ -17,9 +17,14 @@ export interface JwksDocument {
   keys: Record<string, unknown>[];
 }
 
-/** Settings of every verifier: how long a token may live (the revocations are kept that long). */
+/** Settings of every verifier: what revocations rely on, since they are kept only that long. */
 interface VerifierLimits {
+  /** How long a token may live; longer ones are refused. */
   maxTokenLifetimeSeconds: number;
+  /** How long ago a token's session may have begun (`auth_time`, else `iat`); older: refused. */
+  maxSessionSeconds: number;
+  /** Refuse tokens without `auth_time`, whose sessions a revocation by time cannot follow. */
+  requireAuthTime: boolean;
 }
 
 export type VerifierConfig = VerifierLimits &
@@ -47,11 +52,12 @@ export type VerifierConfig = VerifierLimits &
       }
   );
 
+/** The verifier's limits are the store's too: a record lives as long as a token it covers. */
 export interface RevocationConfig {
   tableName: string;
-  /** How long a refresh-token family (`origin_jti`) can live: how long its revocation is kept. */
+  /** How long a session can mint tokens: how long its revocation is kept. */
   maxSessionSeconds: number;
-  /** How long any token can live (longer ones are refused): how long a user's revocation is kept. */
+  /** How long any token can live (longer ones are refused). */
   maxTokenLifetimeSeconds: number;
 }
 
@@ -136,7 +142,43 @@ function positiveSeconds(env: Environment, name: string, fallback: number): numb
   return seconds;
 }
 
-const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+function flag(env: Environment, name: string, fallback: boolean): boolean {
+  const value = read(env, name);
+  if (value === undefined) return fallback;
+  if (value !== "true" && value !== "false") {
+    throw new ConfigurationError(name, 'must be "true" or "false"');
+  }
+  return value === "true";
+}
+
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+/** Cognito's default refresh token validity: how long one sign-in can mint tokens. */
+export const DEFAULT_MAX_SESSION_SECONDS = 30 * 24 * 3600;
+
+function verifierLimits(env: Environment, cognito: boolean): VerifierLimits {
+  const maxTokenLifetimeSeconds = positiveSeconds(
+    env,
+    "MAX_TOKEN_LIFETIME_SECONDS",
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  );
+  const maxSessionSeconds = positiveSeconds(
+    env,
+    "MAX_SESSION_SECONDS",
+    DEFAULT_MAX_SESSION_SECONDS,
+  );
+  if (maxSessionSeconds < maxTokenLifetimeSeconds) {
+    throw new ConfigurationError(
+      "MAX_SESSION_SECONDS",
+      "must be at least MAX_TOKEN_LIFETIME_SECONDS (a session outlives each of its tokens)",
+    );
+  }
+  // Every Cognito token carries auth_time; a generic issuer may not, so there it is a choice.
+  return {
+    maxTokenLifetimeSeconds,
+    maxSessionSeconds,
+    requireAuthTime: flag(env, "REQUIRE_AUTH_TIME", cognito),
+  };
+}
 
 /** The explicit opt-out of the `aud` check, as aws-jwt-verify asks for `audience: null`. */
 export const ANY_AUDIENCE = "*";
@@ -163,11 +205,6 @@ function audience(env: Environment): string[] | null {
 }
 
 function verifierConfig(env: Environment): VerifierConfig {
-  const maxTokenLifetimeSeconds = positiveSeconds(
-    env,
-    "MAX_TOKEN_LIFETIME_SECONDS",
-    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
-  );
   const userPoolId = read(env, "COGNITO_USER_POOL_ID");
   const issuer = httpsUrl(env, "JWT_ISSUER");
   if (userPoolId !== undefined && issuer !== undefined) {
@@ -195,7 +232,7 @@ function verifierConfig(env: Environment): VerifierConfig {
     }
     return {
       kind: "cognito",
-      maxTokenLifetimeSeconds,
+      ...verifierLimits(env, true),
       userPoolId,
       clientId,
       tokenUse,
@@ -211,7 +248,7 @@ function verifierConfig(env: Environment): VerifierConfig {
   const jwks = jwksDocument(env);
   return {
     kind: "jwt",
-    maxTokenLifetimeSeconds,
+    ...verifierLimits(env, false),
     issuer,
     audience: audience(env),
     jwksUri: jwksUri ?? `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
@@ -237,7 +274,7 @@ export function loadConfig(env: Environment): Config {
         ? undefined
         : {
             tableName,
-            maxSessionSeconds: positiveSeconds(env, "MAX_SESSION_SECONDS", 30 * 24 * 3600),
+            maxSessionSeconds: verifier.maxSessionSeconds,
             maxTokenLifetimeSeconds: verifier.maxTokenLifetimeSeconds,
           },
     apiBasePath: apiBasePath.replace(/\/+$/, ""),

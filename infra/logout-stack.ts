@@ -61,6 +61,9 @@ export class LogoutStack extends Stack {
       REVOCATION_TABLE_NAME: revocations.table.tableName,
       MAX_SESSION_SECONDS: String(stage.maxSessionSeconds),
       MAX_TOKEN_LIFETIME_SECONDS: String(stage.maxTokenLifetimeSeconds),
+      ...(stage.requireAuthTime === undefined
+        ? {}
+        : { REQUIRE_AUTH_TIME: String(stage.requireAuthTime) }),
       LOG_LEVEL: stage.logLevel,
     };
     assertFunctionAccepts(stage, verifierEnvironment);

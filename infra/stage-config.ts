@@ -31,10 +31,15 @@ export interface StageConfig {
   alarmTopicArn?: string;
   /** Addresses subscribed to the created topic (each confirms by email once). */
   alarmEmails: string[];
-  /** How long a Cognito session (refresh token) can live: how long a session's revocation is kept. */
+  /** How long a session can mint tokens (the refresh token's validity); older ones are refused. */
   maxSessionSeconds: number;
-  /** How long any access token can live: how long a user's "revoked before" time is kept. */
+  /** How long any access token can live; longer ones are refused. */
   maxTokenLifetimeSeconds: number;
+  /**
+   * Refuse tokens without `auth_time` (unset: the functions' default, required of Cognito
+   * tokens only): without it, a revocation cannot follow a session across refreshes.
+   */
+  requireAuthTime?: boolean;
   logLevel: string;
 }
 
@@ -148,6 +153,14 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
       "maxTokenLifetimeSeconds",
       stage.maxTokenLifetimeSeconds ?? 24 * 3600,
     ),
+    ...(stage.requireAuthTime === undefined || stage.requireAuthTime === null
+      ? {}
+      : {
+          requireAuthTime:
+            typeof stage.requireAuthTime === "boolean"
+              ? stage.requireAuthTime
+              : fail("requireAuthTime", "must be true or false"),
+        }),
     logLevel: typeof stage.logLevel === "string" ? stage.logLevel : "INFO",
   };
 }

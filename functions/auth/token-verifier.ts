@@ -1,8 +1,9 @@
 /**
  * Verifies a JWT with aws-jwt-verify and turns each of its error classes into one stable,
  * safe reason. A token's own fault is a 401; failing to check it (the issuer's keys cannot be
- * had, or make no sense) is a 503. On top of the library's checks, three that revocation
- * relies on: one encoding per signed token, a bounded lifetime, and no `iat` from the future.
+ * had, or make no sense) is a 503. On top of the library's checks, those that revocation relies
+ * on: one encoding per signed token, an `iat`, a bounded lifetime, a bounded session age, and no
+ * `iat` or `auth_time` from the future.
  */
 import { CognitoJwtVerifier, JwtVerifier } from "aws-jwt-verify";
 import {
@@ -33,17 +34,18 @@ import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { ConfigurationError, type VerifierConfig } from "../config.js";
 import { AuthenticationError, HttpProblem, ServiceUnavailableError } from "../http/problems.js";
-import { type TokenClaims, VerifiedToken } from "./verified-token.js";
+import {
+  CLOCK_LEEWAY_SECONDS,
+  sessionStart,
+  type TokenClaims,
+  VerifiedToken,
+} from "./verified-token.js";
 
-export { type TokenClaims, VerifiedToken };
+export { CLOCK_LEEWAY_SECONDS, type TokenClaims, VerifiedToken };
 
-/**
- * How far the issuer's clock may run ahead of ours: `nbf` and `exp` are read with this much
- * grace, and an `iat` later than now plus this is refused, so a global logout, which revokes
- * every token issued up to now plus this, covers every token that could be accepted when it was
- * made.
- */
-export const CLOCK_LEEWAY_SECONDS = 5;
+/** Seconds since the epoch, fractional: the checks of this module read it (tests move it). */
+export type Clock = () => number;
+const systemClock: Clock = () => Date.now() / 1000;
 
 export type VerifyToken = (token: string) => Promise<VerifiedToken>;
 
@@ -158,23 +160,42 @@ function assertCanonicalEncoding(token: string): void {
   }
 }
 
+type RevocableLimits = Pick<
+  VerifierConfig,
+  "maxTokenLifetimeSeconds" | "maxSessionSeconds" | "requireAuthTime"
+>;
+
 /** The checks revocation relies on, after the signature and the library's claim checks. */
-function assertRevocable(claims: JwtPayload, maxTokenLifetimeSeconds: number): TokenClaims {
+function assertRevocable(claims: JwtPayload, limits: RevocableLimits, now: number): TokenClaims {
   // A token that never expires can be neither trusted for a logout nor revoked for a while.
   if (typeof claims.exp !== "number") {
     throw new AuthenticationError("Token has no expiry", true);
   }
   if (typeof claims.iss !== "string") throw new AuthenticationError("Invalid token issuer", true);
-  const now = Date.now() / 1000;
-  if (typeof claims.iat === "number" && claims.iat > now + CLOCK_LEEWAY_SECONDS) {
+  // Without iat neither its lifetime nor its place before or after a revocation can be known.
+  if (typeof claims.iat !== "number")
+    throw new AuthenticationError("Token has no issue time", true);
+  if (claims.auth_time === undefined) {
+    if (limits.requireAuthTime) throw new AuthenticationError("Token has no auth_time", true);
+  } else if (typeof claims.auth_time !== "number" || claims.auth_time > claims.iat) {
+    // A sign-in cannot come after the token it issued: a revocation by time would miss it.
+    throw new AuthenticationError("Invalid token claims", true);
+  }
+  // The library has read exp already, on the system's clock; this reads it on the one given.
+  if (claims.exp + CLOCK_LEEWAY_SECONDS < now) throw new AuthenticationError("Token expired", true);
+  if (claims.iat > now + CLOCK_LEEWAY_SECONDS) {
     throw new AuthenticationError("Token issued in the future", true);
   }
   // Revocations are kept as long as a token may live: one that lives longer would outlive them.
-  const lifetime = claims.exp - (typeof claims.iat === "number" ? claims.iat : now);
-  if (lifetime > maxTokenLifetimeSeconds) {
+  if (claims.exp - claims.iat > limits.maxTokenLifetimeSeconds) {
     throw new AuthenticationError("Token lifetime exceeds the maximum", true);
   }
-  return claims as TokenClaims;
+  // And as long as a session may mint tokens: an older session would outlive its revocation.
+  const verified = claims as TokenClaims;
+  if (now - sessionStart(verified) > limits.maxSessionSeconds) {
+    throw new AuthenticationError("Session exceeds the maximum age", true);
+  }
+  return verified;
 }
 
 function createVerifier(config: VerifierConfig) {
@@ -209,7 +230,11 @@ function createVerifier(config: VerifierConfig) {
   return verifier;
 }
 
-export function createTokenVerifier(config: VerifierConfig): VerifyToken {
+/** @param clock for this module's own checks; the library reads `exp` and `nbf` on the system's. */
+export function createTokenVerifier(
+  config: VerifierConfig,
+  clock: Clock = systemClock,
+): VerifyToken {
   const verifier = createVerifier(config);
   return async (token) => {
     assertCanonicalEncoding(token);
@@ -219,6 +244,6 @@ export function createTokenVerifier(config: VerifierConfig): VerifyToken {
     } catch (error) {
       throw classifyVerificationError(error);
     }
-    return new VerifiedToken(token, assertRevocable(claims, config.maxTokenLifetimeSeconds));
+    return new VerifiedToken(token, assertRevocable(claims, config, clock()));
   };
 }

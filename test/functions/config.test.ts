@@ -16,6 +16,8 @@ describe("loadConfig", () => {
     const config = loadConfig({ JWT_ISSUER: "https://id.example/", JWT_AUDIENCE: "a, b" });
     expect(config.verifier).toEqual({
       kind: "jwt",
+      maxSessionSeconds: 30 * 24 * 3600,
+      requireAuthTime: false,
       issuer: "https://id.example/",
       audience: ["a", "b"],
       jwksUri: "https://id.example/.well-known/jwks.json",
@@ -61,13 +63,43 @@ describe("loadConfig", () => {
       JWT_ISSUER: "https://i.example",
       JWT_AUDIENCE: "a",
       REVOCATION_TABLE_NAME: "revoked-tokens",
-      MAX_SESSION_SECONDS: "3600",
+      MAX_SESSION_SECONDS: "7200",
+      MAX_TOKEN_LIFETIME_SECONDS: "3600",
     });
     expect(config.revocation).toEqual({
       tableName: "revoked-tokens",
-      maxSessionSeconds: 3600,
-      maxTokenLifetimeSeconds: 86400,
+      maxSessionSeconds: 7200,
+      maxTokenLifetimeSeconds: 3600,
     });
+    expect(config.verifier).toMatchObject({ maxSessionSeconds: 7200, requireAuthTime: false });
+  });
+
+  it("bounds sessions by default, and no shorter than a token may live", () => {
+    const base = { JWT_ISSUER: "https://i.example", JWT_AUDIENCE: "a" };
+    expect(loadConfig(base).verifier.maxSessionSeconds).toBe(30 * 24 * 3600);
+    expect(() =>
+      loadConfig({ ...base, MAX_SESSION_SECONDS: "3599", MAX_TOKEN_LIFETIME_SECONDS: "3600" }),
+    ).toThrow(/MAX_SESSION_SECONDS must be at least MAX_TOKEN_LIFETIME_SECONDS/);
+    expect(
+      loadConfig({ ...base, MAX_SESSION_SECONDS: "3600", MAX_TOKEN_LIFETIME_SECONDS: "3600" })
+        .verifier.maxSessionSeconds,
+    ).toBe(3600);
+  });
+
+  it("requires auth_time of Cognito tokens by default, of a generic issuer's where a stage says so", () => {
+    const generic = { JWT_ISSUER: "https://i.example", JWT_AUDIENCE: "a" };
+    const cognito = { COGNITO_USER_POOL_ID: "eu-west-1_AbC123", COGNITO_CLIENT_ID: "c" };
+    expect(loadConfig(generic).verifier.requireAuthTime).toBe(false);
+    expect(loadConfig({ ...generic, REQUIRE_AUTH_TIME: "true" }).verifier.requireAuthTime).toBe(
+      true,
+    );
+    expect(loadConfig(cognito).verifier.requireAuthTime).toBe(true);
+    expect(loadConfig({ ...cognito, REQUIRE_AUTH_TIME: "false" }).verifier.requireAuthTime).toBe(
+      false,
+    );
+    expect(() => loadConfig({ ...generic, REQUIRE_AUTH_TIME: "yes" })).toThrow(
+      /REQUIRE_AUTH_TIME must be "true" or "false"/,
+    );
   });
 
   it.each([

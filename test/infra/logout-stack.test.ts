@@ -99,6 +99,7 @@ describe.each([
             REVOCATION_TABLE_NAME: { Ref: Match.stringLikeRegexp("RevocationsTable") },
             MAX_SESSION_SECONDS: String(CDK_CONTEXT.stages[stage].maxSessionSeconds),
             MAX_TOKEN_LIFETIME_SECONDS: String(CDK_CONTEXT.stages[stage].maxTokenLifetimeSeconds),
+            REQUIRE_AUTH_TIME: String(CDK_CONTEXT.stages[stage].requireAuthTime),
             POWERTOOLS_SERVICE_NAME: service,
             LOG_LEVEL: CDK_CONTEXT.stages[stage].logLevel,
           },
@@ -267,7 +268,6 @@ describe.each([
     expect(actionsOf("Logout")).toEqual([
       "dynamodb:BatchGetItem",
       "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
     ]);
@@ -497,6 +497,7 @@ describe("stage settings", () => {
       { ...CDK_CONTEXT.stages.sandbox, alarmEmails: ["not-an-address"] },
       "stages.sandbox.alarmEmails",
     ],
+    [{ ...CDK_CONTEXT.stages.sandbox, requireAuthTime: "yes" }, "stages.sandbox.requireAuthTime"],
   ])("refuse a bad value, naming its context key (%#)", (raw, key) => {
     expect(() => readStageConfig("sandbox", raw)).toThrow(StageConfigError);
     expect(() => readStageConfig("sandbox", raw)).toThrow(`"${key}"`);
@@ -514,5 +515,13 @@ describe("one validator for the stage and the function", () => {
       });
     expect(build).toThrow(StageConfigError);
     expect(build).toThrow(/"stages\.sandbox" would not start the functions: .*JWT_AUDIENCE/);
+  });
+
+  it("fails the synth where sessions are bounded shorter than a token may live", () => {
+    const build = () =>
+      synthesize((stages) => {
+        (stages.sandbox as Record<string, unknown>).maxSessionSeconds = 3600;
+      });
+    expect(build).toThrow(/would not start the functions: .*MAX_SESSION_SECONDS/);
   });
 });
