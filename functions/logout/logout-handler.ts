@@ -16,7 +16,13 @@ import { type HttpResponse, jsonResponse } from "../http/responses.js";
 import type { Logger } from "../logger.js";
 import type { DynamoDbClient } from "../revocation/dynamodb-client.js";
 import type { RevocationRecorder } from "../revocation/revocation.js";
-import { logOut, parseIdempotencyKey, parseLogoutBody, parseLogoutScope } from "./logout.js";
+import {
+  LOGGED_OUT,
+  logOut,
+  parseIdempotencyKey,
+  parseLogoutBody,
+  parseLogoutScope,
+} from "./logout.js";
 
 export interface LogoutHandlerDependencies {
   logger: Logger;
@@ -51,18 +57,18 @@ export function createLogoutHandler({
       const scope = parseLogoutScope(httpRequest.query);
       context.logFields.scope = scope;
       const idempotencyKey = parseIdempotencyKey(httpRequest.idempotencyKey);
-      // The body matters only to Cognito's sign-out; elsewhere it is ignored, as the contract has it.
+      // The body matters only to Cognito's sign-out; elsewhere it is ignored, as the contract has
+      // it. With `others` it names the session being kept, and is never sent upstream.
       const { refreshToken } = upstream
         ? parseLogoutBody(httpRequest.body)
         : { refreshToken: undefined };
-      if (refreshToken) context.logFields.refreshTokenRevoked = true;
-      const body = await logOut(
+      if (refreshToken && scope === "local") context.logFields.refreshTokenRevoked = true;
+      context.logFields.outcome = await logOut(
         context.token,
         { scope, refreshToken, idempotencyKey },
         { revocations, upstream },
       );
-      context.logFields.outcome = "logged_out";
-      return jsonResponse(200, body);
+      return jsonResponse(200, LOGGED_OUT);
     });
   return (event, context) => handler(event, context as AuthenticatedContext);
 }

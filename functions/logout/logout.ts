@@ -97,29 +97,56 @@ export interface LogoutDependencies {
   upstream: UpstreamSignOut | undefined;
 }
 
+/** `replayed`: the same logout (its Idempotency-Key) was done before; nothing changed now. */
+export type LogoutOutcome = "logged_out" | "replayed";
+
+/**
+ * The identity provider's part of a logout, if any. `others` has none: Cognito cannot sign
+ * out all sessions but one, and the body's refresh token is the session being kept; the other
+ * sessions are refused everywhere by their start (`auth_time`), refreshes included.
+ */
+function upstreamStep(
+  scope: LogoutScope,
+  refreshToken: string | undefined,
+  upstream: UpstreamSignOut | undefined,
+): ((token: VerifiedToken) => Promise<void>) | undefined {
+  if (upstream === undefined) return undefined;
+  if (scope === "global") return (token) => upstream.signOutEverywhere(token);
+  if (scope === "local" && refreshToken !== undefined) {
+    return (token) => upstream.revokeRefreshToken(token, refreshToken);
+  }
+  return undefined;
+}
+
 /**
  * Upstream first, then the local record: if either fails, the access token is still valid
- * here, so the client can retry with it, and the upstream step treats "already signed out"
- * as done. A token that any revocation covers gets `TokenRevokedError`, whatever the scope.
+ * here, so the client can retry with it. Before anything upstream, the store says whether the
+ * token may still act and whether this logout is a replay: a refused token, or a replay, causes
+ * no upstream call. A token that any revocation covers gets `TokenRevokedError`, whatever the
+ * scope.
  */
 export async function logOut(
   token: VerifiedToken,
   { scope, refreshToken, idempotencyKey }: LogoutRequest,
   { revocations, upstream }: LogoutDependencies,
-): Promise<typeof LOGGED_OUT> {
+): Promise<LogoutOutcome> {
+  if (scope !== "local" && (typeof token.claims.sub !== "string" || token.claims.sub === "")) {
+    throw new NoSubjectError();
+  }
   // Retries of one logout share its id; without a key from the client, every request is new.
   const logoutId = idempotencyKey === undefined ? randomUUID() : `${scope}:${idempotencyKey}`;
-  if (scope === "local") {
-    if (refreshToken !== undefined) await upstream?.revokeRefreshToken(token, refreshToken);
-    // Checks and records in one round trip.
-    await revocations?.revokeToken(token, logoutId);
-    return LOGGED_OUT;
+  const upstreamSignOut = upstreamStep(scope, refreshToken, upstream);
+  if (upstreamSignOut !== undefined) {
+    if ((await revocations?.findLogout(token, logoutId)) === "replayed") return "replayed";
+    await upstreamSignOut(token);
   }
-  if (typeof token.claims.sub !== "string" || token.claims.sub === "") throw new NoSubjectError();
-  // A revoked token must not get to sign its user out anywhere: checked before anything moves.
-  await revocations?.assertNotRevokedBefore(token, logoutId);
-  if (scope === "global") await upstream?.signOutEverywhere(token);
-  else if (refreshToken !== undefined) await upstream?.revokeRefreshToken(token, refreshToken);
-  await revocations?.revokeUserTokens(token, { keepOwnSession: scope === "others", logoutId });
-  return LOGGED_OUT;
+  if (revocations === undefined) return "logged_out";
+  const recorded =
+    scope === "local"
+      ? await revocations.revokeSession(token, logoutId)
+      : await revocations.revokeUserSessions(token, {
+          keepOwnSession: scope === "others",
+          logoutId,
+        });
+  return recorded === "replayed" ? "replayed" : "logged_out";
 }

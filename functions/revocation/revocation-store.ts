@@ -1,209 +1,427 @@
 /**
- * Revocations in DynamoDB: recording a logout and refusing revoked tokens, with the keys of
- * `revocation-table.ts`. Fails safe: when DynamoDB cannot answer, a logout is not reported as
- * done and a possibly revoked token is refused, both as `RevocationStoreUnavailableError`.
+ * Revocations in DynamoDB, by session: recording a logout and refusing revoked tokens, with the
+ * items and keys of `revocation-table.ts`. Fails safe: when DynamoDB cannot answer, or answers
+ * something that does not hold what was asked, a logout is not reported as done and a possibly
+ * revoked token is refused, both as `RevocationStoreUnavailableError`.
+ *
+ * The invariants it keeps (the model-based test states them the same way):
+ * - a user revocation at T covers every session of the user that began at or before T (by its
+ *   start: `auth_time`, else `iat`, in whole seconds), whenever its tokens were minted;
+ * - sessions that began after T are untouched: T is now, or the asking session's start where
+ *   that is later (its issuer's clock runs ahead), and never earlier than the user's last T;
+ * - a later revocation never narrows an earlier one; a replay changes nothing;
+ * - every record lives as long as any token it covers can be accepted.
  */
 import { createHash } from "node:crypto";
-import { CLOCK_LEEWAY_SECONDS } from "../auth/token-verifier.js";
-import type { VerifiedToken } from "../auth/verified-token.js";
+import { CLOCK_LEEWAY_SECONDS, sessionStart, type VerifiedToken } from "../auth/verified-token.js";
 import type { RevocationConfig } from "../config.js";
 import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
 import {
+  type LogoutRecord,
   NoSubjectError,
   type RevocationRecorder,
   RevocationStoreUnavailableError,
   TokenRevokedError,
 } from "./revocation.js";
-import { REVOCATION_TABLE, sessionKey, userKey } from "./revocation-table.js";
+import { isSessionKey, REVOCATION_TABLE, sessionKey, userKey } from "./revocation-table.js";
 
 const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
-/** Names in expressions, so they follow the table's definition. */
-const NAMES = { "#pk": PK, "#expiresAt": EXPIRES_AT };
 
 export type RevocationStore = RevocationRecorder;
 
-type AttributeValue = { S: string } | { N: string };
-type Item = Record<string, AttributeValue | undefined>;
+/** The store's time: seconds since the epoch (fractional), and a wait until an instant. */
+export interface StoreClock {
+  now(): number;
+  sleepUntil(instant: number): Promise<void>;
+}
+
+export const systemClock: StoreClock = {
+  now: () => Date.now() / 1000,
+  sleepUntil: (instant) =>
+    new Promise((resolve) => setTimeout(resolve, Math.max(0, instant * 1000 - Date.now()))),
+};
+
+/** How many of a user's recent global and others logouts are remembered for their replays. */
+export const REMEMBERED_LOGOUTS = 32;
+/** How often a user-wide write is tried again when another logout of the user wrote first. */
+const USER_WRITE_ATTEMPTS = 5;
+
+type Item = Record<string, unknown>;
+
+/** A session's or a token's revocation. */
+interface SessionRevocation {
+  expiresAt: number;
+  revokedBy: string;
+}
 
 /**
- * What a logout's writes record as `revokedBy`, and their conditions let through: a retry of a
- * write that landed but whose answer was lost is recognised as this logout's, not refused as a
- * second one. Bound to the token's session, so no other token can pass for it.
+ * A user's revocations by time: sessions that began at or before `keptSessionRevokedBefore`,
+ * and those but `keptSession` that began at or before `revokedBefore` (>= the former).
+ */
+interface UserRevocations {
+  version: number;
+  expiresAt: number;
+  revokedBefore: number;
+  keptSessionRevokedBefore: number;
+  keptSession: string | undefined;
+  /** Recent logouts' digests, each until the token that made it can no longer be used. */
+  logouts: Map<string, number>;
+}
+
+/** DynamoDB answered 2xx with something that is not the answer to what was asked. */
+export class UnreadableAnswerError extends Error {
+  constructor(problem: string) {
+    super(`DynamoDB's answer ${problem}`);
+    this.name = "UnreadableAnswerError";
+  }
+}
+
+const isObject = (value: unknown): value is Item =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function stringOf(item: Item, name: string): string | undefined {
+  const value = item[name];
+  return isObject(value) && typeof value.S === "string" ? value.S : undefined;
+}
+
+function numberOf(item: Item, name: string): number {
+  const value = item[name];
+  const number = isObject(value) && typeof value.N === "string" ? Number(value.N) : Number.NaN;
+  if (!Number.isFinite(number)) throw new UnreadableAnswerError(`has an item without ${name}`);
+  return number;
+}
+
+function sessionRevocationOf(item: Item): SessionRevocation {
+  const revokedBy = stringOf(item, "revokedBy");
+  if (revokedBy === undefined) throw new UnreadableAnswerError("has an item without revokedBy");
+  return { expiresAt: numberOf(item, EXPIRES_AT), revokedBy };
+}
+
+function userRevocationsOf(item: Item): UserRevocations {
+  const logouts = new Map<string, number>();
+  const stored = isObject(item.logouts) && isObject(item.logouts.M) ? item.logouts.M : {};
+  for (const name of Object.keys(stored)) logouts.set(name, numberOf(stored, name));
+  const revocations = {
+    version: numberOf(item, "version"),
+    expiresAt: numberOf(item, EXPIRES_AT),
+    revokedBefore: numberOf(item, "revokedBefore"),
+    keptSessionRevokedBefore: numberOf(item, "keptSessionRevokedBefore"),
+    keptSession: stringOf(item, "keptSession"),
+    logouts,
+  };
+  if (revocations.keptSessionRevokedBefore > revocations.revokedBefore) {
+    throw new UnreadableAnswerError("has a user item whose instants are out of order");
+  }
+  return revocations;
+}
+
+/**
+ * The items a strongly consistent BatchGetItem of `keys` found. Fails closed on anything else:
+ * keys left unread, no list for the table, or an item that was not asked for.
+ */
+function itemsOf(output: unknown, tableName: string, keys: readonly string[]): Map<string, Item> {
+  if (!isObject(output)) throw new UnreadableAnswerError("is not an object");
+  const { Responses, UnprocessedKeys } = output;
+  if (UnprocessedKeys !== undefined && !(isObject(UnprocessedKeys) && isEmpty(UnprocessedKeys))) {
+    throw new UnreadableAnswerError("left keys unread");
+  }
+  const items = isObject(Responses) ? Responses[tableName] : undefined;
+  if (!Array.isArray(items)) throw new UnreadableAnswerError("holds no list for the table");
+  const found = new Map<string, Item>();
+  for (const item of items) {
+    const key = isObject(item) ? stringOf(item, PK) : undefined;
+    if (key === undefined || !keys.includes(key) || found.has(key)) {
+      throw new UnreadableAnswerError("holds an item that was not asked for");
+    }
+    found.set(key, item);
+  }
+  return found;
+}
+
+const isEmpty = (object: object) => Object.keys(object).length === 0;
+
+/**
+ * What a logout records as its writer, and what a replay of it is recognised by: bound to the
+ * token's session, so no other token can pass for it.
  */
 function writerOf(session: string, logoutId: string): string {
   return createHash("sha256")
     .update(JSON.stringify([session, logoutId]))
     .digest("base64url");
 }
-const OWN_WRITE = "revokedBy = :writer";
 
-const number = (value: AttributeValue | undefined) =>
-  value && "N" in value ? Number(value.N) : undefined;
-const string = (value: AttributeValue | undefined) => (value && "S" in value ? value.S : undefined);
+/** Whole seconds: iat and auth_time are whole seconds, so a session of the same second counts as before. */
+const startSecond = (token: VerifiedToken) => Math.floor(sessionStart(token.claims));
 
-/** DynamoDB's TTL deletes late (up to days): an item past its expiry counts as absent. */
-function isLive(item: Item | undefined, now: number): item is Item {
-  const expiresAt = number(item?.[EXPIRES_AT]);
-  return item !== undefined && expiresAt !== undefined && expiresAt > now;
+function coveredByUser(user: UserRevocations, token: VerifiedToken, session: string): boolean {
+  const began = startSecond(token);
+  return (
+    began <= user.keptSessionRevokedBefore ||
+    (began <= user.revokedBefore && user.keptSession !== session)
+  );
 }
 
-/** A token without `iat` counts as issued at the epoch: any user revocation covers it. */
-const issuedAt = (token: VerifiedToken) =>
-  typeof token.claims.iat === "number" ? token.claims.iat : 0;
-
-/** `ownWriter`: a revocation this logout made itself (a retry) does not count. */
-function coveredBySession(session: Item | undefined, now: number, ownWriter?: string): boolean {
-  return isLive(session, now) && string(session.revokedBy) !== ownWriter;
+/** The item of a user-wide revocation at `instant`: the union of it and what was there. */
+function withUserRevocation(
+  previous: UserRevocations | undefined,
+  instant: number,
+  keptSession: string | undefined,
+): Pick<UserRevocations, "revokedBefore" | "keptSessionRevokedBefore" | "keptSession"> {
+  if (keptSession === undefined) {
+    return { revokedBefore: instant, keptSessionRevokedBefore: instant, keptSession };
+  }
+  // The newly kept session stays covered as far as it was; every other one up to `instant`.
+  const keptSessionRevokedBefore =
+    previous === undefined
+      ? 0
+      : previous.keptSession === keptSession
+        ? previous.keptSessionRevokedBefore
+        : previous.revokedBefore;
+  return { revokedBefore: instant, keptSessionRevokedBefore, keptSession };
 }
 
-/** @param session the token's `sessionKey`: its digest, computed once per operation. */
-function coveredByUser(
-  user: Item | undefined,
-  token: VerifiedToken,
-  session: string,
-  now: number,
-  ownWriter?: string,
-): boolean {
-  if (!isLive(user, now) || string(user.revokedBy) === ownWriter) return false;
-  if (string(user.keptSession) === session) return false;
-  // iat has one-second precision: a token of the same second counts as issued before.
-  return issuedAt(token) <= (number(user.revokedBefore) ?? 0);
+interface Snapshot {
+  now: number;
+  session: SessionRevocation | undefined;
+  user: UserRevocations | undefined;
+  /** The user item's version, even where it has expired: the next write follows it. */
+  userVersion: number | undefined;
 }
 
-/** The store's own error for what DynamoDB answered: a failed condition means revoked. */
+/** A failed call, in the store's own terms. */
 function storeError(error: unknown): Error {
   if (error instanceof TokenRevokedError || error instanceof RevocationStoreUnavailableError) {
     return error;
   }
-  return error instanceof DynamoDbError && error.type === "ConditionalCheckFailedException"
-    ? new TokenRevokedError()
-    : new RevocationStoreUnavailableError({ cause: error });
+  return new RevocationStoreUnavailableError({ cause: error });
 }
+
+const conditionFailed = (error: unknown) =>
+  error instanceof DynamoDbError && error.type === "ConditionalCheckFailedException";
 
 export function createRevocationStore(
   dynamodb: DynamoDbClient,
   { tableName, maxSessionSeconds, maxTokenLifetimeSeconds }: RevocationConfig,
-  clock: () => number = () => Math.floor(Date.now() / 1000),
+  clock: StoreClock = systemClock,
 ): RevocationStore {
-  /** One strongly consistent read of the given keys. */
   async function read(keys: string[]): Promise<Map<string, Item>> {
-    const output = await dynamodb.send<{
-      Responses?: Record<string, Item[]>;
-      UnprocessedKeys?: Record<string, unknown>;
-    }>("BatchGetItem", {
+    const output = await dynamodb.send<unknown>("BatchGetItem", {
       RequestItems: {
         [tableName]: { Keys: keys.map((pk) => ({ [PK]: { S: pk } })), ConsistentRead: true },
       },
     });
-    if (Object.keys(output.UnprocessedKeys ?? {}).length > 0) {
-      throw new DynamoDbError("UnprocessedKeys", "DynamoDB did not read every key", true);
-    }
-    const items = output.Responses?.[tableName] ?? [];
-    return new Map(items.map((item) => [string(item[PK]) ?? "", item]));
+    return itemsOf(output, tableName, keys);
   }
 
-  async function assertNotRevoked(token: VerifiedToken, logoutId?: string): Promise<void> {
-    const now = clock();
-    const session = sessionKey(token);
+  /** DynamoDB's TTL deletes late (up to days): an item past its expiry counts as absent. */
+  const live = <T extends { expiresAt: number }>(record: T | undefined, now: number) =>
+    record !== undefined && record.expiresAt > now ? record : undefined;
+
+  function snapshotOf(found: Map<string, Item>, session: string, user: string | undefined) {
+    const now = clock.now();
+    const sessionItem = found.get(session);
+    const userItem = user === undefined ? undefined : found.get(user);
+    const userRecord = userItem && userRevocationsOf(userItem);
+    return {
+      now,
+      session: live(sessionItem && sessionRevocationOf(sessionItem), now),
+      user: live(userRecord, now),
+      userVersion: userRecord?.version,
+    } satisfies Snapshot;
+  }
+
+  async function snapshot(token: VerifiedToken, session: string): Promise<Snapshot> {
     const user = userKey(token);
-    const ownWriter = logoutId === undefined ? undefined : writerOf(session, logoutId);
-    let found: Map<string, Item>;
     try {
-      found = await read(user === undefined ? [session] : [session, user]);
+      return snapshotOf(
+        await read(user === undefined ? [session] : [session, user]),
+        session,
+        user,
+      );
     } catch (error) {
       // Fail closed: a token we cannot check may be revoked.
       throw storeError(error);
     }
-    if (
-      coveredBySession(found.get(session), now, ownWriter) ||
-      (user !== undefined && coveredByUser(found.get(user), token, session, now, ownWriter))
-    ) {
-      throw new TokenRevokedError();
+  }
+
+  /** `writer` where the caller is a logout: its own earlier record is a replay, not a revocation. */
+  function verdict(
+    { now, session: sessionRecord, user }: Snapshot,
+    token: VerifiedToken,
+    session: string,
+    writer?: string,
+  ): "clear" | "revoked" | "replayed" {
+    if (writer !== undefined) {
+      const remembered = user?.logouts.get(writer);
+      if (remembered !== undefined && remembered > now) return "replayed";
+      // A local logout's replay answers as it did, unless a user revocation covers it now.
+      if (sessionRecord?.revokedBy === writer) {
+        return user && coveredByUser(user, token, session) ? "revoked" : "replayed";
+      }
+    }
+    if (sessionRecord !== undefined) return "revoked";
+    return user && coveredByUser(user, token, session) ? "revoked" : "clear";
+  }
+
+  /** Until no token the session's item covers can be accepted. */
+  function sessionExpiry(session: string, token: VerifiedToken, now: number): number {
+    const { exp, auth_time: authTime } = token.claims;
+    const ownExpiry = Math.ceil(exp) + CLOCK_LEEWAY_SECONDS + 1;
+    if (!isSessionKey(session)) return ownExpiry;
+    // With auth_time the verifier refuses the session's tokens once it is older than the bound;
+    // without it, only the issuer's refresh token validity (at most the bound) ends the session.
+    const sessionEnd =
+      typeof authTime === "number"
+        ? Math.ceil(authTime) + maxSessionSeconds + 1
+        : Math.ceil(now) + maxSessionSeconds + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS + 1;
+    return Math.max(ownExpiry, sessionEnd);
+  }
+
+  async function revokeSession(token: VerifiedToken, logoutId: string): Promise<LogoutRecord> {
+    const now = clock.now();
+    const session = sessionKey(token);
+    const writer = writerOf(session, logoutId);
+    const user = userKey(token);
+    const keys = user === undefined ? [session] : [session, user];
+    // One round trip: the conditional write, and beside it the read that says whether a user
+    // revocation covers the token already, or (when the write finds an item) whose item it is.
+    const [written, found] = await Promise.allSettled([
+      dynamodb.send("PutItem", {
+        TableName: tableName,
+        Item: {
+          [PK]: { S: session },
+          [EXPIRES_AT]: { N: String(sessionExpiry(session, token, now)) },
+          revokedAt: { N: String(Math.floor(now)) },
+          revokedBy: { S: writer },
+        },
+        ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :now",
+        ExpressionAttributeNames: { "#pk": PK, "#expiresAt": EXPIRES_AT },
+        ExpressionAttributeValues: { ":now": { N: String(Math.floor(now)) } },
+      }),
+      read(keys),
+    ]);
+    if (written.status === "rejected" && !conditionFailed(written.reason)) {
+      throw storeError(written.reason);
+    }
+    // Recorded or not, whether the token was usable is unknown without the read: not a 200.
+    if (found.status === "rejected") throw storeError(found.reason);
+    let state: Snapshot;
+    try {
+      state = snapshotOf(found.value, session, user);
+    } catch (error) {
+      throw storeError(error);
+    }
+    if (written.status === "fulfilled") {
+      // The session's item is this logout's own now: only the user's revocations matter.
+      if (state.user && coveredByUser(state.user, token, session)) throw new TokenRevokedError();
+      return "recorded";
+    }
+    // The item was there before. Ours (a replay, or a retried write whose answer was lost), or
+    // another logout's; a read that ran before that write landed shows none: revoked, then.
+    if (verdict(state, token, session, writer) === "replayed") return "replayed";
+    throw new TokenRevokedError();
+  }
+
+  async function revokeUserSessions(
+    token: VerifiedToken,
+    { keepOwnSession, logoutId }: { keepOwnSession: boolean; logoutId: string },
+  ): Promise<LogoutRecord> {
+    const user = userKey(token);
+    if (user === undefined) throw new NoSubjectError();
+    const session = sessionKey(token);
+    const writer = writerOf(session, logoutId);
+    for (let attempt = 1; ; attempt++) {
+      const state = await snapshot(token, session);
+      // Only a token that no revocation covers may move the user's; a replay moves nothing.
+      const found = verdict(state, token, session, writer);
+      if (found === "replayed") return "replayed";
+      if (found === "revoked") throw new TokenRevokedError();
+      const second = Math.floor(state.now);
+      const previous = state.user;
+      const instant = Math.max(second, startSecond(token), previous?.revokedBefore ?? 0);
+      const revocation = withUserRevocation(
+        previous,
+        instant,
+        keepOwnSession ? session : undefined,
+      );
+      const logouts = rememberedLogouts(previous, second);
+      logouts.set(writer, Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS + 1);
+      // A covered session is refused once older than the bound; the token's own record outlives it.
+      const expiresAt = Math.max(
+        instant + maxSessionSeconds + CLOCK_LEEWAY_SECONDS + 1,
+        ...logouts.values(),
+      );
+      try {
+        await dynamodb.send("PutItem", {
+          TableName: tableName,
+          Item: userItem(user, { ...revocation, expiresAt, logouts }, state.userVersion),
+          // Written over only as read: another logout of the user in between is read again.
+          ConditionExpression: "attribute_not_exists(#pk) OR #version = :version",
+          ExpressionAttributeNames: { "#pk": PK, "#version": "version" },
+          ExpressionAttributeValues: { ":version": { N: String(state.userVersion ?? 0) } },
+        });
+      } catch (error) {
+        if (conditionFailed(error) && attempt < USER_WRITE_ATTEMPTS) continue;
+        throw storeError(error);
+      }
+      // A session begun after this answer starts in a later second than `instant`'s.
+      await clock.sleepUntil(second + 1);
+      return "recorded";
     }
   }
 
-  /**
-   * Until no token this item covers can be used: a token's own expiry (read with the clock
-   * leeway); for a session, as long as its refresh token can mint tokens, plus their lifetime.
-   */
-  function sessionExpiry(session: string, token: VerifiedToken, now: number): number {
-    return session.startsWith("session#")
-      ? now + maxSessionSeconds + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS
-      : Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS;
-  }
-
   return {
-    assertNotRevoked: (token) => assertNotRevoked(token),
-
-    assertNotRevokedBefore: (token, logoutId) => assertNotRevoked(token, logoutId),
-
-    /**
-     * One round trip: the conditional write of this token's (or session's) item, and beside it
-     * the read of the user's item, since a global or others logout may cover the token already.
-     * Such a token is answered as revoked; its record is made anyway, which changes nothing.
-     */
-    async revokeToken(token, logoutId) {
-      const now = clock();
+    async assertNotRevoked(token) {
       const session = sessionKey(token);
-      const writer = writerOf(session, logoutId);
-      const user = userKey(token);
-      const [written, found] = await Promise.allSettled([
-        dynamodb.send("PutItem", {
-          TableName: tableName,
-          Item: {
-            [PK]: { S: session },
-            [EXPIRES_AT]: { N: String(sessionExpiry(session, token, now)) },
-            revokedAt: { N: String(now) },
-            revokedBy: { S: writer },
-          },
-          ConditionExpression: `attribute_not_exists(#pk) OR #expiresAt <= :now OR ${OWN_WRITE}`,
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: { ":now": { N: String(now) }, ":writer": { S: writer } },
-        }),
-        user === undefined ? Promise.resolve(new Map<string, Item>()) : read([user]),
-      ]);
-      if (written.status === "rejected") throw storeError(written.reason);
-      // The logout is recorded, but whether the token was usable is unknown: not a 200.
-      if (found.status === "rejected") throw storeError(found.reason);
-      if (user !== undefined && coveredByUser(found.value.get(user), token, session, now)) {
+      if (verdict(await snapshot(token, session), token, session) !== "clear") {
         throw new TokenRevokedError();
       }
     },
 
-    async revokeUserTokens(token, { keepOwnSession, logoutId }) {
-      const user = userKey(token);
-      if (user === undefined) throw new NoSubjectError();
-      const now = clock();
+    async findLogout(token, logoutId) {
       const session = sessionKey(token);
-      // Up to now plus the leeway: every token the verifier accepts at this instant is covered.
-      const revokedBefore = now + CLOCK_LEEWAY_SECONDS;
-      const set =
-        "SET revokedBefore = :revokedBefore, #expiresAt = :expiresAt, revokedBy = :writer";
-      try {
-        await dynamodb.send("UpdateItem", {
-          TableName: tableName,
-          Key: { [PK]: { S: user } },
-          UpdateExpression: keepOwnSession
-            ? `${set}, keptSession = :session`
-            : `${set} REMOVE keptSession`,
-          // Only a token that the user's revocations do not cover may move them.
-          ConditionExpression: `attribute_not_exists(#pk) OR #expiresAt <= :now OR revokedBefore < :iat OR keptSession = :session OR ${OWN_WRITE}`,
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: {
-            ":now": { N: String(now) },
-            ":iat": { N: String(issuedAt(token)) },
-            ":session": { S: session },
-            ":revokedBefore": { N: String(revokedBefore) },
-            // Every token it covers was issued by `revokedBefore` and lives at most this long.
-            ":expiresAt": {
-              N: String(revokedBefore + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS),
-            },
-            ":writer": { S: writerOf(session, logoutId) },
-          },
-        });
-      } catch (error) {
-        throw storeError(error);
-      }
+      const found = verdict(
+        await snapshot(token, session),
+        token,
+        session,
+        writerOf(session, logoutId),
+      );
+      if (found === "revoked") throw new TokenRevokedError();
+      return found === "replayed" ? "replayed" : "new";
+    },
+
+    revokeSession,
+    revokeUserSessions,
+  };
+}
+
+/** The logouts still worth remembering at `now`: the most recent ones, bounded. */
+function rememberedLogouts(
+  previous: UserRevocations | undefined,
+  now: number,
+): Map<string, number> {
+  const kept = [...(previous?.logouts ?? [])]
+    .filter(([, until]) => until > now)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, REMEMBERED_LOGOUTS - 1);
+  return new Map(kept);
+}
+
+function userItem(
+  key: string,
+  record: Omit<UserRevocations, "version">,
+  previousVersion: number | undefined,
+): Item {
+  const number = (value: number) => ({ N: String(value) });
+  return {
+    [PK]: { S: key },
+    [EXPIRES_AT]: number(record.expiresAt),
+    version: number((previousVersion ?? 0) + 1),
+    revokedBefore: number(record.revokedBefore),
+    keptSessionRevokedBefore: number(record.keptSessionRevokedBefore),
+    ...(record.keptSession === undefined ? {} : { keptSession: { S: record.keptSession } }),
+    logouts: {
+      M: Object.fromEntries([...record.logouts].map(([writer, until]) => [writer, number(until)])),
     },
   };
 }

@@ -3,43 +3,57 @@
  * it and the tests that create it in dynalite; and the format of its keys, for every function
  * that reads it.
  *
- * Items, all keyed by `pk` and cleaned by DynamoDB's TTL on `expiresAt` (epoch seconds):
- * - `token#<digest>`: one revoked token, kept until it can no longer be used;
- * - `session#<digest>`: a revoked Cognito session (every access token minted from one refresh
- *   token shares its `origin_jti`), kept as long as a token of that session can be used;
- * - `user#<digest>`: `revokedBefore`: every token of the user issued at or before it is
- *   revoked, but those of `keptSession` (the session key that said "sign out the others").
- * Each write also records `revokedBy`, the digest of the logout that made it (see the store).
+ * Items, all keyed by `pk` and cleaned by DynamoDB's TTL on `expiresAt` (epoch seconds; the
+ * store counts an item past it as absent, since TTL deletes late):
+ * - `session#…`: a revoked session (every token of one sign-in shares its `origin_jti` or `sid`),
+ *   kept as long as a token of that session can be accepted;
+ * - `token#…`: one revoked token of an issuer that names no session, kept until it expires;
+ *   both hold `revokedBy`, the digest of the logout that made them (a replay is recognised);
+ * - `user#…`: the user's revocations by time, as two instants and a session:
+ *   `keptSessionRevokedBefore` revokes every session that began at or before it, and
+ *   `revokedBefore` every one but `keptSession` (the session that said "sign out the others").
+ *   This is exactly the union of every global and others logout the user made (see the store);
+ *   `version` orders writes, and `logouts` maps each recent logout's digest to when it may stop
+ *   being remembered, so that a replay changes nothing.
  *
- * Key format (version 1). `<digest>` is the unpadded base64url SHA-256 of the JSON array
- * `[iss, id]`, where `id` is the token's `jti` (token), `origin_jti` (session) or `sub` (user);
- * a token without `jti` has the id `"signed:" + header.payload`, the exact bytes its signature
- * covers, so no other encoding of the same signed token escapes its revocation. So a key is 51
- * bytes at most whatever the claims hold (DynamoDB refuses partition keys over 2,048 bytes), and
- * tokens of different issuers never share a key. Never the raw token or claim text.
+ * Key format, version 2 (`KEY_FORMAT`): `<kind>#v2#<digest>`, where `<digest>` is the unpadded
+ * base64url SHA-256 of the JSON array `[iss, sub, id]`: `sub` is `null` where the token has
+ * none, `id` is the session id (session), the `jti` (token) or `null` (user); a token with
+ * neither has the id `"signed:" + header.payload`, the exact bytes its signature covers, so no
+ * other encoding of the same signed token escapes its revocation. So a key is at most 54 bytes
+ * whatever the claims hold (DynamoDB refuses partition keys over 2,048 bytes); tokens of
+ * different issuers or users never share one, whatever ids an issuer reuses; and no raw token or
+ * claim text is ever stored. Version 1 keyed ids without `sub`; nothing of it was deployed.
  *
  * Changing the format later: items of the old format live on until they expire (at most
- * MAX_SESSION_SECONDS + MAX_TOKEN_LIFETIME_SECONDS). For that long, every read must fetch both
- * the old and the new key of each token (one BatchGetItem still: up to 100 keys), the user
- * item's `keptSession` must be compared in both formats, and only the new format written.
+ * MAX_SESSION_SECONDS plus the clock leeway). For that long every read must fetch both the old
+ * and the new key of each item (one BatchGetItem still: up to 100 keys), a user item's
+ * `keptSession` must be compared in both formats, and only the new format written; a
+ * `user#` item of the old format must be merged, not overwritten, by the first new write.
  */
 import { createHash } from "node:crypto";
-import type { VerifiedToken } from "../auth/verified-token.js";
+import { sessionId, type VerifiedToken } from "../auth/verified-token.js";
 
 export const REVOCATION_TABLE = {
   partitionKey: "pk",
   timeToLiveAttribute: "expiresAt",
   /** Every DynamoDB call the logout makes: what the stack grants it, and no more. */
-  operations: ["BatchGetItem", "PutItem", "UpdateItem"],
+  operations: ["BatchGetItem", "PutItem"],
   /** The only call the check makes: what a function that only refuses revoked tokens needs. */
   readOperations: ["BatchGetItem"],
 } as const;
 
-function key(kind: "token" | "session" | "user", issuer: string, id: string): string {
+/** The version of the key format above: part of every key, so old items are told apart. */
+export const KEY_FORMAT = "v2";
+
+type Kind = "token" | "session" | "user";
+
+function key(kind: Kind, token: VerifiedToken, id: string | null): string {
+  const { iss, sub } = token.claims;
   const digest = createHash("sha256")
-    .update(JSON.stringify([issuer, id]))
+    .update(JSON.stringify([iss, typeof sub === "string" ? sub : null, id]))
     .digest("base64url");
-  return `${kind}#${digest}`;
+  return `${kind}#${KEY_FORMAT}#${digest}`;
 }
 
 /** `header.payload`: what the signature covers, whatever the signature's own encoding. */
@@ -49,21 +63,24 @@ function signedPart(token: VerifiedToken): string {
 }
 
 /**
- * The item that revokes this token alone, or its whole session where it has one: a Cognito
- * access token's `origin_jti` is shared by every access token of one refresh token, so a logout
- * revokes them all with one write.
+ * The item that revokes the token's whole session where the issuer names one (every token a
+ * refresh token mints shares it), else this token alone.
  */
 export function sessionKey(token: VerifiedToken): string {
-  const { iss, jti, origin_jti: originJti } = token.claims;
-  if (typeof originJti === "string" && originJti !== "") return key("session", iss, originJti);
-  if (typeof jti === "string" && jti !== "") return key("token", iss, jti);
-  return key("token", iss, `signed:${signedPart(token)}`);
+  const session = sessionId(token.claims);
+  if (session !== undefined) return key("session", token, session);
+  const { jti } = token.claims;
+  if (typeof jti === "string" && jti !== "") return key("token", token, jti);
+  return key("token", token, `signed:${signedPart(token)}`);
 }
+
+/** Whether the token's item revokes a session, which outlives any one of its tokens. */
+export const isSessionKey = (key: string) => key.startsWith("session#");
 
 /** The item of the token's user, or undefined for a token that names none. */
 export function userKey(token: VerifiedToken): string | undefined {
-  const { iss, sub } = token.claims;
-  return typeof sub === "string" && sub !== "" ? key("user", iss, sub) : undefined;
+  const { sub } = token.claims;
+  return typeof sub === "string" && sub !== "" ? key("user", token, null) : undefined;
 }
 
 /** CreateTable input for DynamoDB's API (dynalite in tests and local runs). */

@@ -40,25 +40,34 @@ export interface RevocationCheck {
 }
 
 /**
- * The logout's side: records revocations. `logoutId` names one logout, retries included: a
- * revocation made under the same id by the same token's session is that logout's own, so a retry
- * whose first answer was lost is recognised, not refused as a second logout.
+ * What a logout's write found: `recorded`, it is done now; `replayed`, this very logout (the
+ * same `logoutId`) was done before, and nothing changed.
+ */
+export type LogoutRecord = "recorded" | "replayed";
+
+/**
+ * The logout's side: records revocations, by session. `logoutId` names one logout, retries
+ * included: the same id from the same session is a replay, which changes nothing and answers as
+ * the first did. Every method throws `TokenRevokedError` for a token another revocation covers.
  */
 export interface RevocationRecorder extends RevocationCheck {
-  /** The check before a logout moves the user's revocations: its own earlier write does not count. */
-  assertNotRevokedBefore(token: VerifiedToken, logoutId: string): Promise<void>;
   /**
-   * Revokes this token, or its whole session where it has one, until it can no longer be used.
-   * Throws `TokenRevokedError` when another revocation already covered it: the record is made
-   * either way, in the same round trip as the check.
+   * The check before a logout acts anywhere else (the identity provider): `new`, or
+   * `replayed` when this logout was already recorded and nothing more may happen.
    */
-  revokeToken(token: VerifiedToken, logoutId: string): Promise<void>;
+  findLogout(token: VerifiedToken, logoutId: string): Promise<"new" | LogoutRecord>;
   /**
-   * Revokes every token of the token's user issued up to now, but those of this token's own
-   * session where `keepOwnSession`. The caller has checked the token first.
+   * Revokes the token's session (every token it has minted and will mint), or the token alone
+   * where the issuer names no session. A covered token is refused, its record made anyway.
    */
-  revokeUserTokens(
+  revokeSession(token: VerifiedToken, logoutId: string): Promise<LogoutRecord>;
+  /**
+   * Revokes every session of the token's user that began up to now (`sub` required), but the
+   * token's own where `keepOwnSession`. Never narrows what an earlier revocation covered.
+   * Resolves once a session begun after it can be told apart by its start (the next second).
+   */
+  revokeUserSessions(
     token: VerifiedToken,
     options: { keepOwnSession: boolean; logoutId: string },
-  ): Promise<void>;
+  ): Promise<LogoutRecord>;
 }

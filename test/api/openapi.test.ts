@@ -95,11 +95,11 @@ describe.each(["v2", "v1"] as PayloadVersion[])("the logout's real answers (%s)"
   it("500, when something unforeseen breaks", async () => {
     const broken: RevocationRecorder = {
       assertNotRevoked: async () => undefined,
-      assertNotRevokedBefore: async () => undefined,
-      revokeToken: async () => {
+      findLogout: async () => "new",
+      revokeSession: async () => {
         throw new TypeError("a bug");
       },
-      revokeUserTokens: async () => undefined,
+      revokeUserSessions: async () => "recorded",
     };
     const config = loadConfig(fixture.identity.environment);
     const handler = createLogoutHandler({

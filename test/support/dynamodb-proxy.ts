@@ -1,8 +1,9 @@
 /**
  * A forwarding HTTP proxy in front of dynalite that records each DynamoDB operation and can
- * answer some of them the way DynamoDB throttles (HTTP 400, ThrottlingException), or lose the
- * answer of a request that reached the server, as a network would. The throttle is a
- * stand-in: dynalite never throttles; everything else reaches the real server.
+ * answer some of them the way DynamoDB throttles (HTTP 400, ThrottlingException), lose the
+ * answer of a request that reached the server, as a network would, or rewrite a real answer
+ * (an answer that does not hold what was asked). The throttle and the rewrites are stand-ins:
+ * dynalite does neither; everything else reaches the real server.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,14 +17,23 @@ export interface DynamoDbProxy {
   resetPeak(): void;
   /** Answer the next `count` requests of `operation` with a throttling error. */
   throttle(operation: string, count: number): void;
+  /** Answer the next `count` requests of `operation` with DynamoDB's error `type` (HTTP 400). */
+  refuse(operation: string, count: number, type: string): void;
   /** Forward the next `count` requests of `operation`, then drop the connection unanswered. */
   loseAnswers(operation: string, count: number): void;
+  /** Forward the requests of `operation` until `undefined` is given, answering 200 with `rewrite(real answer)`. */
+  rewrite(operation: string, rewrite: ((answer: unknown) => string) | undefined): void;
+  /** The body of every request received, in order, parsed. */
+  requests: { operation: string; body: Record<string, unknown> }[];
   stop(): Promise<void>;
 }
 
 export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy> {
   const operations: string[] = [];
+  const requests: DynamoDbProxy["requests"] = [];
+  const rewrites = new Map<string, (answer: unknown) => string>();
   const throttles = new Map<string, number>();
+  const refusals = new Map<string, { count: number; type: string }>();
   const lostAnswers = new Map<string, number>();
   let inFlight = 0;
   let peak = 0;
@@ -37,9 +47,22 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const operation = String(request.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
     operations.push(operation);
+    requests.push({ operation, body: JSON.parse(Buffer.concat(chunks).toString() || "{}") });
     inFlight++;
     peak = Math.max(peak, inFlight);
     response.on("close", () => inFlight--);
+    const refusal = refusals.get(operation);
+    if (refusal !== undefined && refusal.count > 0) {
+      refusal.count--;
+      response.writeHead(400, { "Content-Type": "application/x-amz-json-1.0" });
+      response.end(
+        JSON.stringify({
+          __type: `com.amazonaws.dynamodb.v20120810#${refusal.type}`,
+          message: "refused by the test",
+        }),
+      );
+      return;
+    }
     if (take(throttles, operation)) {
       response.writeHead(400, { "Content-Type": "application/x-amz-json-1.0" });
       response.end(
@@ -60,6 +83,12 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
         response.socket?.destroy();
         return;
       }
+      const rewrite = rewrites.get(operation);
+      if (rewrite !== undefined) {
+        response.writeHead(200, { "Content-Type": "application/x-amz-json-1.0" });
+        response.end(rewrite(JSON.parse(await upstream.text())));
+        return;
+      }
       response.writeHead(upstream.status, { "Content-Type": "application/x-amz-json-1.0" });
       response.end(Buffer.from(await upstream.arrayBuffer()));
     } catch {
@@ -71,11 +100,17 @@ export async function startDynamoDbProxy(target: string): Promise<DynamoDbProxy>
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     operations,
+    requests,
+    rewrite: (operation, rewrite) => {
+      if (rewrite === undefined) rewrites.delete(operation);
+      else rewrites.set(operation, rewrite);
+    },
     peakInFlight: () => peak,
     resetPeak: () => {
       peak = inFlight;
     },
     throttle: (operation, count) => throttles.set(operation, count),
+    refuse: (operation, count, type) => refusals.set(operation, { count, type }),
     loseAnswers: (operation, count) => lostAnswers.set(operation, count),
     stop: () =>
       new Promise((resolve) => {

@@ -13,7 +13,11 @@ import {
   type AuthorizerHandler,
   createAuthorizerHandler,
 } from "../../functions/authorizer/authorizer-handler.js";
-import type { RevocationConfig } from "../../functions/config.js";
+import {
+  DEFAULT_MAX_SESSION_SECONDS,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  type RevocationConfig,
+} from "../../functions/config.js";
 import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
 import { type HttpResponse, jsonResponse } from "../../functions/http/responses.js";
 // Another function of the API is built as the README shows: from the public exports only.
@@ -31,6 +35,8 @@ import {
 import {
   createRevocationStore,
   type RevocationStore,
+  type StoreClock,
+  systemClock,
 } from "../../functions/revocation/revocation-store.js";
 import { lambdaContext } from "../../scripts/lambda-context.js";
 import {
@@ -56,10 +62,13 @@ export interface RevocationFixture {
   tableName: string;
   store: RevocationStore;
   /**
-   * The store's clock: `pinned` where set, else the real one moved by `offsetSeconds` (tests
-   * move it back or forth).
+   * The store's and the verifiers' clock: `pinned` where set, else the real one moved by
+   * `offsetSeconds` (tests move it back or forth). Unless `realWaits`, the store's waits move
+   * it instead of waiting. (aws-jwt-verify reads `exp` and `nbf` on the system's clock.)
    */
   clock: { offsetSeconds: number; pinned: number | undefined };
+  /** The clock's time in whole seconds: a token minted "now" for the store and the verifiers. */
+  now(): number;
   logout: LogoutApp;
   /** The API Gateway authorizer, on the same verifier and store. */
   authorizer: AuthorizerHandler;
@@ -69,7 +78,12 @@ export interface RevocationFixture {
 }
 
 export async function startRevocationFixture(
-  settings: Partial<Omit<RevocationConfig, "tableName">> & { attemptTimeoutMs?: number } = {},
+  settings: Partial<Omit<RevocationConfig, "tableName">> & {
+    attemptTimeoutMs?: number;
+    requireAuthTime?: boolean;
+    /** The store waits for real, as deployed (slow: up to a second per user-wide logout). */
+    realWaits?: boolean;
+  } = {},
 ): Promise<RevocationFixture> {
   const identity = await createLocalIdentity();
   const partner = await createLocalIdentity({ issuer: PARTNER_ISSUER, algorithm: "ES256" });
@@ -84,24 +98,32 @@ export async function startRevocationFixture(
     ...(settings.attemptTimeoutMs ? { attemptTimeoutMs: settings.attemptTimeoutMs } : {}),
   });
   const clock: RevocationFixture["clock"] = { offsetSeconds: 0, pinned: undefined };
-  const store = createRevocationStore(
-    client,
-    {
-      tableName,
-      maxSessionSeconds: settings.maxSessionSeconds ?? 30 * 24 * 3600,
-      maxTokenLifetimeSeconds: settings.maxTokenLifetimeSeconds ?? 24 * 3600,
+  const now = () => clock.pinned ?? Date.now() / 1000 + clock.offsetSeconds;
+  const storeClock: StoreClock = {
+    now,
+    async sleepUntil(instant) {
+      if (clock.pinned !== undefined) clock.pinned = Math.max(clock.pinned, instant);
+      else if (settings.realWaits) await systemClock.sleepUntil(instant - clock.offsetSeconds);
+      else clock.offsetSeconds += Math.max(0, instant - now());
     },
-    () => clock.pinned ?? Math.floor(Date.now() / 1000) + clock.offsetSeconds,
-  );
-  // The verifier refuses tokens that live longer than the store keeps revocations.
-  const lifetime = {
-    MAX_TOKEN_LIFETIME_SECONDS: String(settings.maxTokenLifetimeSeconds ?? 24 * 3600),
+  };
+  const limits = {
+    maxSessionSeconds: settings.maxSessionSeconds ?? DEFAULT_MAX_SESSION_SECONDS,
+    maxTokenLifetimeSeconds: settings.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  };
+  const store = createRevocationStore(client, { tableName, ...limits }, storeClock);
+  // The verifier refuses tokens that live or whose sessions last longer than the store keeps
+  // revocations: the same limits, from the same variables as a deployment.
+  const limitVariables = {
+    MAX_TOKEN_LIFETIME_SECONDS: String(limits.maxTokenLifetimeSeconds),
+    MAX_SESSION_SECONDS: String(limits.maxSessionSeconds),
+    ...(settings.requireAuthTime ? { REQUIRE_AUTH_TIME: "true" } : {}),
   };
   // Each issuer's own verifier, from its own configuration; the token's claimed issuer picks it.
   const verifiers = new Map(
     [identity, partner].map((issuer) => [
       issuer.issuer,
-      createTokenVerifier(loadConfig({ ...issuer.environment, ...lifetime }).verifier),
+      createTokenVerifier(loadConfig({ ...issuer.environment, ...limitVariables }).verifier, now),
     ]),
   );
   const verify: VerifyToken = (token) => {
@@ -136,6 +158,7 @@ export async function startRevocationFixture(
     tableName,
     store,
     clock,
+    now: () => Math.floor(now()),
     logout,
     otherFunction: async (event) =>
       (await guarded(event, lambdaContext() as Context as AuthenticatedContext)) as HttpResponse,

@@ -70,8 +70,8 @@ describe("when DynamoDB fails", () => {
 
   it.each([
     ["local", "PutItem"],
-    ["global", "UpdateItem"],
-    ["others", "UpdateItem"],
+    ["global", "PutItem"],
+    ["others", "PutItem"],
   ])(
     "answers 200 to a %s logout whose write landed but whose answer was lost: the retry knows its own write",
     async (scope, operation) => {

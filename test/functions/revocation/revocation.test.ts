@@ -1,5 +1,6 @@
+import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { VerifiedToken } from "../../../functions/auth/token-verifier.js";
+import { type TokenClaims, VerifiedToken } from "../../../functions/auth/token-verifier.js";
 import { REVOCATION_TABLE, sessionKey } from "../../../functions/revocation/revocation-table.js";
 import { captureOutput } from "../../support/captured-output.js";
 import { eventFor, type PayloadVersion } from "../../support/logout-app.js";
@@ -27,7 +28,10 @@ const logout = (token: string, query = "", version: PayloadVersion = "v2") =>
   fixture.logout.invoke(bearer(token, version, query));
 const useElsewhere = (token: string) => fixture.otherFunction(bearer(token));
 const reasonOf = (response: { body: string }) => JSON.parse(response.body).error?.details.reason;
-const now = () => Math.floor(Date.now() / 1000);
+/** The fixture's clock, which each user-wide logout moves past its second instead of waiting. */
+const now = () => fixture.now();
+/** The claims the verifier would let through, for computing a token's keys. */
+const verified = (token: string) => new VerifiedToken(token, decodeJwt(token) as TokenClaims);
 
 async function scanTable(): Promise<Record<string, unknown>[]> {
   const { Items } = await fixture.client.send<{ Items: Record<string, unknown>[] }>("Scan", {
@@ -114,32 +118,31 @@ describe("a local logout", () => {
     expect(stored).not.toContain("user-0001");
     for (const item of items) {
       expect(JSON.stringify(item[REVOCATION_TABLE.partitionKey])).toMatch(
-        /^\{"S":"(token|session|user)#[A-Za-z0-9_-]{43}"\}$/,
+        /^\{"S":"(token|session|user)#v2#[A-Za-z0-9_-]{43}"\}$/,
       );
     }
     expect(reasonOf(await useElsewhere(withoutJti))).toBe("Token has been revoked");
   });
 
-  it("stores every item with the table's TTL attribute set to the token's expiry plus the clock leeway", async () => {
+  it("stores a token's item with the table's TTL attribute past the token's expiry and the clock leeway", async () => {
     const exp = now() + 1234;
-    const claims = { iss: fixture.identity.issuer, exp, jti: `ttl-${exp}` };
-    const token = await fixture.identity.mint("valid", claims);
+    const token = await fixture.identity.mint("valid", { exp, jti: `ttl-${exp}` });
     await logout(token);
-    const pk = sessionKey(new VerifiedToken(token, claims));
+    const pk = sessionKey(verified(token));
     const item = (await scanTable()).find(
       (candidate) => JSON.stringify(candidate[REVOCATION_TABLE.partitionKey]) === `{"S":"${pk}"}`,
     );
-    expect(item?.[REVOCATION_TABLE.timeToLiveAttribute]).toEqual({ N: String(exp + 5) });
+    expect(item?.[REVOCATION_TABLE.timeToLiveAttribute]).toEqual({ N: String(exp + 5 + 1) });
   });
 
   it("counts an item past its expiry as absent, since DynamoDB's TTL deletes late", async () => {
-    const claims = { iss: fixture.identity.issuer, jti: "expired-record", exp: now() + 60 };
-    const token = await fixture.identity.mint("valid", claims);
+    const token = await fixture.identity.mint("valid", { jti: "expired-record", exp: now() + 60 });
     await fixture.client.send("PutItem", {
       TableName: fixture.tableName,
       Item: {
-        [REVOCATION_TABLE.partitionKey]: { S: sessionKey(new VerifiedToken(token, claims)) },
+        [REVOCATION_TABLE.partitionKey]: { S: sessionKey(verified(token)) },
         [REVOCATION_TABLE.timeToLiveAttribute]: { N: String(now() - 60) },
+        revokedBy: { S: "an earlier logout" },
       },
     });
     expect((await useElsewhere(token)).statusCode).toBe(200);
@@ -169,25 +172,34 @@ describe("scope=global and scope=others", () => {
     }
     expect(reasonOf(await logout(laptop, "scope=global"))).toBe("Token has been revoked");
     expect((await useElsewhere(stranger)).statusCode).toBe(200);
-    // Covered up to the clock leeway: a token the issuer's fast clock dated a little ahead.
-    expect(reasonOf(await useElsewhere(await mintFor(user, { iat: now() + 4 })))).toBe(
-      "Token has been revoked",
-    );
   });
 
-  it("global leaves a sign-in made after it (and its leeway) valid", async () => {
+  it("global covers the token that asked, even one its issuer's fast clock dated ahead", async () => {
+    const user = `global-ahead-${crypto.randomUUID()}`;
+    const ahead = await mintFor(user, { iat: now() + 4, auth_time: now() + 4 });
+    expect((await logout(ahead, "scope=global")).statusCode).toBe(200);
+    expect(reasonOf(await useElsewhere(ahead))).toBe("Token has been revoked");
+  });
+
+  it("global leaves a session begun after it valid, with no leeway added, and covers its own second", async () => {
     const user = `global-later-${crypto.randomUUID()}`;
-    fixture.clock.offsetSeconds = -60;
+    const instant = now() - 60;
+    fixture.clock.pinned = instant;
     try {
       expect(
-        (await logout(await mintFor(user, { iat: now() - 70 }), "scope=global")).statusCode,
+        (await logout(await mintFor(user, { iat: instant - 10 }), "scope=global")).statusCode,
       ).toBe(200);
-      expect((await useElsewhere(await mintFor(user, { iat: now() - 30 }))).statusCode).toBe(200);
-      expect(reasonOf(await useElsewhere(await mintFor(user, { iat: now() - 56 })))).toBe(
-        "Token has been revoked",
-      );
+      const began = (start: number) => mintFor(user, { iat: start, auth_time: start });
+      fixture.clock.pinned = instant + 60;
+      expect((await useElsewhere(await began(instant + 1))).statusCode).toBe(200);
+      expect((await useElsewhere(await began(instant + 30))).statusCode).toBe(200);
+      for (const start of [instant, instant + 0.999, instant - 1]) {
+        expect(reasonOf(await useElsewhere(await began(start))), `start ${start}`).toBe(
+          "Token has been revoked",
+        );
+      }
     } finally {
-      fixture.clock.offsetSeconds = 0;
+      fixture.clock.pinned = undefined;
     }
   });
 

@@ -1,0 +1,256 @@
+/**
+ * The store fails closed: whatever DynamoDB answers that does not hold what was asked, and
+ * whatever write keeps failing, no token is let through and no logout is reported as done.
+ * Each path here is one the store would fail open on without its check.
+ */
+import fc from "fast-check";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
+import { lambdaContext } from "../../../scripts/lambda-context.js";
+import { captureOutput } from "../../support/captured-output.js";
+import { eventFor } from "../../support/logout-app.js";
+import {
+  type RevocationFixture,
+  startRevocationFixture,
+} from "../../support/revocation-fixture.js";
+
+captureOutput();
+let fixture: RevocationFixture;
+
+beforeAll(async () => {
+  fixture = await startRevocationFixture();
+});
+afterAll(async () => {
+  await fixture.stop();
+});
+afterEach(() => {
+  fixture.proxy.rewrite("BatchGetItem", undefined);
+  fixture.proxy.refuse("PutItem", 0, "");
+  fixture.proxy.throttle("PutItem", 0);
+});
+
+const now = () => fixture.now();
+const bearer = (token: string, scope = "local") =>
+  eventFor("v2", { authorization: [`Bearer ${token}`], query: `scope=${scope}` });
+const logout = (token: string, scope = "local") => fixture.logout.invoke(bearer(token, scope));
+const check = (token: string) => fixture.otherFunction(bearer(token));
+const authorize = (token: string) =>
+  fixture.authorizer(
+    httpApiAuthorizerEvent({
+      method: "GET",
+      path: "/core/v1/example/protected",
+      headers: { Authorization: `Bearer ${token}` },
+    }),
+    lambdaContext(),
+  );
+const reasonOf = (response: { body: string }) => JSON.parse(response.body).error?.details.reason;
+const user = () => `fail-closed-${crypto.randomUUID()}`;
+
+type Answer = Record<string, unknown>;
+const tableOf = () => fixture.tableName;
+const realItems = (answer: Answer) =>
+  ((answer.Responses as Record<string, unknown[]> | undefined)?.[tableOf()] ?? []) as Answer[];
+
+/** A 200 that does not hold what was asked: each is a way a proxy, a bug or a fault could answer. */
+const hostileAnswer: fc.Arbitrary<{ name: string; rewrite: (answer: Answer) => unknown }> =
+  fc.oneof(
+    fc.constantFrom<unknown>({}, null, [], "", "Responses", 1, true).map((body) => ({
+      name: `the body ${JSON.stringify(body)}`,
+      rewrite: () => body,
+    })),
+    fc.constantFrom<unknown>(undefined, null, {}, [], "items", 0).map((responses) => ({
+      name: `Responses ${JSON.stringify(responses)}`,
+      rewrite: () => (responses === undefined ? { UnprocessedKeys: {} } : { Responses: responses }),
+    })),
+    fc.string({ minLength: 1, maxLength: 20 }).map((foreign) => ({
+      name: "the items under another table",
+      rewrite: (answer: Answer) => ({ Responses: { [`${foreign}-other`]: realItems(answer) } }),
+    })),
+    fc
+      .constantFrom<unknown>(null, {}, "x", 1, [null], [1], [{}], [{ pk: { N: "1" } }])
+      .map((items) => ({
+        name: `the table's items ${JSON.stringify(items)}`,
+        rewrite: () => ({ Responses: { [tableOf()]: items } }),
+      })),
+    fc.string({ minLength: 1, maxLength: 40 }).map((pk) => ({
+      name: "an item that was not asked for",
+      rewrite: (answer: Answer) => ({
+        Responses: { [tableOf()]: [...realItems(answer), { pk: { S: `user#v2#${pk}` } }] },
+      }),
+    })),
+    fc.constant({
+      name: "an item twice",
+      rewrite: (answer: Answer) => ({
+        Responses: { [tableOf()]: [...realItems(answer), ...realItems(answer)] },
+      }),
+    }),
+    fc.constantFrom<unknown>({ t: { Keys: [] } }, null, "x", []).map((unprocessed) => ({
+      name: `UnprocessedKeys ${JSON.stringify(unprocessed)}`,
+      rewrite: (answer: Answer) => ({ ...answer, UnprocessedKeys: unprocessed }),
+    })),
+    fc
+      .constantFrom(
+        "expiresAt",
+        "revokedBy",
+        "revokedBefore",
+        "keptSessionRevokedBefore",
+        "version",
+      )
+      .chain((field) =>
+        fc.constantFrom<unknown>(undefined, { S: "1" }, { N: "x" }, null).map((value) => ({
+          name: `every item's ${field} as ${JSON.stringify(value)}`,
+          rewrite: (answer: Answer) => ({
+            Responses: {
+              [tableOf()]: realItems(answer).map((item) =>
+                field in item ? { ...item, [field]: value } : item,
+              ),
+            },
+          }),
+        })),
+      ),
+  );
+
+describe("an answer that does not hold what was asked", () => {
+  it("never lets a token through, nor refuses one for it, nor records a logout as done (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        hostileAnswer,
+        fc.constantFrom("clean", "revoked-session", "revoked-user", "others"),
+        fc.constantFrom("local", "global", "others"),
+        async ({ name, rewrite }, state, scope) => {
+          fixture.proxy.rewrite("BatchGetItem", undefined);
+          const sub = user();
+          const mint = (claims = {}) =>
+            fixture.identity.mint("valid", {
+              sub,
+              iat: now() - 10,
+              origin_jti: crypto.randomUUID(),
+              ...claims,
+            });
+          const [token, other] = [await mint(), await mint()];
+          if (state === "revoked-session") expect((await logout(token)).statusCode).toBe(200);
+          if (state === "revoked-user")
+            expect((await logout(other, "global")).statusCode).toBe(200);
+          if (state === "others") expect((await logout(other, "others")).statusCode).toBe(200);
+          fixture.proxy.rewrite("BatchGetItem", (answer) => {
+            const hostile = rewrite(answer as Answer);
+            if (hostile === "") return ""; // an empty body
+            // A rewrite of nothing can come out as the honest "nothing found": make it foreign.
+            const honest = [
+              answer,
+              { Responses: { [tableOf()]: realItems(answer as Answer) } },
+            ].map((each) => JSON.stringify(each));
+            return honest.includes(JSON.stringify(hostile))
+              ? JSON.stringify({
+                  Responses: { [tableOf()]: [{ pk: { S: "token#v2#not-asked" } }] },
+                })
+              : JSON.stringify(hostile);
+          });
+
+          const checked = await check(token);
+          expect(checked.statusCode, name).toBe(503);
+          expect(reasonOf(checked)).toBe("Revocation store unavailable");
+          await expect(authorize(token), name).rejects.toThrow("The authorizer could not decide");
+          const loggedOut = await logout(token, scope);
+          expect(loggedOut.statusCode, `${scope} logout, ${name}`).toBe(503);
+        },
+      ),
+      { seed: Number(process.env.FC_SEED ?? 20261201), numRuns: 60 },
+    );
+  }, 60_000);
+});
+
+describe("a user-wide logout whose write does not land", () => {
+  const sessions = async () => {
+    const sub = user();
+    const mint = () =>
+      fixture.identity.mint("valid", { sub, iat: now() - 10, origin_jti: crypto.randomUUID() });
+    return [await mint(), await mint()] as const;
+  };
+
+  it.each(["global", "others"])(
+    "%s: 503 while DynamoDB throttles every try, nothing revoked, and the retry goes through",
+    async (scope) => {
+      const [token, other] = await sessions();
+      fixture.proxy.throttle("PutItem", 3);
+      const response = await logout(token, scope);
+      expect(response.statusCode).toBe(503);
+      expect(reasonOf(response)).toBe("Revocation store unavailable");
+      expect((await check(other)).statusCode).toBe(200);
+      expect((await logout(token, scope)).statusCode).toBe(200);
+      expect(reasonOf(await check(other))).toBe("Token has been revoked");
+    },
+  );
+
+  it.each([
+    [4, 200],
+    [5, 503],
+  ])(
+    "is read and written again while other logouts of the user write first: %i times, %i",
+    async (conflicts, status) => {
+      const [token, other] = await sessions();
+      fixture.proxy.refuse("PutItem", conflicts, "ConditionalCheckFailedException");
+      fixture.proxy.operations.length = 0;
+      expect((await logout(token, "global")).statusCode).toBe(status);
+      const attempts = Math.min(conflicts + 1, 5);
+      expect(fixture.proxy.operations).toEqual(
+        Array.from({ length: attempts }, () => ["BatchGetItem", "PutItem"]).flat(),
+      );
+      expect((await check(other)).statusCode).toBe(status === 200 ? 401 : 200);
+    },
+  );
+
+  it("two devices that sign out everywhere at once: one 200, one 401, both out", async () => {
+    const [a, b] = await sessions();
+    const answers = await Promise.all([logout(a, "global"), logout(b, "global")]);
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 401]);
+    for (const token of [a, b]) expect(reasonOf(await check(token))).toBe("Token has been revoked");
+  });
+
+  it("two devices that each sign out the others at once: one of them stays, never both", async () => {
+    const [a, b] = await sessions();
+    const answers = await Promise.all([logout(a, "others"), logout(b, "others")]);
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 401]);
+    const kept = answers[0]?.statusCode === 200 ? a : b;
+    const ended = kept === a ? b : a;
+    expect((await check(kept)).statusCode).toBe(200);
+    expect(reasonOf(await check(ended))).toBe("Token has been revoked");
+  });
+});
+
+describe("the reads", () => {
+  it("are strongly consistent, every one of them", async () => {
+    fixture.proxy.requests.length = 0;
+    const [token, other] = [await fixture.identity.mint(), await fixture.identity.mint()];
+    await check(token);
+    await logout(token, "others");
+    await logout(other);
+    await authorize(token);
+    const reads = fixture.proxy.requests.filter((request) => request.operation === "BatchGetItem");
+    expect(reads.length).toBeGreaterThanOrEqual(4);
+    for (const { body } of reads) {
+      const requestItems = body.RequestItems as Record<string, { ConsistentRead?: unknown }>;
+      expect(requestItems[fixture.tableName]?.ConsistentRead).toBe(true);
+    }
+  });
+});
+
+describe("ids an issuer leaves empty", () => {
+  it.each([
+    ["jti", { jti: "" }],
+    ["origin_jti", { origin_jti: "", jti: "" }],
+    ["sid", { sid: "", jti: "" }],
+  ])(
+    "an empty %s keys each token by itself: one logout revokes no other token",
+    async (_name, claims) => {
+      const sub = user();
+      const [first, second] = [
+        await fixture.identity.mint("valid", { sub, iat: now() - 10, ...claims }),
+        await fixture.identity.mint("valid", { sub, iat: now() - 9, ...claims }),
+      ];
+      expect((await logout(first)).statusCode).toBe(200);
+      expect(reasonOf(await check(first))).toBe("Token has been revoked");
+      expect((await check(second)).statusCode).toBe(200);
+    },
+  );
+});
