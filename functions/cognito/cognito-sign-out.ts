@@ -2,6 +2,7 @@
  * Signs the session out at Amazon Cognito too, so no refresh token of it can mint new tokens:
  * RevokeToken for a refresh token the client sends, GlobalSignOut (or AdminUserGlobalSignOut)
  * for `scope=global`. The Cognito client is imported on first use: only these paths pay for it.
+ * `scope=others` has no call here: Cognito cannot end every session but one (see `logout.ts`).
  */
 import type { VerifiedToken } from "../auth/verified-token.js";
 import { userPoolRegion } from "../config.js";
@@ -24,12 +25,18 @@ export interface CognitoSignOutOptions {
 /** The scope a Cognito access token needs to call GlobalSignOut with itself. */
 const ADMIN_SCOPE = "aws.cognito.signin.user.admin";
 
-// Cognito's answers that mean the work is already done: the token or user is gone or revoked.
-const ALREADY_SIGNED_OUT = new Set([
-  "NotAuthorizedException",
-  "UnsupportedTokenTypeException",
-  "UserNotFoundException",
-]);
+/**
+ * Per call, Cognito's answers that mean its work is already done. GlobalSignOut has none: its
+ * NotAuthorizedException says only that this access token is expired or revoked at Cognito,
+ * while the user's other sessions may be alive, so it falls back to AdminUserGlobalSignOut.
+ */
+const ALREADY_DONE = {
+  GlobalSignOut: new Set<string>(),
+  AdminUserGlobalSignOut: new Set(["UserNotFoundException"]),
+  RevokeToken: new Set(["NotAuthorizedException", "UnsupportedTokenTypeException"]),
+} as const;
+
+type Operation = keyof typeof ALREADY_DONE;
 
 type CognitoModule = typeof import("@aws-sdk/client-cognito-identity-provider");
 
@@ -59,24 +66,32 @@ export function createCognitoSignOut({
     return loaded;
   };
 
-  async function call(
-    operation: string,
+  /** One call; Cognito's refusal as the name of its exception, for the caller to decide on. */
+  async function attempt(
+    operation: Operation,
     send: (
       module: Awaited<ReturnType<typeof cognito>>,
       options: { abortSignal: AbortSignal },
     ) => Promise<unknown>,
-  ) {
+  ): Promise<string | undefined> {
     try {
       await send(await cognito(), { abortSignal: AbortSignal.timeout(COGNITO_CALL_BUDGET_MS) });
+      return undefined;
     } catch (error) {
       if (error instanceof ServiceUnavailableError) throw error;
-      if (ALREADY_SIGNED_OUT.has((error as Error).name)) return;
-      throw new ServiceUnavailableError("Identity provider unavailable", {
-        cause: Object.assign(new Error(`Cognito ${operation}: ${(error as Error).name}`), {
-          name: "CognitoError",
-        }),
-      });
+      const name = (error as Error).name;
+      return ALREADY_DONE[operation].has(name) ? undefined : name;
     }
+  }
+
+  const unavailable = (operation: Operation, name: string) =>
+    new ServiceUnavailableError("Identity provider unavailable", {
+      cause: Object.assign(new Error(`Cognito ${operation}: ${name}`), { name: "CognitoError" }),
+    });
+
+  async function call(operation: Operation, send: Parameters<typeof attempt>[1]): Promise<void> {
+    const refused = await attempt(operation, send);
+    if (refused !== undefined) throw unavailable(operation, refused);
   }
 
   return {
@@ -84,10 +99,12 @@ export function createCognitoSignOut({
       const { claims } = token;
       const scopes = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
       if (claims.token_use === "access" && scopes.includes(ADMIN_SCOPE)) {
-        await call("GlobalSignOut", ({ sdk, client }, options) =>
+        const refused = await attempt("GlobalSignOut", ({ sdk, client }, options) =>
           client.send(new sdk.GlobalSignOutCommand({ AccessToken: token.reveal() }), options),
         );
-        return;
+        if (refused === undefined) return;
+        // Only "this access token is no good at Cognito" has a fallback; a fault is a fault.
+        if (refused !== "NotAuthorizedException") throw unavailable("GlobalSignOut", refused);
       }
       const username = claims.username ?? claims["cognito:username"];
       await call("AdminUserGlobalSignOut", ({ sdk, client }, options) =>

@@ -76,6 +76,8 @@ const accessToken = (claims: Record<string, unknown> = {}) => {
     token_use: "access",
     scope: "aws.cognito.signin.user.admin",
     username: user,
+    // As Cognito's: the sign-in's time, kept across refreshes.
+    auth_time: Math.floor(Date.now() / 1000) - 5,
     iat: Math.floor(Date.now() / 1000) - 5,
     ...claims,
   });
@@ -122,12 +124,77 @@ describe("scope=global with Cognito", () => {
     );
   });
 
-  it("takes Cognito's answer that the session is already signed out as done", async () => {
-    aws.answer("GlobalSignOut", {
-      status: 400,
-      body: { __type: "NotAuthorizedException", message: "Access Token has been revoked" },
+  const refusal = (type: string) => ({ status: 400, body: { __type: type, message: type } });
+  const expectUsable = async (token: string) => {
+    // Nothing was recorded: the same token can retry, and is accepted until it does.
+    aws.answer("GlobalSignOut", { status: 200, body: {} });
+    aws.answer("AdminUserGlobalSignOut", { status: 200, body: {} });
+    expect((await logout(token, "scope=global")).statusCode).toBe(200);
+  };
+
+  it("falls back to AdminUserGlobalSignOut when GlobalSignOut says this access token is no good", async () => {
+    aws.answer("GlobalSignOut", refusal("NotAuthorizedException"));
+    const token = await accessToken({ username: "carol" });
+
+    const response = await logout(token, "scope=global");
+
+    expect(response.statusCode).toBe(200);
+    expect(aws.requests.map((request) => request.target.split(".")[1])).toEqual([
+      "GlobalSignOut",
+      "AdminUserGlobalSignOut",
+    ]);
+    expect(cognitoRequests("AdminUserGlobalSignOut")[0]?.body).toEqual({
+      UserPoolId: POOL,
+      Username: "carol",
     });
+    expect(errorOf(await logout(token)).details.reason).toBe("Token has been revoked");
+  });
+
+  it.each(["TooManyRequestsException", "InternalErrorException", "NotAuthorizedException"])(
+    "answers 503, never 200, when the fallback fails too (%s), and records nothing",
+    async (type) => {
+      aws.answer("GlobalSignOut", refusal("NotAuthorizedException"));
+      aws.answer("AdminUserGlobalSignOut", refusal(type));
+      const token = await accessToken();
+
+      const response = await logout(token, "scope=global");
+
+      expect(response.statusCode).toBe(503);
+      expect(errorOf(response).details.reason).toBe("Identity provider unavailable");
+      await expectUsable(token);
+    },
+  );
+
+  it("takes AdminUserGlobalSignOut's answer that there is no such user as done", async () => {
+    aws.answer("GlobalSignOut", refusal("NotAuthorizedException"));
+    aws.answer("AdminUserGlobalSignOut", refusal("UserNotFoundException"));
     expect((await logout(await accessToken(), "scope=global")).statusCode).toBe(200);
+  });
+
+  it("does not fall back when GlobalSignOut fails for another reason: 503", async () => {
+    aws.answer("GlobalSignOut", refusal("InternalErrorException"));
+    const token = await accessToken();
+    expect((await logout(token, "scope=global")).statusCode).toBe(503);
+    expect(cognitoRequests("AdminUserGlobalSignOut")).toHaveLength(0);
+    await expectUsable(token);
+  });
+
+  it("a replay of a global logout calls Cognito no second time", async () => {
+    const token = await accessToken();
+    const withKey = (key: string) =>
+      handler(
+        httpApiEvent({
+          authorization: [`Bearer ${token}`],
+          query: "scope=global",
+          headers: { "Idempotency-Key": key },
+        }),
+        lambdaContext(),
+      );
+    expect((await withKey("retry-1")).statusCode).toBe(200);
+    expect((await withKey("retry-1")).statusCode).toBe(200);
+    expect(cognitoRequests("GlobalSignOut")).toHaveLength(1);
+    expect(errorOf(await withKey("retry-2")).details.reason).toBe("Token has been revoked");
+    expect(cognitoRequests("GlobalSignOut")).toHaveLength(1);
   });
 
   it("answers 503 when Cognito throttles, and records nothing, so the retry goes through", async () => {
@@ -192,6 +259,43 @@ describe("a refresh token in the body", () => {
     ]);
     const secretReads = aws.requests.filter((r) => r.target === "secretsmanager.GetSecretValue");
     expect(secretReads.map((request) => request.body)).toEqual([{ SecretId: SECRET_ARN }]);
+  });
+
+  it("is never sent by scope=others: it is the session being kept, and Cognito is not called", async () => {
+    const token = await accessToken();
+    const response = await logout(token, "scope=others", JSON.stringify({ refreshToken: "kept" }));
+    expect(response.statusCode).toBe(200);
+    expect(aws.requests).toHaveLength(0);
+    // The kept session goes on; it can still log itself out later, refresh token and all.
+    expect((await logout(token, "", JSON.stringify({ refreshToken: "kept" }))).statusCode).toBe(
+      200,
+    );
+    expect(cognitoRequests("RevokeToken").map((request) => request.body.Token)).toEqual(["kept"]);
+  });
+
+  it("of a revoked token is never sent, nor the client secret read", async () => {
+    const token = await accessToken();
+    expect((await logout(token)).statusCode).toBe(200);
+    aws.requests.length = 0;
+    const response = await logout(token, "", JSON.stringify({ refreshToken: "stolen" }));
+    expect(errorOf(response).details.reason).toBe("Token has been revoked");
+    expect(aws.requests).toHaveLength(0);
+  });
+
+  it("is revoked once for a replayed logout", async () => {
+    const token = await accessToken();
+    const withKey = () =>
+      handler(
+        httpApiEvent({
+          authorization: [`Bearer ${token}`],
+          body: JSON.stringify({ refreshToken: "once" }),
+          headers: { "Idempotency-Key": "same-logout" },
+        }),
+        lambdaContext(),
+      );
+    expect((await withKey()).statusCode).toBe(200);
+    expect((await withKey()).statusCode).toBe(200);
+    expect(cognitoRequests("RevokeToken")).toHaveLength(1);
   });
 
   it("is ignored by scope=global, whose GlobalSignOut kills every refresh token anyway", async () => {
