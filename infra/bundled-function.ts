@@ -24,6 +24,8 @@ export interface BundledFunctionProps {
   description: string;
   memorySize: number;
   timeout: Duration;
+  /** Instances set aside for it, and the most it may run (the stage's `reservedConcurrency`). */
+  reservedConcurrency: number;
   environment: Record<string, string>;
   operationsKey: OperationsKey;
 }
@@ -53,6 +55,7 @@ export class BundledFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
       description: props.description,

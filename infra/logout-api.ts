@@ -68,6 +68,8 @@ export class LogoutApi extends Construct {
               allowOrigins: stage.corsAllowedOrigins,
               allowMethods: [CorsHttpMethod.POST],
               allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
+              // What a browser client needs of an answer: when to retry, and why a 401.
+              exposeHeaders: ["Retry-After", "WWW-Authenticate"],
               maxAge: Duration.hours(1),
             },
           }

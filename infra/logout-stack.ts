@@ -74,6 +74,7 @@ export class LogoutStack extends Stack {
       description: `POST /v1/auth/logout of the Rinne API (${stage.stageName})`,
       memorySize: FUNCTION_MEMORY_MB,
       timeout: LOGOUT_TIMEOUT,
+      reservedConcurrency: stage.reservedConcurrency.logout,
       environment: { ...verifierEnvironment, POWERTOOLS_SERVICE_NAME: "auth-logout" },
       operationsKey,
     });
@@ -87,6 +88,7 @@ export class LogoutStack extends Stack {
       description: `Revocation-aware authorizer of the Rinne API (${stage.stageName})`,
       memorySize: FUNCTION_MEMORY_MB,
       timeout: AUTHORIZER_TIMEOUT,
+      reservedConcurrency: stage.reservedConcurrency.authorizer,
       environment: { ...verifierEnvironment, POWERTOOLS_SERVICE_NAME: "auth-authorizer" },
       operationsKey,
     });

@@ -4,7 +4,7 @@
  * (AWS Control Tower CT.CLOUDWATCH.PR.1); metrics drawn from the functions' structured log
  * lines by metric filters, at no cost to a request; and one dashboard.
  */
-import { Duration, Stack } from "aws-cdk-lib";
+import { Annotations, ArnFormat, Duration, Stack } from "aws-cdk-lib";
 import {
   Alarm,
   AlarmStatusWidget,
@@ -130,14 +130,45 @@ export class Monitoring extends Construct {
       masterKey: operationsKey.key,
       enforceSSL: true,
     });
+    // A topic policy replaces the default one, which let the account's CloudWatch publish:
+    // without this Allow, enforceSSL's Deny alone would leave every alarm silent.
+    const stack = Stack.of(this);
+    const fromTheseAlarms = {
+      StringEquals: { "aws:SourceAccount": stack.account },
+      ArnLike: {
+        "aws:SourceArn": stack.formatArn({
+          service: "cloudwatch",
+          resource: "alarm",
+          resourceName: `${stack.stackName}-*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "AllowTheStackAlarmsToPublish",
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [topic.topicArn],
+        conditions: fromTheseAlarms,
+      }),
+    );
     operationsKey.key.addToResourcePolicy(
       new PolicyStatement({
         principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
         actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
         resources: ["*"],
+        conditions: fromTheseAlarms,
       }),
     );
     for (const email of stage.alarmEmails) topic.addSubscription(new EmailSubscription(email));
+    if (stage.alarmEmails.length === 0) {
+      // Production refuses this at synth (stage-config.ts); a sandbox may run unwatched.
+      Annotations.of(this).addWarningV2(
+        "rinne:alarmsReachNobody",
+        `stages.${stage.stageName}.alarmEmails is empty and no alarmTopicArn is set: its alarms reach nobody`,
+      );
+    }
     return topic;
   }
 

@@ -27,6 +27,8 @@ export interface StageConfig {
   customDomain?: { domainName: string; certificateArn: string; mappingKey?: string };
   logRetentionDays: number;
   throttling: { rateLimit: number; burstLimit: number };
+  /** Each function's reserved concurrency (docs/design.md says why and how much). */
+  reservedConcurrency: { logout: number; authorizer: number };
   /** An existing SNS topic for the alarms; unset, the stack creates one. */
   alarmTopicArn?: string;
   /** Addresses subscribed to the created topic (each confirms by email once). */
@@ -52,7 +54,27 @@ export class StageConfigError extends Error {
 
 type Raw = Record<string, unknown>;
 
+/** A production stage's alarms must reach someone: a topic named, or an address subscribed. */
+function assertAlarmsReachSomeone(stageName: string, config: StageConfig): StageConfig {
+  if (
+    config.isProduction &&
+    config.alarmTopicArn === undefined &&
+    config.alarmEmails.length === 0
+  ) {
+    throw new StageConfigError(
+      stageName,
+      "alarmEmails",
+      'lists no one and "alarmTopicArn" names no topic: a production stage\'s alarms would reach nobody',
+    );
+  }
+  return config;
+}
+
 export function readStageConfig(stageName: string, raw: unknown): StageConfig {
+  return assertAlarmsReachSomeone(stageName, readStageSettings(stageName, raw));
+}
+
+function readStageSettings(stageName: string, raw: unknown): StageConfig {
   const fail = (key: string, problem: string): never => {
     throw new StageConfigError(stageName, key, problem);
   };
@@ -112,6 +134,7 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
 
   const domain = stage.customDomain as Raw | undefined | null;
   const throttling = (stage.throttling ?? fail("throttling", "is missing")) as Raw;
+  const reserved = (stage.reservedConcurrency ?? fail("reservedConcurrency", "is missing")) as Raw;
   if (stage.alarmTopicArn != null && !/^arn:aws[\w-]*:sns:/.test(String(stage.alarmTopicArn))) {
     fail("alarmTopicArn", "must be an SNS topic ARN");
   }
@@ -141,6 +164,10 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
     throttling: {
       rateLimit: positive("throttling.rateLimit", throttling.rateLimit),
       burstLimit: positive("throttling.burstLimit", throttling.burstLimit),
+    },
+    reservedConcurrency: {
+      logout: positive("reservedConcurrency.logout", reserved.logout),
+      authorizer: positive("reservedConcurrency.authorizer", reserved.authorizer),
     },
     ...(stage.alarmTopicArn ? { alarmTopicArn: String(stage.alarmTopicArn) } : {}),
     alarmEmails: strings("alarmEmails", stage.alarmEmails ?? []).map((email) =>

@@ -88,6 +88,19 @@ describe.each([
     }
   });
 
+  it("reserves each function's concurrency as the stage says", () => {
+    const reserved = CDK_CONTEXT.stages[stage].reservedConcurrency;
+    for (const [service, count] of [
+      ["auth-logout", reserved.logout],
+      ["auth-authorizer", reserved.authorizer],
+    ]) {
+      template().hasResourceProperties("AWS::Lambda::Function", {
+        ReservedConcurrentExecutions: count,
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: service }) },
+      });
+    }
+  });
+
   it("configures both functions from the stage's context, with the same verifier settings", () => {
     const auth = CDK_CONTEXT.stages[stage].auth;
     for (const service of ["auth-logout", "auth-authorizer"]) {
@@ -170,6 +183,7 @@ describe.each([
         AllowOrigins: CDK_CONTEXT.stages[stage].corsAllowedOrigins,
         AllowMethods: ["POST"],
         AllowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
+        ExposeHeaders: ["Retry-After", "WWW-Authenticate"],
       },
     });
   });
@@ -195,6 +209,38 @@ describe.each([
     template().hasResourceProperties("AWS::SNS::Topic", {
       KmsMasterKeyId: { "Fn::GetAtt": [Match.stringLikeRegexp("^OperationsKey"), "Arn"] },
     });
+  });
+
+  it("lets exactly this stack's alarms publish to the topic and use its key, from this account", () => {
+    const [policy] = Object.values(template().findResources("AWS::SNS::TopicPolicy")) as {
+      Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } };
+    }[];
+    const statements = policy?.Properties.PolicyDocument.Statement ?? [];
+    const allow = statements.find((statement) => statement.Effect === "Allow");
+    expect(allow).toMatchObject({
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: { Ref: expect.stringMatching(/^MonitoringAlarmTopic/) },
+    });
+    const bound = (conditions: unknown) => {
+      const text = JSON.stringify(conditions);
+      expect(text).toContain('"aws:SourceAccount":{"Ref":"AWS::AccountId"}');
+      expect(text).toContain(`:alarm:RinneAuthLogout-${stage}-*`);
+    };
+    bound(allow?.Condition);
+    // enforceSSL's Deny stays beside it.
+    expect(statements.some((statement) => statement.Effect === "Deny")).toBe(true);
+    const keyStatements = (
+      Object.values(template().findResources("AWS::KMS::Key"))[0] as {
+        Properties: { KeyPolicy: { Statement: Record<string, unknown>[] } };
+      }
+    ).Properties.KeyPolicy.Statement;
+    const cloudwatch = keyStatements.filter(
+      (statement) =>
+        JSON.stringify(statement.Principal) === '{"Service":"cloudwatch.amazonaws.com"}',
+    );
+    expect(cloudwatch).toHaveLength(1);
+    bound(cloudwatch[0]?.Condition);
   });
 
   it("draws metrics from the structured log lines, and shows them on one dashboard", () => {
@@ -339,6 +385,21 @@ describe("the stages' differences", () => {
       Endpoint: "oncall@rinne.com.br",
     });
     sandbox.resourceCountIs("AWS::SNS::Subscription", 0);
+  });
+
+  it("refuses a production stage whose alarms reach nobody, and warns of a sandbox's", () => {
+    expect(() =>
+      synthesize((stages) => {
+        (stages.production as Record<string, unknown>).alarmEmails = [];
+      }),
+    ).toThrow(/"stages\.production\.alarmEmails" lists no one and "alarmTopicArn" names no topic/);
+    const warnings = synthesize()
+      .assembly.getStackByName("RinneAuthLogout-sandbox")
+      .messages.filter((message) => message.level === "warning")
+      .map((message) => String(message.entry.data));
+    expect(warnings.some((text) => text.includes("stages.sandbox.alarmEmails is empty"))).toBe(
+      true,
+    );
   });
 
   it("maps a custom domain where one is given, and then closes the default endpoint", () => {
@@ -498,6 +559,18 @@ describe("stage settings", () => {
       "stages.sandbox.alarmEmails",
     ],
     [{ ...CDK_CONTEXT.stages.sandbox, requireAuthTime: "yes" }, "stages.sandbox.requireAuthTime"],
+    [
+      { ...CDK_CONTEXT.stages.sandbox, reservedConcurrency: undefined },
+      "stages.sandbox.reservedConcurrency",
+    ],
+    [
+      { ...CDK_CONTEXT.stages.sandbox, reservedConcurrency: { logout: 5, authorizer: 0 } },
+      "stages.sandbox.reservedConcurrency.authorizer",
+    ],
+    [
+      { ...CDK_CONTEXT.stages.sandbox, production: true, alarmEmails: [], alarmTopicArn: null },
+      "stages.sandbox.alarmEmails",
+    ],
   ])("refuse a bad value, naming its context key (%#)", (raw, key) => {
     expect(() => readStageConfig("sandbox", raw)).toThrow(StageConfigError);
     expect(() => readStageConfig("sandbox", raw)).toThrow(`"${key}"`);
