@@ -6,7 +6,7 @@
  */
 import type { VerifiedToken } from "../auth/verified-token.js";
 import { userPoolRegion } from "../config.js";
-import { ServiceUnavailableError } from "../http/problems.js";
+import { InternalError, ServiceUnavailableError } from "../http/problems.js";
 import type { ClientSecretLookup } from "./client-secrets.js";
 
 /** Each throws a 503 when Cognito cannot be reached or refuses for reasons not the session's. */
@@ -37,6 +37,9 @@ const ALREADY_DONE = {
 } as const;
 
 type Operation = keyof typeof ALREADY_DONE;
+
+/** Cognito's answers that no retry fixes: the pool or app client is set up otherwise. */
+const MISCONFIGURED = new Set(["UnsupportedOperationException", "ResourceNotFoundException"]);
 
 type CognitoModule = typeof import("@aws-sdk/client-cognito-identity-provider");
 
@@ -78,16 +81,24 @@ export function createCognitoSignOut({
       await send(await cognito(), { abortSignal: AbortSignal.timeout(COGNITO_CALL_BUDGET_MS) });
       return undefined;
     } catch (error) {
-      if (error instanceof ServiceUnavailableError) throw error;
+      if (error instanceof ServiceUnavailableError || error instanceof InternalError) throw error;
       const name = (error as Error).name;
       return ALREADY_DONE[operation].has(name) ? undefined : name;
     }
   }
 
-  const unavailable = (operation: Operation, name: string) =>
-    new ServiceUnavailableError("Identity provider unavailable", {
+  /**
+   * Cognito's refusal as the client's problem: a 503 to retry, but a 500 (an alarm) where the
+   * pool is set up so that no retry can succeed (token revocation off on the app client).
+   */
+  const unavailable = (operation: Operation, name: string) => {
+    const options = {
       cause: Object.assign(new Error(`Cognito ${operation}: ${name}`), { name: "CognitoError" }),
-    });
+    };
+    return MISCONFIGURED.has(name)
+      ? new InternalError("Unexpected error", options)
+      : new ServiceUnavailableError("Identity provider unavailable", options);
+  };
 
   async function call(operation: Operation, send: Parameters<typeof attempt>[1]): Promise<void> {
     const refused = await attempt(operation, send);

@@ -6,6 +6,7 @@
 
 import {
   NoSubjectError,
+  RevocationStoreMisconfiguredError,
   RevocationStoreUnavailableError,
   TokenRevokedError,
 } from "../revocation/revocation.js";
@@ -94,6 +95,10 @@ export function toHttpProblem(error: unknown): HttpProblem {
   }
   if (error instanceof RevocationStoreUnavailableError) {
     return new ServiceUnavailableError(error.message, { cause: error.cause });
+  }
+  // A 500, which pages someone (the API's 5xx alarm), rather than a 503 retried for ever.
+  if (error instanceof RevocationStoreMisconfiguredError) {
+    return new InternalError("Unexpected error", { cause: error.cause });
   }
   return new InternalError("Unexpected error", { cause: error });
 }

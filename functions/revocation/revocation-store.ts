@@ -20,6 +20,7 @@ import {
   type LogoutRecord,
   NoSubjectError,
   type RevocationRecorder,
+  RevocationStoreMisconfiguredError,
   RevocationStoreUnavailableError,
   TokenRevokedError,
 } from "./revocation.js";
@@ -188,12 +189,26 @@ interface Snapshot {
   userVersion: number | undefined;
 }
 
+/** DynamoDB's answers that say this deployment is wrong (table, grants, request), not busy. */
+const MISCONFIGURED = new Set([
+  "AccessDeniedException",
+  "ResourceNotFoundException",
+  "ValidationException",
+  "UnrecognizedClientException",
+]);
+
 /** A failed call, in the store's own terms. */
 function storeError(error: unknown): Error {
-  if (error instanceof TokenRevokedError || error instanceof RevocationStoreUnavailableError) {
+  if (
+    error instanceof TokenRevokedError ||
+    error instanceof RevocationStoreUnavailableError ||
+    error instanceof RevocationStoreMisconfiguredError
+  ) {
     return error;
   }
-  return new RevocationStoreUnavailableError({ cause: error });
+  return error instanceof DynamoDbError && MISCONFIGURED.has(error.type)
+    ? new RevocationStoreMisconfiguredError({ cause: error })
+    : new RevocationStoreUnavailableError({ cause: error });
 }
 
 const conditionFailed = (error: unknown) =>

@@ -34,6 +34,17 @@ export class RevocationStoreUnavailableError extends Error {
   }
 }
 
+/**
+ * The store refuses what this deployment asks of it (no such table, no permission): retrying
+ * cannot help, so it is no 503; someone must fix the deployment.
+ */
+export class RevocationStoreMisconfiguredError extends Error {
+  constructor(options: { cause: unknown }) {
+    super("Revocation store misconfigured", options);
+    this.name = "RevocationStoreMisconfiguredError";
+  }
+}
+
 /** Every function that accepts bearer tokens: throws `TokenRevokedError` for a revoked one. */
 export interface RevocationCheck {
   assertNotRevoked(token: VerifiedToken): Promise<void>;

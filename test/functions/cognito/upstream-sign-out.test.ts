@@ -179,6 +179,15 @@ describe("scope=global with Cognito", () => {
     await expectUsable(token);
   });
 
+  it("answers the contract's 500 (an alarm), not a 503, when the pool cannot do it at all", async () => {
+    aws.answer("GlobalSignOut", refusal("UnsupportedOperationException"));
+    const token = await accessToken();
+    const response = await logout(token, "scope=global");
+    expect(response.statusCode).toBe(500);
+    expect(errorOf(response)).toMatchObject({ code: "INTERNAL_ERROR" });
+    await expectUsable(token);
+  });
+
   it("a replay of a global logout calls Cognito no second time", async () => {
     const token = await accessToken();
     const withKey = (key: string) =>
@@ -271,6 +280,18 @@ describe("a refresh token in the body", () => {
       200,
     );
     expect(cognitoRequests("RevokeToken").map((request) => request.body.Token)).toEqual(["kept"]);
+  });
+
+  it("is a 500 (an alarm) where token revocation is off on the app client, and nothing is recorded", async () => {
+    aws.answer("RevokeToken", {
+      status: 400,
+      body: { __type: "UnsupportedOperationException", message: "revocation is disabled" },
+    });
+    const token = await accessToken();
+    const response = await logout(token, "", JSON.stringify({ refreshToken: "r" }));
+    expect(response.statusCode).toBe(500);
+    aws.answer("RevokeToken", { status: 200, body: {} });
+    expect((await logout(token, "", JSON.stringify({ refreshToken: "r" }))).statusCode).toBe(200);
   });
 
   it("of a revoked token is never sent, nor the client secret read", async () => {

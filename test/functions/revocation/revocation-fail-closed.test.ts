@@ -25,6 +25,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   fixture.proxy.rewrite("BatchGetItem", undefined);
+  fixture.proxy.refuse("BatchGetItem", 0, "");
   fixture.proxy.refuse("PutItem", 0, "");
   fixture.proxy.throttle("PutItem", 0);
 });
@@ -251,6 +252,28 @@ describe("ids an issuer leaves empty", () => {
       expect((await logout(first)).statusCode).toBe(200);
       expect(reasonOf(await check(first))).toBe("Token has been revoked");
       expect((await check(second)).statusCode).toBe(200);
+    },
+  );
+});
+
+describe("a deployment DynamoDB refuses (no table, no grant)", () => {
+  it.each(["ResourceNotFoundException", "AccessDeniedException", "ValidationException"])(
+    "%s is the contract's 500, which alarms, not a 503 retried for ever",
+    async (type) => {
+      const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
+      fixture.proxy.refuse("BatchGetItem", 3, type);
+      const checked = await check(token);
+      expect(checked.statusCode).toBe(500);
+      expect(JSON.parse(checked.body).error).toMatchObject({
+        code: "INTERNAL_ERROR",
+        details: { reason: "Unexpected error" },
+      });
+      await expect(authorize(token)).rejects.toThrow("The authorizer could not decide");
+      expect((await logout(token, "global")).statusCode).toBe(500);
+      fixture.proxy.refuse("BatchGetItem", 0, type);
+      // A fault that a retry can fix stays a 503.
+      fixture.proxy.refuse("BatchGetItem", 3, "ProvisionedThroughputExceededException");
+      expect((await check(token)).statusCode).toBe(503);
     },
   );
 });
