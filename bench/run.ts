@@ -14,7 +14,7 @@ import { synthesizeDeployableBundles } from "../scripts/deployable-bundle.js";
 import { startLocalDynamoDb } from "../scripts/local-dynamodb.js";
 import { createLocalIdentity } from "../scripts/local-identity.js";
 import { median } from "./median.js";
-import type { WarmInput, WarmResult } from "./warm.js";
+import type { RoundTrips, WarmInput, WarmResult } from "./warm.js";
 
 const short = process.argv.includes("--short");
 const settings = short
@@ -36,10 +36,15 @@ const GOALS = {
   /** ...and the authorizer (the authorizer issue's goal; no aim given: the goal is the aim). */
   authorizerColdExtraMs: { goal: 50, aim: 50, unit: " ms" },
   bundleKiB: { goal: 100, aim: 80, unit: " KiB" },
+  /** The session issue's: a local logout is one round trip in sequence, a check one read. */
+  localLogoutRoundTrips: { goal: 1, aim: 1, unit: "" },
+  checkRoundTrips: { goal: 1, aim: 1, unit: "" },
 } as const;
 
+type Goal = (typeof GOALS)[keyof typeof GOALS];
+
 /** "(goal ≤ 1.1×, aim 1.05×: aim met)" for a figure against one of the GOALS. */
-function verdict(value: number, { goal, aim, unit }: (typeof GOALS)[keyof typeof GOALS]) {
+function verdict(value: number, { goal, aim, unit }: Goal) {
   const met = value <= aim ? "aim met" : value <= goal ? "goal met" : "MISSED";
   return `(goal ≤ ${goal}${unit}${aim < goal ? `, aim ${aim}${unit}` : ""}: ${met})`;
 }
@@ -274,6 +279,25 @@ async function main() {
       µs(warm.middleware.us),
       ratio(warm.middleware.ratio, GOALS.checkRatio),
     );
+
+    console.log("\nDynamoDB round trips in sequence (requests in all), per store operation");
+    const trips = (label: string, { inSequence, requests }: RoundTrips, goal?: Goal) =>
+      row(
+        label,
+        String(inSequence),
+        `${requests.join(" + ")}${goal ? `   ${verdict(inSequence, goal)}` : ""}`,
+      );
+    trips(
+      "a local logout (its write beside the read)",
+      warm.roundTrips.localLogout,
+      GOALS.localLogoutRoundTrips,
+    );
+    trips("a check (authorizer, middleware)", warm.roundTrips.check, GOALS.checkRoundTrips);
+    if (warm.roundTrips.check.requests.length !== 1) {
+      throw new Error(`a check sent ${warm.roundTrips.check.requests.join(", ")}, not one read`);
+    }
+    trips("a global or others logout (read, then written as read)", warm.roundTrips.userLogout);
+    trips("its replay (the same Idempotency-Key)", warm.roundTrips.replay);
 
     const emptyMs = median(cold.get("empty") as number[]);
     console.log(

@@ -19,7 +19,11 @@ import {
   loadConfig,
   requireValidToken,
 } from "../functions/index.js";
-import { createDynamoDbClient } from "../functions/revocation/dynamodb-client.js";
+import {
+  createDynamoDbClient,
+  type DynamoDbClient,
+} from "../functions/revocation/dynamodb-client.js";
+import { createRevocationStore as createStoreWith } from "../functions/revocation/revocation-store.js";
 import { httpApiAuthorizerEvent, httpApiEvent } from "../scripts/api-gateway-events.js";
 import { lambdaContext } from "../scripts/lambda-context.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../scripts/local-dynamodb.js";
@@ -66,6 +70,36 @@ export interface WarmResult {
   verifyAndReadUs: number;
   authorizer: Figure;
   middleware: Figure;
+  /** DynamoDB round trips in sequence, and requests in all, of each store operation. */
+  roundTrips: Record<"localLogout" | "check" | "userLogout" | "replay", RoundTrips>;
+}
+
+export interface RoundTrips {
+  /** Waves of requests: a request sent while none is in flight starts a new one. */
+  inSequence: number;
+  requests: string[];
+}
+
+/** A client that counts what `call` sends to DynamoDB, in sequence and in all. */
+async function countRoundTrips(
+  client: DynamoDbClient,
+  call: (counted: DynamoDbClient) => Promise<unknown>,
+): Promise<RoundTrips> {
+  let inFlight = 0;
+  const counted = { inSequence: 0, requests: [] as string[] };
+  await call({
+    async send<Output>(operation: string, input: object) {
+      if (inFlight === 0) counted.inSequence++;
+      inFlight++;
+      counted.requests.push(operation);
+      try {
+        return await client.send<Output>(operation, input);
+      } finally {
+        inFlight--;
+      }
+    },
+  });
+  return counted;
 }
 
 type Call = () => Promise<unknown>;
@@ -275,6 +309,31 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     samples.pairRatio.push(logoutUs / floorPairUs);
   }
 
+  // What each operation costs in round trips, whatever the network's speed.
+  const revocationConfig = config.revocation as NonNullable<typeof config.revocation>;
+  const storeOn = (counted: DynamoDbClient) => createStoreWith(counted, revocationConfig);
+  const fresh = async (sub: string) =>
+    createTokenVerifier(config.verifier)(await identity.mint("valid", { sub }));
+  const [local, user, replayed] = [
+    await fresh("rounds-local"),
+    await fresh("rounds-user"),
+    await fresh("rounds-replay"),
+  ];
+  await createStoreWith(client, revocationConfig).revokeUserSessions(replayed, {
+    keepOwnSession: true,
+    logoutId: "replayed",
+  });
+  const roundTrips = {
+    localLogout: await countRoundTrips(client, (c) => storeOn(c).revokeSession(local, "l")),
+    check: await countRoundTrips(client, (c) => storeOn(c).assertNotRevoked(verified)),
+    userLogout: await countRoundTrips(client, (c) =>
+      storeOn(c).revokeUserSessions(user, { keepOwnSession: false, logoutId: "u" }),
+    ),
+    replay: await countRoundTrips(client, (c) =>
+      storeOn(c).revokeUserSessions(replayed, { keepOwnSession: true, logoutId: "replayed" }),
+    ),
+  };
+
   const figure = (map: Map<string, Figure>, name: string) => map.get(name) as Figure;
   return {
     verifyUs: figure(warm, "verify").us,
@@ -291,6 +350,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     verifyAndReadUs: figure(checks, "verify+read").us,
     authorizer: figure(checks, "authorizer"),
     middleware: figure(checks, "middleware"),
+    roundTrips,
   };
 }
 
