@@ -1,7 +1,8 @@
 /**
  * The CDK app: one LogoutStack per stage named in `cdk.json` context `stages`, from one
- * definition. Stacks are environment-agnostic: `cdk deploy` takes account and region from the
- * caller's credentials, and synth needs neither credentials nor lookups.
+ * definition. Each stack names its stage's account and region, so `cdk deploy` with another
+ * account's credentials fails rather than deploy "production" into sandbox; synth still needs
+ * neither credentials nor lookups.
  */
 import { CfnGuardValidator } from "@cdklabs/cdk-validator-cfnguard";
 import { App, Tags, Validations } from "aws-cdk-lib";
@@ -17,6 +18,7 @@ export function buildApp(app: App = new App()): App {
     const stage = readStageConfig(name, raw);
     const stack = new LogoutStack(app, `RinneAuthLogout-${name}`, {
       stage,
+      env: { account: stage.account, region: stage.region },
       description: `Rinne API POST /v1/auth/logout (${name})`,
       terminationProtection: stage.isProduction,
     });

@@ -11,6 +11,9 @@ const LOG_RETENTIONS: ReadonlySet<unknown> = new Set(
 );
 
 export interface StageConfig {
+  /** Where the stage lives: a deploy with another account's credentials fails. */
+  account: string;
+  region: string;
   stageName: string;
   /** Production keeps its stateful resources and protects them from deletion. */
   isProduction: boolean;
@@ -140,6 +143,12 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
   }
 
   return {
+    account: /^\d{12}$/.test(String(stage.account))
+      ? String(stage.account)
+      : fail("account", "must be the stage's 12-digit AWS account id"),
+    region: /^[a-z]{2}(-[a-z]+)+-\d$/.test(String(stage.region))
+      ? String(stage.region)
+      : fail("region", 'must be an AWS region ("sa-east-1")'),
     stageName,
     isProduction: stage.production === true,
     auth: parsedAuth,

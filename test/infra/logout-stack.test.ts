@@ -39,12 +39,15 @@ const validationReport = (): PluginReport[] =>
 let sandbox: Template;
 let production: Template;
 let outdir: string;
+let synthesized: ReturnType<typeof synthesize>["assembly"];
+const synthesizedSandboxAndProduction = () => synthesized;
 
 beforeAll(() => {
   const { assembly, template } = synthesize();
   sandbox = template("sandbox");
   production = template("production");
   outdir = assembly.directory;
+  synthesized = assembly;
 });
 
 describe.each([
@@ -86,6 +89,13 @@ describe.each([
         },
       });
     }
+  });
+
+  it("lands in the stage's own account and region, and nowhere else", () => {
+    const { account, region } = CDK_CONTEXT.stages[stage];
+    const stack = synthesizedSandboxAndProduction().getStackByName(`RinneAuthLogout-${stage}`);
+    expect(stack.environment).toMatchObject({ account, region });
+    expect(account).toMatch(/^\d{12}$/);
   });
 
   it("reserves each function's concurrency as the stage says", () => {
@@ -224,7 +234,7 @@ describe.each([
     });
     const bound = (conditions: unknown) => {
       const text = JSON.stringify(conditions);
-      expect(text).toContain('"aws:SourceAccount":{"Ref":"AWS::AccountId"}');
+      expect(text).toContain(`"aws:SourceAccount":"${CDK_CONTEXT.stages[stage].account}"`);
       expect(text).toContain(`:alarm:RinneAuthLogout-${stage}-*`);
     };
     bound(allow?.Condition);
@@ -439,18 +449,7 @@ describe("the stages' differences", () => {
     expect(statements).toContainEqual({
       Action: "cognito-idp:AdminUserGlobalSignOut",
       Effect: "Allow",
-      Resource: {
-        "Fn::Join": [
-          "",
-          [
-            "arn:",
-            { Ref: "AWS::Partition" },
-            ":cognito-idp:us-east-1:",
-            { Ref: "AWS::AccountId" },
-            ":userpool/us-east-1_AbC123",
-          ],
-        ],
-      },
+      Resource: `arn:aws:cognito-idp:us-east-1:${CDK_CONTEXT.stages.sandbox.account}:userpool/us-east-1_AbC123`,
     });
     expect(statements).toContainEqual({
       Action: "secretsmanager:GetSecretValue",
@@ -559,6 +558,9 @@ describe("stage settings", () => {
       "stages.sandbox.alarmEmails",
     ],
     [{ ...CDK_CONTEXT.stages.sandbox, requireAuthTime: "yes" }, "stages.sandbox.requireAuthTime"],
+    [{ ...CDK_CONTEXT.stages.sandbox, account: undefined }, "stages.sandbox.account"],
+    [{ ...CDK_CONTEXT.stages.sandbox, account: "12345" }, "stages.sandbox.account"],
+    [{ ...CDK_CONTEXT.stages.sandbox, region: "brazil" }, "stages.sandbox.region"],
     [
       { ...CDK_CONTEXT.stages.sandbox, reservedConcurrency: undefined },
       "stages.sandbox.reservedConcurrency",
