@@ -1,7 +1,10 @@
 /**
  * The HTTP API in front of the logout: exactly one route, POST /core/v1/auth/logout, with stage
  * throttling, JSON access logs in an encrypted log group, CORS for the stage's browser origins,
- * and an optional custom domain (which then closes the default endpoint).
+ * and an optional custom domain (which then closes the default endpoint). On the Rinne API's
+ * host, this API is mapped at `core` and its route is `/v1/auth/logout`, so the URL is the
+ * contract's; on the default endpoint the route carries `/core` itself. Either way the function
+ * sees `/core/v1/auth/logout` (an HTTP API's `rawPath` keeps the mapping's base path).
  */
 import { Duration, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
@@ -22,7 +25,11 @@ import { Construct } from "constructs";
 import type { OperationsKey } from "./operations-key.js";
 import type { StageConfig } from "./stage-config.js";
 
-export const ROUTE_PATH = "/core/v1/auth/logout";
+/** The Rinne API's base path on its one host, and the logout's path below it (the contract's). */
+export const API_BASE_PATH = "/core";
+export const OPERATION_PATH = "/v1/auth/logout";
+/** Where clients POST: `https://<host>/core/v1/auth/logout`, with a custom domain or without. */
+export const ROUTE_PATH = `${API_BASE_PATH}${OPERATION_PATH}`;
 
 /** Why the logout route has no API Gateway authorizer, for every rule that asks for one. */
 export const NO_AUTHORIZER_REASON =
@@ -76,7 +83,7 @@ export class LogoutApi extends Construct {
         : {}),
     });
     const [route] = this.api.addRoutes({
-      path: ROUTE_PATH,
+      path: domainName ? OPERATION_PATH : ROUTE_PATH,
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration("LogoutIntegration", logout),
     });
@@ -121,20 +128,13 @@ export class LogoutApi extends Construct {
         ),
       },
       ...(domainName
-        ? {
-            domainMapping: {
-              domainName,
-              ...(stage.customDomain?.mappingKey
-                ? { mappingKey: stage.customDomain.mappingKey }
-                : {}),
-            },
-          }
+        ? { domainMapping: { domainName, mappingKey: API_BASE_PATH.slice(1) } }
         : {}),
     });
 
     const { customDomain } = stage;
     this.endpoint = customDomain
-      ? `https://${customDomain.domainName}${customDomain.mappingKey ? `/${customDomain.mappingKey}` : ""}${ROUTE_PATH}`
+      ? `https://${customDomain.domainName}${ROUTE_PATH}`
       : `${this.api.apiEndpoint}${ROUTE_PATH}`;
   }
 }

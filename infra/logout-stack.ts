@@ -15,7 +15,7 @@ import {
   userPoolRegion,
 } from "../functions/config.js";
 import { BundledFunction } from "./bundled-function.js";
-import { LogoutApi } from "./logout-api.js";
+import { API_BASE_PATH, LogoutApi } from "./logout-api.js";
 import { Monitoring } from "./monitoring.js";
 import { OperationsKey } from "./operations-key.js";
 import { authorizerArnParameter } from "./revocation-aware-authorizer.js";
@@ -59,6 +59,8 @@ export class LogoutStack extends Stack {
     const verifierEnvironment = {
       ...authEnvironment(stage),
       REVOCATION_TABLE_NAME: revocations.table.tableName,
+      // error.path is relative to the contract's base path, which the API serves under.
+      API_BASE_PATH,
       MAX_SESSION_SECONDS: String(stage.maxSessionSeconds),
       MAX_TOKEN_LIFETIME_SECONDS: String(stage.maxTokenLifetimeSeconds),
       ...(stage.requireAuthTime === undefined

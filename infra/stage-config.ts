@@ -27,7 +27,8 @@ export interface StageConfig {
         clientSecretArn?: string;
       };
   corsAllowedOrigins: string[];
-  customDomain?: { domainName: string; certificateArn: string; mappingKey?: string };
+  /** The Rinne API's host: this API is mapped at its `/core`, the contract's base path. */
+  customDomain?: { domainName: string; certificateArn: string };
   logRetentionDays: number;
   throttling: { rateLimit: number; burstLimit: number };
   /** Each function's reserved concurrency (docs/design.md says why and how much). */
@@ -160,7 +161,9 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
             certificateArn: /^arn:aws[\w-]*:acm:/.test(String(domain.certificateArn))
               ? String(domain.certificateArn)
               : fail("customDomain.certificateArn", "must be an ACM certificate ARN"),
-            ...(domain.mappingKey ? { mappingKey: String(domain.mappingKey) } : {}),
+            ...(domain.mappingKey === undefined || domain.mappingKey === "core"
+              ? {}
+              : fail("customDomain.mappingKey", 'can only be "core", the contract\'s base path')),
           },
         }
       : {}),

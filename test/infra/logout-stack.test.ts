@@ -412,7 +412,7 @@ describe("the stages' differences", () => {
     );
   });
 
-  it("maps a custom domain where one is given, and then closes the default endpoint", () => {
+  it("serves the contract's URL on a custom domain: mapped at core, route /v1/auth/logout, default endpoint closed", () => {
     const { template } = synthesize((stages) => {
       (stages.sandbox as Record<string, unknown>).customDomain = {
         domainName: "api-sandbox.rinne.com.br",
@@ -423,13 +423,23 @@ describe("the stages' differences", () => {
       DomainName: "api-sandbox.rinne.com.br",
     });
     template("sandbox").resourceCountIs("AWS::ApiGatewayV2::ApiMapping", 1);
+    template("sandbox").hasResourceProperties("AWS::ApiGatewayV2::ApiMapping", {
+      ApiMappingKey: "core",
+    });
+    template("sandbox").hasResourceProperties("AWS::ApiGatewayV2::Route", {
+      RouteKey: "POST /v1/auth/logout",
+    });
     template("sandbox").hasResourceProperties("AWS::ApiGatewayV2::Api", {
       DisableExecuteApiEndpoint: true,
     });
     template("sandbox").hasOutput("LogoutEndpoint", {
-      Value: `https://api-sandbox.rinne.com.br${ROUTE_PATH}`,
+      Value: "https://api-sandbox.rinne.com.br/core/v1/auth/logout",
     });
     sandbox.resourceCountIs("AWS::ApiGatewayV2::DomainName", 0);
+    // The function's base path is the mapping's, so error.path stays relative to /core.
+    template("sandbox").hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ API_BASE_PATH: "/core" }) },
+    });
   });
 
   it("configures a Cognito user pool where the stage names one, and may sign its users out", () => {
@@ -559,6 +569,13 @@ describe("stage settings", () => {
     ],
     [{ ...CDK_CONTEXT.stages.sandbox, requireAuthTime: "yes" }, "stages.sandbox.requireAuthTime"],
     [{ ...CDK_CONTEXT.stages.sandbox, account: undefined }, "stages.sandbox.account"],
+    [
+      {
+        ...CDK_CONTEXT.stages.sandbox,
+        customDomain: { domainName: "a.b", certificateArn: "arn:aws:acm:x", mappingKey: "auth" },
+      },
+      "stages.sandbox.customDomain.mappingKey",
+    ],
     [{ ...CDK_CONTEXT.stages.sandbox, account: "12345" }, "stages.sandbox.account"],
     [{ ...CDK_CONTEXT.stages.sandbox, region: "brazil" }, "stages.sandbox.region"],
     [
