@@ -37,45 +37,124 @@ describe("every workflow", () => {
   });
 });
 
+describe("every action", () => {
+  const uses = files.flatMap((file) =>
+    [...text(file).matchAll(/uses:\s*(\S+)(.*)$/gm)].map(([, ref, rest]) => ({ file, ref, rest })),
+  );
+
+  it("is pinned to a full commit SHA, with its version in a comment", () => {
+    expect(uses.length).toBeGreaterThan(5);
+    for (const { file, ref, rest } of uses) {
+      expect(ref, file).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+      expect(rest, `${file}: ${ref}`).toMatch(/# v\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it("checks out without keeping the token in the working copy", () => {
+    for (const file of files) {
+      for (const job of Object.values(workflow(file).jobs) as { steps?: JobStep[] }[]) {
+        for (const step of job.steps ?? []) {
+          if (step.uses?.startsWith("actions/checkout@")) {
+            expect(step.with?.["persist-credentials"], file).toBe(false);
+          }
+        }
+      }
+    }
+  });
+
+  it("is kept current by Dependabot, as are the npm dependencies", () => {
+    const dependabot = parse(readFileSync(".github/dependabot.yml", "utf8"));
+    expect(
+      dependabot.updates.map(
+        (update: { "package-ecosystem": string }) => update["package-ecosystem"],
+      ),
+    ).toEqual(["github-actions", "npm"]);
+  });
+});
+
+type JobStep = { uses?: string; run?: string; with?: Record<string, unknown> };
+const runsOf = (job: { steps: JobStep[] }) => job.steps.map((step) => step.run ?? "");
+
 describe("pull requests", () => {
   const ci = workflow("ci.yml");
 
-  it("run the README's test command on a clean install, and diff both stages", () => {
+  it("run the README's test command on a clean install, with no AWS access at all", () => {
     expect(Object.keys(ci.on)).toEqual(["pull_request"]);
-    expect(JSON.stringify(ci.jobs.test.steps)).toContain("bash .ci/run");
+    expect(runsOf(ci.jobs.test)).toContain("bash .ci/run");
     expect(readFileSync(".ci/run", "utf8")).toMatch(
       /npm ci[^\n]*\nnpm test|npm ci.*\n.*\nnpm test/,
     );
+    expect(ci.permissions).toEqual({ contents: "read" });
+    expect(ci.jobs.test.permissions).toBeUndefined();
+    expect(JSON.stringify(ci.jobs.test)).not.toContain("role-to-assume");
+  });
+
+  it("diff both stages with the read-only diff role, in the diff environments, never a deploy role", () => {
     expect(ci.jobs.diff.strategy.matrix.stage).toEqual(["sandbox", "production"]);
-    expect(JSON.stringify(ci.jobs.diff.steps)).toContain("cdk diff");
+    expect(ci.jobs.diff.environment).toBe("${{ matrix.stage }}-diff");
+    expect(runsOf(ci.jobs.diff).some((run) => run.includes("cdk diff"))).toBe(true);
     expect(ci.jobs.diff.permissions["id-token"]).toBe("write");
+    expect(text("ci.yml")).toContain("vars.AWS_DIFF_ROLE_ARN");
+    expect(text("ci.yml")).not.toContain("AWS_DEPLOY_ROLE_ARN");
+    expect(text("ci.yml")).not.toMatch(/cdk deploy/);
   });
 });
 
 describe("deployments", () => {
   const deploy = workflow("deploy.yml");
-  const job = deploy.jobs.deploy;
+  const { build, sandbox, production } = deploy.jobs;
+  const diff = deploy.jobs["production-diff"];
 
-  it("deploy sandbox on a push to main, production from a tag or by hand", () => {
+  it("start only from a push to main or a v* tag: no pull request, no manual trigger", () => {
+    expect(Object.keys(deploy.on)).toEqual(["push"]);
     expect(deploy.on.push.branches).toEqual(["main"]);
     expect(deploy.on.push.tags).toEqual(["v*"]);
-    expect(deploy.on.workflow_dispatch.inputs.stage.options).toEqual(["sandbox", "production"]);
-    expect(job.env.STAGE).toContain("'production'");
-    expect(job.env.STAGE).toContain("'sandbox'");
+    expect(deploy.permissions).toEqual({ contents: "read" });
+    expect(build.permissions).toBeUndefined();
   });
 
-  it("run in the stage's GitHub environment (production's reviewers), one deployment of a stage at a time", () => {
-    expect(job.environment).toBe(job.env.STAGE);
-    expect(job.concurrency.group).toBe(`deploy-${job.env.STAGE}`);
-    expect(job.concurrency["cancel-in-progress"]).toBe(false);
-    expect(deploy.permissions["id-token"]).toBe("write");
+  it("build and test once, and promote that cloud assembly: no stage job rebuilds", () => {
+    const buildRuns = runsOf(build);
+    expect(buildRuns.indexOf("bash .ci/run")).toBeLessThan(
+      buildRuns.findIndex((run) => run.includes("cdk synth")),
+    );
+    expect(JSON.stringify(build.steps)).toContain("upload-artifact");
+    for (const job of [sandbox, production, diff]) {
+      expect(JSON.stringify(job.steps)).toContain("download-artifact");
+      const runs = runsOf(job).join("\n");
+      expect(runs).not.toMatch(/\.ci\/run|cdk synth|npm test/);
+      expect(runs).toMatch(/cdk (deploy|diff) --app cdk\.out/);
+    }
   });
 
-  it("test before they deploy", () => {
-    const runs = job.steps.map((step: { run?: string }) => step.run ?? "");
-    const tested = runs.indexOf("bash .ci/run");
-    const deployed = runs.findIndex((run: string) => run.includes("cdk deploy"));
-    expect(tested).toBeGreaterThanOrEqual(0);
-    expect(deployed).toBeGreaterThan(tested);
+  it("deploy sandbox, show production's diff in the run, then production behind its reviewers, tags only", () => {
+    expect(sandbox.needs).toBe("build");
+    expect(diff.needs).toBe("sandbox");
+    expect(production.needs).toBe("production-diff");
+    expect(sandbox.if).toBeUndefined();
+    for (const job of [diff, production])
+      expect(job.if).toBe("startsWith(github.ref, 'refs/tags/v')");
+    expect(sandbox.environment).toBe("sandbox");
+    expect(production.environment).toBe("production");
+    expect(diff.environment).toBe("production-diff");
+    expect(runsOf(diff).join("\n")).toContain("GITHUB_STEP_SUMMARY");
+    expect(JSON.stringify(diff)).toContain("AWS_DIFF_ROLE_ARN");
+  });
+
+  it("deploy one stage at a time, never cancelled half-way, and smoke-test what they deployed", () => {
+    for (const [stage, job] of [
+      ["sandbox", sandbox],
+      ["production", production],
+    ]) {
+      expect(job.concurrency).toEqual({ group: `deploy-${stage}`, "cancel-in-progress": false });
+      const runs = runsOf(job);
+      const deployed = runs.findIndex((run: string) => run.includes("cdk deploy"));
+      expect(runs[deployed]).toContain("--outputs-file outputs.json");
+      expect(runs[deployed + 1]).toBe(
+        `npx tsx scripts/smoke-test.ts outputs.json ${stage} >> "$GITHUB_STEP_SUMMARY"`,
+      );
+      expect(job.permissions["id-token"]).toBe("write");
+      expect(JSON.stringify(job)).toContain("AWS_DEPLOY_ROLE_ARN");
+    }
   });
 });

@@ -1,6 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Answer, startAwsJsonStandIn } from "../support/aws-json-stand-in.js";
 import { contractViolations } from "../support/openapi-contract.js";
 
 let server: ChildProcess;
@@ -123,5 +127,56 @@ describe("npm start", () => {
   it("does not serve other routes", async () => {
     const { url } = requestFromCurl(curlLine);
     expect((await fetch(url.replace("/logout", "/login"), { method: "POST" })).status).toBe(404);
+  });
+});
+
+describe("the deploy workflow's smoke test, run against npm start as against a stage", () => {
+  const ARN = "arn:aws:lambda:sa-east-1:111111111111:function:authorizer";
+  async function smoke(
+    endpoint: string,
+    parameter: Answer,
+  ): Promise<{ code: number; out: string }> {
+    const aws = await startAwsJsonStandIn();
+    aws.answer("GetParameter", parameter);
+    const outputs = join(mkdtempSync(join(tmpdir(), "smoke-")), "outputs.json");
+    writeFileSync(
+      outputs,
+      JSON.stringify({
+        "RinneAuthLogout-sandbox": { LogoutEndpoint: endpoint, AuthorizerFunctionArn: ARN },
+      }),
+    );
+    const child = spawn("npx", ["tsx", "scripts/smoke-test.ts", outputs, "sandbox"], {
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL_SSM: aws.endpoint,
+        AWS_REGION: "sa-east-1",
+        AWS_ACCESS_KEY_ID: "AKIDLOCAL",
+        AWS_SECRET_ACCESS_KEY: "local",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout?.on("data", (chunk) => {
+      out += chunk;
+    });
+    const [code] = (await once(child, "exit")) as [number];
+    await aws.stop();
+    return { code, out };
+  }
+  const published = { status: 200, body: { Parameter: { Name: "p", Value: ARN } } };
+
+  it("passes against the logout, and prints the outputs and the checks for the job summary", async () => {
+    const { url } = requestFromCurl(curlLine);
+    const { code, out } = await smoke(url, published);
+    expect(code).toBe(0);
+    expect(out).toContain(`| AuthorizerFunctionArn | \`${ARN}\` |`);
+    expect(out).not.toContain("FAILED");
+  });
+
+  it("fails where the authorizer is not published, or the endpoint is not the logout", async () => {
+    const { url } = requestFromCurl(curlLine);
+    const missing = { status: 400, body: { __type: "ParameterNotFound", message: "no" } };
+    expect((await smoke(url, missing)).code).toBe(1);
+    expect((await smoke(url.replace("/logout", "/login"), published)).code).toBe(1);
   });
 });

@@ -1,0 +1,159 @@
+/**
+ * The roles GitHub Actions assumes, read from the synthesized bootstrap stacks: which jobs each
+ * trusts (IAM's StringLike on the OIDC subject, evaluated here as IAM does) and what each may do.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App } from "aws-cdk-lib";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../infra/app.js";
+import { subjectOf } from "../../infra/github-deploy-roles.js";
+import { authorizerArnParameter } from "../../infra/revocation-aware-authorizer.js";
+
+const CONTEXT = JSON.parse(readFileSync("cdk.json", "utf8")).context;
+const REPOSITORY: string = CONTEXT.pipeline.repository;
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+let templates: Record<string, Resources>;
+
+beforeAll(() => {
+  const app = buildApp(new App({ context: CONTEXT, outdir: mkdtempSync(join(tmpdir(), "cdk-")) }));
+  const assembly = app.synth();
+  templates = Object.fromEntries(
+    ["sandbox", "production"].map((stage) => [
+      stage,
+      assembly.getStackByName(`RinneAuthPipeline-${stage}`).template.Resources as Resources,
+    ]),
+  );
+});
+
+function role(stage: string, kind: "deploy" | "diff") {
+  const resources = templates[stage] as Resources;
+  const [id, resource] = Object.entries(resources).find(
+    ([, each]) =>
+      each.Type === "AWS::IAM::Role" && each.Properties.RoleName === `rinne-auth-${stage}-${kind}`,
+  ) as [string, Resources[string]];
+  const trust = (resource.Properties.AssumeRolePolicyDocument as { Statement: Statement[] })
+    .Statement;
+  const policies = Object.values(resources).filter(
+    (each) =>
+      each.Type === "AWS::IAM::Policy" &&
+      JSON.stringify(each.Properties.Roles) === JSON.stringify([{ Ref: id }]),
+  );
+  const statements = policies.flatMap(
+    (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+  return { trust, statements };
+}
+
+/** IAM's StringLike: `*` any run of characters, `?` one; nothing else is special. */
+const like = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  ).test(value);
+
+/** Whether a job with this OIDC subject may assume the role. */
+function trusts(trust: Statement[], subject: string): boolean {
+  return trust.some((statement) => {
+    const subjects = [statement.Condition?.StringLike?.["token.actions.githubusercontent.com:sub"]]
+      .flat()
+      .filter((each): each is string => typeof each === "string");
+    return (
+      statement.Effect === "Allow" &&
+      statement.Action === "sts:AssumeRoleWithWebIdentity" &&
+      statement.Condition?.StringEquals?.["token.actions.githubusercontent.com:aud"] ===
+        "sts.amazonaws.com" &&
+      subjects.some((pattern) => like(pattern, subject))
+    );
+  });
+}
+
+describe.each([
+  ["sandbox", ["refs/heads/main", "refs/tags/v1.2.0"]],
+  ["production", ["refs/tags/v1.2.0"]],
+])("the %s deploy role", (stage, allowedRefs) => {
+  it("trusts deploy.yml in its environment on its refs, and no pull request, branch or other workflow (property)", () => {
+    const { trust } = role(stage, "deploy");
+    for (const ref of allowedRefs) {
+      expect(trusts(trust, subjectOf(REPOSITORY, stage, ref, "deploy.yml")), ref).toBe(true);
+    }
+    const refs = fc.oneof(
+      fc.constantFrom(...allowedRefs, "refs/heads/main", "refs/tags/v9", "refs/pull/7/merge"),
+      fc.stringMatching(/^refs\/(heads|tags|pull)\/[a-z0-9v./-]{1,12}$/),
+    );
+    fc.assert(
+      fc.property(
+        refs,
+        fc.constantFrom("deploy.yml", "ci.yml", "evil.yml"),
+        fc.constantFrom(stage, `${stage}-diff`, "sandbox", "production"),
+        fc.constantFrom(REPOSITORY, `${REPOSITORY}-fork`, "someone/else"),
+        (ref, workflow, environment, repository) => {
+          const allowed =
+            repository === REPOSITORY &&
+            workflow === "deploy.yml" &&
+            environment === stage &&
+            (allowedRefs.includes(ref) ||
+              (ref.startsWith("refs/tags/v") &&
+                allowedRefs.some((r) => r.startsWith("refs/tags/"))) ||
+              (ref === "refs/heads/main" && allowedRefs.includes("refs/heads/main")));
+          expect(trusts(trust, subjectOf(repository, environment, ref, workflow))).toBe(allowed);
+        },
+      ),
+    );
+  });
+
+  it("may assume this account's CDK bootstrap roles and read the authorizer's parameter, nothing else", () => {
+    const { account, region } = CONTEXT.stages[stage];
+    const { statements } = role(stage, "deploy");
+    const qualifier = CONTEXT["@aws-cdk/core:bootstrapQualifier"];
+    expect(statements).toEqual([
+      {
+        Effect: "Allow",
+        Action: ["sts:AssumeRole", "sts:TagSession"],
+        Resource: ["deploy", "file-publishing", "image-publishing", "lookup"].map(
+          (kind) =>
+            `arn:aws:iam::${account}:role/cdk-${qualifier}-${kind}-role-${account}-${region}`,
+        ),
+      },
+      {
+        Effect: "Allow",
+        Action: "ssm:GetParameter",
+        Resource: `arn:aws:ssm:${region}:${account}:parameter${authorizerArnParameter(stage)}`,
+      },
+    ]);
+  });
+});
+
+describe.each(["sandbox", "production"])("the %s diff role", (stage) => {
+  it("trusts any job of the diff environment, pull requests included, and no other", () => {
+    const { trust } = role(stage, "diff");
+    const pr = subjectOf(REPOSITORY, `${stage}-diff`, "refs/pull/7/merge", "ci.yml");
+    expect(trusts(trust, pr)).toBe(true);
+    expect(trusts(trust, subjectOf(REPOSITORY, stage, "refs/heads/main", "deploy.yml"))).toBe(
+      false,
+    );
+  });
+
+  it("may assume only the CDK lookup role, which reads: never one that deploys", () => {
+    const { account, region } = CONTEXT.stages[stage];
+    const qualifier = CONTEXT["@aws-cdk/core:bootstrapQualifier"];
+    expect(role(stage, "diff").statements).toEqual([
+      {
+        Effect: "Allow",
+        Action: "sts:AssumeRole",
+        Resource: `arn:aws:iam::${account}:role/cdk-${qualifier}-lookup-role-${account}-${region}`,
+      },
+    ]);
+  });
+});
