@@ -127,9 +127,7 @@ export class LogoutApi extends Construct {
           }),
         ),
       },
-      ...(domainName
-        ? { domainMapping: { domainName, mappingKey: API_BASE_PATH.slice(1) } }
-        : {}),
+      ...(domainName ? { domainMapping: { domainName, mappingKey: API_BASE_PATH.slice(1) } } : {}),
     });
 
     const { customDomain } = stage;

@@ -592,9 +592,13 @@ describe("feature flags", () => {
 
   it("moves, replaces or changes no resource of either stage", () => {
     const earlier = Object.fromEntries(
-      Object.entries(CDK_CONTEXT).filter(([key]) => key === "stages" || EARLIER_FLAGS.includes(key)),
+      Object.entries(CDK_CONTEXT).filter(
+        ([key]) => key === "stages" || EARLIER_FLAGS.includes(key),
+      ),
     );
-    const app = buildApp(new App({ context: earlier, outdir: mkdtempSync(join(tmpdir(), "cdk-")) }));
+    const app = buildApp(
+      new App({ context: earlier, outdir: mkdtempSync(join(tmpdir(), "cdk-")) }),
+    );
     const assembly = app.synth();
     for (const [stage, now] of [
       ["sandbox", sandbox],
