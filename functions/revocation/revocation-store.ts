@@ -99,9 +99,15 @@ function sessionRevocationOf(item: Item): SessionRevocation {
 }
 
 function userRevocationsOf(item: Item): UserRevocations {
+  // A list, oldest first: DynamoDB keeps a list's order, not a map's.
   const logouts = new Map<string, number>();
-  const stored = isObject(item.logouts) && isObject(item.logouts.M) ? item.logouts.M : {};
-  for (const name of Object.keys(stored)) logouts.set(name, numberOf(stored, name));
+  const stored = isObject(item.logouts) && Array.isArray(item.logouts.L) ? item.logouts.L : [];
+  for (const entry of stored) {
+    const remembered = isObject(entry) && isObject(entry.M) ? entry.M : {};
+    const writer = stringOf(remembered, "writer");
+    if (writer === undefined) throw new UnreadableAnswerError("has a logout without its writer");
+    logouts.set(writer, numberOf(remembered, "until"));
+  }
   const revocations = {
     version: numberOf(item, "version"),
     expiresAt: numberOf(item, EXPIRES_AT),
@@ -410,16 +416,13 @@ export function createRevocationStore(
   };
 }
 
-/** The logouts still worth remembering at `now`: the most recent ones, bounded. */
+/** The logouts still worth remembering at `now`, with room for one more: the most recent ones. */
 function rememberedLogouts(
   previous: UserRevocations | undefined,
   now: number,
 ): Map<string, number> {
-  const kept = [...(previous?.logouts ?? [])]
-    .filter(([, until]) => until > now)
-    .sort(([, a], [, b]) => b - a)
-    .slice(0, REMEMBERED_LOGOUTS - 1);
-  return new Map(kept);
+  const live = [...(previous?.logouts ?? [])].filter(([, until]) => until > now);
+  return new Map(live.slice(-(REMEMBERED_LOGOUTS - 1)));
 }
 
 function userItem(
@@ -436,7 +439,9 @@ function userItem(
     keptSessionRevokedBefore: number(record.keptSessionRevokedBefore),
     ...(record.keptSession === undefined ? {} : { keptSession: { S: record.keptSession } }),
     logouts: {
-      M: Object.fromEntries([...record.logouts].map(([writer, until]) => [writer, number(until)])),
+      L: [...record.logouts].map(([writer, until]) => ({
+        M: { writer: { S: writer }, until: number(until) },
+      })),
     },
   };
 }

@@ -13,8 +13,8 @@
  *   `keptSessionRevokedBefore` revokes every session that began at or before it, and
  *   `revokedBefore` every one but `keptSession` (the session that said "sign out the others").
  *   This is exactly the union of every global and others logout the user made (see the store);
- *   `version` orders writes, and `logouts` maps each recent logout's digest to when it may stop
- *   being remembered, so that a replay changes nothing.
+ *   `version` orders writes, and `logouts` lists the recent logouts, oldest first, each as its
+ *   `writer` digest and `until` it may stop being remembered, so that a replay changes nothing.
  *
  * Key format, version 2 (`KEY_FORMAT`): `<kind>#v2#<digest>`, where `<digest>` is the unpadded
  * base64url SHA-256 of the JSON array `[iss, sub, id]`: `sub` is `null` where the token has

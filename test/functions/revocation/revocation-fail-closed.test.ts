@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { REMEMBERED_LOGOUTS } from "../../../functions/revocation/revocation-store.js";
 import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
 import { lambdaContext } from "../../../scripts/lambda-context.js";
 import { captureOutput } from "../../support/captured-output.js";
@@ -14,7 +15,7 @@ import {
   startRevocationFixture,
 } from "../../support/revocation-fixture.js";
 
-captureOutput();
+const output = captureOutput();
 let fixture: RevocationFixture;
 
 beforeAll(async () => {
@@ -151,6 +152,15 @@ describe("an answer that does not hold what was asked", () => {
           const checked = await check(token);
           expect(checked.statusCode, name).toBe(503);
           expect(reasonOf(checked)).toBe("Revocation store unavailable");
+          // The log says what was wrong with the answer, for whoever is paged.
+          const logged = output
+            .lines()
+            .filter((line) => line.status === 503)
+            .at(-1)?.error as { name: string; message: string } | undefined;
+          expect(logged?.name, name).toBe("UnreadableAnswerError");
+          expect(logged?.message).toMatch(
+            /^DynamoDB's answer (is not an object|left keys unread|holds no list for the table|holds an item that was not asked for|has an item without (revokedBy|expiresAt|revokedBefore|keptSessionRevokedBefore|version))$/,
+          );
           await expect(authorize(token), name).rejects.toThrow("The authorizer could not decide");
           const loggedOut = await logout(token, scope);
           expect(loggedOut.statusCode, `${scope} logout, ${name}`).toBe(503);
@@ -276,4 +286,121 @@ describe("a deployment DynamoDB refuses (no table, no grant)", () => {
       expect((await check(token)).statusCode).toBe(503);
     },
   );
+});
+
+describe("the store's own reading of an item", () => {
+  const put = (pk: string, fields: Record<string, unknown>) =>
+    fixture.client.send("PutItem", {
+      TableName: fixture.tableName,
+      Item: { pk: { S: pk }, ...fields },
+    });
+  const keysOf = async (token: string) => {
+    const { sessionKey, userKey } = await import(
+      "../../../functions/revocation/revocation-table.js"
+    );
+    const { decodeJwt } = await import("jose");
+    const { VerifiedToken } = await import("../../../functions/auth/verified-token.js");
+    const verified = new VerifiedToken(token, decodeJwt(token) as never);
+    return { session: sessionKey(verified), user: userKey(verified) as string };
+  };
+
+  it("refuses a user item whose instants are out of order: 503, never a reading of it", async () => {
+    const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
+    const { user: key } = await keysOf(token);
+    await put(key, {
+      expiresAt: { N: String(now() + 600) },
+      version: { N: "1" },
+      revokedBefore: { N: "1" },
+      keptSessionRevokedBefore: { N: String(now()) },
+      logouts: { L: [] },
+    });
+    expect((await check(token)).statusCode).toBe(503);
+    const logged = output
+      .lines()
+      .filter((line) => line.status === 503)
+      .at(-1)?.error as {
+      message: string;
+    };
+    expect(logged.message).toBe(
+      "DynamoDB's answer has a user item whose instants are out of order",
+    );
+  });
+
+  it("refuses a remembered logout without its writer", async () => {
+    const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
+    const { user: key } = await keysOf(token);
+    await put(key, {
+      expiresAt: { N: String(now() + 600) },
+      version: { N: "1" },
+      revokedBefore: { N: "1" },
+      keptSessionRevokedBefore: { N: "1" },
+      logouts: { L: [{ M: { until: { N: String(now() + 600) } } }] },
+    });
+    expect((await check(token)).statusCode).toBe(503);
+  });
+
+  it("counts an item as absent from the second its expiry names, not a second before", async () => {
+    const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
+    const { session } = await keysOf(token);
+    const expiresAt = now() + 100;
+    await put(session, { expiresAt: { N: String(expiresAt) }, revokedBy: { S: "another" } });
+    try {
+      fixture.clock.pinned = expiresAt - 1;
+      expect(reasonOf(await check(token))).toBe("Token has been revoked");
+      fixture.clock.pinned = expiresAt;
+      expect((await check(token)).statusCode).toBe(200);
+    } finally {
+      fixture.clock.pinned = undefined;
+    }
+  });
+
+  it("reads an honest answer that leaves out UnprocessedKeys (DynamoDB may)", async () => {
+    const [clean, revoked] = [
+      await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 }),
+      await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 }),
+    ];
+    expect((await logout(revoked)).statusCode).toBe(200);
+    fixture.proxy.rewrite("BatchGetItem", (answer) =>
+      JSON.stringify({ Responses: (answer as Answer).Responses }),
+    );
+    expect((await check(clean)).statusCode).toBe(200);
+    expect(reasonOf(await check(revoked))).toBe("Token has been revoked");
+  });
+
+  it("refuses to revoke the sessions of a user a token does not name", async () => {
+    for (const sub of [undefined, ""]) {
+      const token = await fixture.identity.mint("valid", { sub, iat: now() - 10 });
+      const { decodeJwt } = await import("jose");
+      const { VerifiedToken } = await import("../../../functions/auth/verified-token.js");
+      const verified = new VerifiedToken(token, decodeJwt(token) as never);
+      await expect(
+        fixture.store.revokeUserSessions(verified, { keepOwnSession: false, logoutId: "x" }),
+      ).rejects.toThrow("Token has no subject to sign out");
+    }
+  });
+});
+
+describe("the logouts a user item remembers", () => {
+  it(`are the most recent ${REMEMBERED_LOGOUTS}: their replays change nothing; an older one is a new logout`, async () => {
+    const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
+    const send = (key: string) =>
+      fixture.logout.invoke(
+        eventFor("v2", {
+          authorization: [`Bearer ${token}`],
+          query: "scope=others",
+          headers: { "Idempotency-Key": key },
+        }),
+      );
+    const count = REMEMBERED_LOGOUTS + 2;
+    for (let n = 1; n <= count; n++) expect((await send(`k${n}`)).statusCode).toBe(200);
+    const writes = async (key: string) => {
+      fixture.proxy.operations.length = 0;
+      expect((await send(key)).statusCode).toBe(200);
+      return fixture.proxy.operations.filter((operation) => operation === "PutItem").length;
+    };
+    expect(await writes(`k${count}`)).toBe(0);
+    expect(await writes(`k${count - REMEMBERED_LOGOUTS + 1}`)).toBe(0);
+    // Forgotten: it runs again (the user's own session, kept, asks again).
+    expect(await writes("k1")).toBe(1);
+  });
 });
