@@ -9,8 +9,8 @@ import selfsigned from "selfsigned";
 
 export interface JwksServer {
   uri: string;
-  /** What the endpoint answers from now on: a status and a body (or none). */
-  answer(status: number, body: string | undefined, contentType?: string): void;
+  /** What the endpoint answers from now on: a status and a body (or none), after `delayMs`. */
+  answer(status: number, body: string | undefined, contentType?: string, delayMs?: number): void;
   /** How many times the keys were fetched. */
   fetches(): number;
   close(): Promise<void>;
@@ -28,18 +28,22 @@ export async function startJwksServer(): Promise<JwksServer> {
   let body: string | undefined = '{"keys":[]}';
   let contentType = "application/json";
   let count = 0;
+  let delay = 0;
   const server = https.createServer({ key: pems.private, cert: pems.cert }, (request, response) => {
     count++;
-    response.writeHead(status, { "Content-Type": contentType });
-    response.end(body);
     request.resume();
+    setTimeout(() => {
+      if (response.destroyed) return;
+      response.writeHead(status, { "Content-Type": contentType });
+      response.end(body);
+    }, delay);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     uri: `https://127.0.0.1:${port}/.well-known/jwks.json`,
-    answer(nextStatus, nextBody, nextType = "application/json") {
-      [status, body, contentType] = [nextStatus, nextBody, nextType];
+    answer(nextStatus, nextBody, nextType = "application/json", delayMs = 0) {
+      [status, body, contentType, delay] = [nextStatus, nextBody, nextType, delayMs];
     },
     fetches: () => count,
     close: () =>

@@ -1,0 +1,218 @@
+/**
+ * The logout's core on its own: which port it calls, in what order and with what, for each
+ * scope, body and key; and the request parsers' answers. The ports are small recording fakes
+ * here (the store and Cognito are tested for real elsewhere): the core's promise is the order.
+ */
+import { describe, expect, it } from "vitest";
+import { type TokenClaims, VerifiedToken } from "../../../functions/auth/verified-token.js";
+import type { UpstreamSignOut } from "../../../functions/cognito/cognito-sign-out.js";
+import { ValidationError } from "../../../functions/http/problems.js";
+import {
+  type LogoutRequest,
+  logOut,
+  parseIdempotencyKey,
+  parseLogoutBody,
+  parseLogoutScope,
+} from "../../../functions/logout/logout.js";
+import {
+  type LogoutRecord,
+  NoSubjectError,
+  type RevocationRecorder,
+  TokenRevokedError,
+} from "../../../functions/revocation/revocation.js";
+
+const token = (claims: Record<string, unknown> = {}) =>
+  new VerifiedToken("header.payload.signature", {
+    iss: "https://issuer.example",
+    sub: "user-1",
+    iat: 1_800_000_000,
+    exp: 1_800_003_600,
+    ...claims,
+  } as TokenClaims);
+
+/** Ports that record each call; `found` and `recorded` say what the store answers. */
+function ports(found: "new" | LogoutRecord | Error = "new", recorded: LogoutRecord = "recorded") {
+  const calls: string[] = [];
+  const ids: string[] = [];
+  const revocations: RevocationRecorder = {
+    async assertNotRevoked() {
+      calls.push("assertNotRevoked");
+    },
+    async findLogout(_token, logoutId) {
+      calls.push("findLogout");
+      ids.push(logoutId);
+      if (found instanceof Error) throw found;
+      return found;
+    },
+    async revokeSession(_token, logoutId) {
+      calls.push("revokeSession");
+      ids.push(logoutId);
+      return recorded;
+    },
+    async revokeUserSessions(_token, { keepOwnSession, logoutId }) {
+      calls.push(`revokeUserSessions(keep=${keepOwnSession})`);
+      ids.push(logoutId);
+      return recorded;
+    },
+  };
+  const upstream: UpstreamSignOut = {
+    async signOutEverywhere() {
+      calls.push("signOutEverywhere");
+    },
+    async revokeRefreshToken(_token, refreshToken) {
+      calls.push(`revokeRefreshToken(${refreshToken})`);
+    },
+  };
+  return { calls, ids, revocations, upstream };
+}
+
+const request = (scope: LogoutRequest["scope"], extra: Partial<LogoutRequest> = {}) => ({
+  scope,
+  refreshToken: undefined,
+  idempotencyKey: undefined,
+  ...extra,
+});
+
+describe("logOut", () => {
+  it.each([
+    ["local", {}, ["revokeSession"]],
+    ["local", { refreshToken: "r" }, ["findLogout", "revokeRefreshToken(r)", "revokeSession"]],
+    ["global", {}, ["findLogout", "signOutEverywhere", "revokeUserSessions(keep=false)"]],
+    [
+      "global",
+      { refreshToken: "r" },
+      ["findLogout", "signOutEverywhere", "revokeUserSessions(keep=false)"],
+    ],
+    // Cognito cannot sign out all but one session; the body's refresh token is the kept one.
+    ["others", { refreshToken: "kept" }, ["revokeUserSessions(keep=true)"]],
+  ] as const)("%s %j: %j", async (scope, extra, expected) => {
+    const { calls, revocations, upstream } = ports();
+    expect(await logOut(token(), request(scope, extra), { revocations, upstream })).toBe(
+      "logged_out",
+    );
+    expect(calls).toEqual(expected);
+  });
+
+  it("a replay found before anything upstream ends there: no upstream call, no write", async () => {
+    for (const [scope, extra] of [
+      ["global", {}],
+      ["local", { refreshToken: "r" }],
+    ] as const) {
+      const { calls, revocations, upstream } = ports("replayed");
+      expect(await logOut(token(), request(scope, extra), { revocations, upstream })).toBe(
+        "replayed",
+      );
+      expect(calls).toEqual(["findLogout"]);
+    }
+  });
+
+  it("a replay the write finds is said to be one", async () => {
+    const { revocations, upstream } = ports("new", "replayed");
+    for (const scope of ["local", "global", "others"] as const) {
+      expect(await logOut(token(), request(scope), { revocations, upstream })).toBe("replayed");
+    }
+  });
+
+  it("a revoked token causes no upstream call", async () => {
+    const { calls, revocations, upstream } = ports(new TokenRevokedError());
+    await expect(logOut(token(), request("global"), { revocations, upstream })).rejects.toThrow(
+      TokenRevokedError,
+    );
+    expect(calls).toEqual(["findLogout"]);
+  });
+
+  it.each([undefined, ""])(
+    "global and others need a subject (sub %j): refused before any call; local does not",
+    async (sub) => {
+      const { calls, revocations, upstream } = ports();
+      for (const scope of ["global", "others"] as const) {
+        await expect(
+          logOut(token({ sub }), request(scope), { revocations, upstream }),
+        ).rejects.toThrow(NoSubjectError);
+      }
+      expect(calls).toEqual([]);
+      await logOut(token({ sub }), request("local"), { revocations, upstream });
+      expect(calls).toEqual(["revokeSession"]);
+    },
+  );
+
+  it("without a revocation table, only the identity provider acts", async () => {
+    const { calls, upstream } = ports();
+    expect(await logOut(token(), request("global"), { revocations: undefined, upstream })).toBe(
+      "logged_out",
+    );
+    expect(calls).toEqual(["signOutEverywhere"]);
+  });
+
+  it("names a logout by its scope and Idempotency-Key, else afresh each time", async () => {
+    const { ids, revocations, upstream } = ports();
+    const withKey = request("global", { idempotencyKey: "k-1" });
+    await logOut(token(), withKey, { revocations, upstream });
+    expect(ids).toEqual(["global:k-1", "global:k-1"]);
+    ids.length = 0;
+    await logOut(token(), request("local"), { revocations, upstream });
+    await logOut(token(), request("local"), { revocations, upstream });
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("parseLogoutScope", () => {
+  it("is local without a scope, else the one scope given", () => {
+    expect(parseLogoutScope({})).toBe("local");
+    expect(parseLogoutScope({ scope: [] })).toBe("local");
+    for (const scope of ["local", "global", "others"]) {
+      expect(parseLogoutScope({ scope: [scope] })).toBe(scope);
+    }
+  });
+
+  it.each([[["everywhere"]], [["global", "local"]], [[""]]])("refuses scope=%j", (values) => {
+    expect(() => parseLogoutScope({ scope: values })).toThrow(
+      new ValidationError('Query parameter "scope" must be one of: local, global, others'),
+    );
+  });
+
+  it.each([
+    ["SCOPE", "SCOPE"],
+    ["scopé\u0000", "scop??"],
+    ["x".repeat(40), "x".repeat(40)],
+    ["y".repeat(41), `${"y".repeat(40)}…`],
+  ])("names an unknown parameter %j safely: %j", (name, shown) => {
+    expect(() => parseLogoutScope({ [name]: ["global"] })).toThrow(
+      new ValidationError(`Unknown query parameter "${shown}": the only one is "scope"`),
+    );
+  });
+});
+
+describe("parseLogoutBody", () => {
+  it.each([undefined, "", "   \n", "{}"])("%j holds no refresh token", (body) => {
+    expect(parseLogoutBody(body)).toEqual({ refreshToken: undefined });
+  });
+
+  it("reads the refresh token", () => {
+    expect(parseLogoutBody('{"refreshToken":"r-1"}')).toEqual({ refreshToken: "r-1" });
+  });
+
+  it.each([
+    ["{", "The request body must be JSON"],
+    ["[]", "The request body must be a JSON object"],
+    ["null", "The request body must be a JSON object"],
+    ["1", "The request body must be a JSON object"],
+    ['"text"', "The request body must be a JSON object"],
+    ['{"refreshToken":""}', '"refreshToken" must be a non-empty string'],
+    ['{"refreshToken":7}', '"refreshToken" must be a non-empty string'],
+  ])("refuses %j: %s", (body, reason) => {
+    expect(() => parseLogoutBody(body)).toThrow(new ValidationError(reason));
+  });
+});
+
+describe("parseIdempotencyKey", () => {
+  it("is none without the header, else its one value", () => {
+    expect(parseIdempotencyKey([])).toBeUndefined();
+    expect(parseIdempotencyKey(["k".repeat(255)])).toBe("k".repeat(255));
+  });
+
+  it.each([[["a", "b"]], [[""]], [["a b"]], [["k".repeat(256)]]])("refuses %j", (values) => {
+    expect(() => parseIdempotencyKey(values)).toThrow(ValidationError);
+  });
+});
