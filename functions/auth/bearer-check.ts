@@ -10,7 +10,12 @@ import {
   type DynamoDbClient,
   dynamoDbClientFromEnvironment,
 } from "../revocation/dynamodb-client.js";
-import { createRevocationStore, type RevocationStore } from "../revocation/revocation-store.js";
+import {
+  createRevocationStore,
+  type RevocationStore,
+  type StoreClock,
+  systemClock,
+} from "../revocation/revocation-store.js";
 import { createTokenVerifier, type VerifyToken } from "./token-verifier.js";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -23,16 +28,21 @@ export interface BearerCheck {
   revocations: RevocationStore | undefined;
 }
 
-/** @param dynamoDbClient how to reach DynamoDB (the benchmark swaps in the AWS SDK's client). */
+/**
+ * @param dynamoDbClient how to reach DynamoDB (the benchmark swaps in the AWS SDK's client).
+ * @param clock the verifier's and the store's time (tests that should not wait swap it).
+ */
 export function bearerCheckFromEnvironment(
   env: Environment,
   dynamoDbClient: (env: Environment) => DynamoDbClient = dynamoDbClientFromEnvironment,
+  clock: StoreClock = systemClock,
 ): BearerCheck {
   const config = loadConfig(env);
   return {
     config,
     logger: createLogger(),
-    verify: createTokenVerifier(config.verifier),
-    revocations: config.revocation && createRevocationStore(dynamoDbClient(env), config.revocation),
+    verify: createTokenVerifier(config.verifier, clock.now),
+    revocations:
+      config.revocation && createRevocationStore(dynamoDbClient(env), config.revocation, clock),
   };
 }

@@ -16,6 +16,7 @@ import { type HttpResponse, jsonResponse } from "../http/responses.js";
 import type { Logger } from "../logger.js";
 import type { DynamoDbClient } from "../revocation/dynamodb-client.js";
 import type { RevocationRecorder } from "../revocation/revocation.js";
+import type { StoreClock } from "../revocation/revocation-store.js";
 import {
   LOGGED_OUT,
   logOut,
@@ -80,8 +81,13 @@ export function createLogoutHandler({
 export function logoutHandlerFromEnvironment(
   env: Environment,
   dynamoDbClient?: (env: Environment) => DynamoDbClient,
+  clock?: StoreClock,
 ): LogoutHandler {
-  const { config, logger, verify, revocations } = bearerCheckFromEnvironment(env, dynamoDbClient);
+  const { config, logger, verify, revocations } = bearerCheckFromEnvironment(
+    env,
+    dynamoDbClient,
+    clock,
+  );
   return createLogoutHandler({
     logger,
     verify,

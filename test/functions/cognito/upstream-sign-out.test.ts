@@ -26,6 +26,7 @@ let identity: LocalIdentity;
 let dynamodb: LocalDynamoDb;
 let aws: AwsJsonStandIn;
 let handler: LogoutHandler;
+let skipped = 0;
 const saved = { ...process.env };
 
 beforeAll(async () => {
@@ -42,14 +43,24 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: "AKIDLOCAL",
     AWS_SECRET_ACCESS_KEY: "local",
   });
-  handler = logoutHandlerFromEnvironment({
-    ...dynamodb.environment,
-    COGNITO_USER_POOL_ID: POOL,
-    COGNITO_CLIENT_ID: "web-client",
-    COGNITO_CLIENT_SECRET_ARN: SECRET_ARN,
-    JWKS: JSON.stringify(identity.jwks),
-    REVOCATION_TABLE_NAME: "upstream-revocations",
-  });
+  handler = logoutHandlerFromEnvironment(
+    {
+      ...dynamodb.environment,
+      COGNITO_USER_POOL_ID: POOL,
+      COGNITO_CLIENT_ID: "web-client",
+      COGNITO_CLIENT_SECRET_ARN: SECRET_ARN,
+      JWKS: JSON.stringify(identity.jwks),
+      REVOCATION_TABLE_NAME: "upstream-revocations",
+    },
+    undefined,
+    // The store's wait for the next second moves this clock instead (these tests are about Cognito).
+    {
+      now: () => Date.now() / 1000 + skipped,
+      sleepUntil: async (instant) => {
+        skipped += Math.max(0, instant - (Date.now() / 1000 + skipped));
+      },
+    },
+  );
 });
 
 afterAll(async () => {
