@@ -9,14 +9,38 @@ import { App, Stack, Tags, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { GitHubDeployRoles } from "./github-deploy-roles.js";
 import { LogoutStack } from "./logout-stack.js";
-import { readStageConfig } from "./stage-config.js";
+import { readStageConfig, type StageConfig } from "./stage-config.js";
+
+export interface PipelineSettings {
+  repository: string;
+  oidcProviderArns?: Record<string, string>;
+}
+
+/** The stage's GitHub Actions roles: deployed once by an administrator, then assumed by the workflows. */
+export function pipelineStack(app: App, stage: StageConfig, pipeline: PipelineSettings): Stack {
+  const name = stage.stageName;
+  const roles = new Stack(app, `RinneAuthPipeline-${name}`, {
+    env: { account: stage.account, region: stage.region },
+    description: `GitHub Actions roles of the Rinne auth logout (${name})`,
+    terminationProtection: stage.isProduction,
+  });
+  const oidcProviderArn = pipeline.oidcProviderArns?.[name];
+  new GitHubDeployRoles(roles, "GitHub", {
+    repository: pipeline.repository,
+    stageName: name,
+    isProduction: stage.isProduction,
+    qualifier: app.node.tryGetContext("@aws-cdk/core:bootstrapQualifier") as string,
+    ...(oidcProviderArn ? { oidcProviderArn } : {}),
+  });
+  Tags.of(roles).add("service", "rinne-auth-logout");
+  Tags.of(roles).add("stage", name);
+  return roles;
+}
 
 export function buildApp(app: App = new App()): App {
   const stages = (app.node.tryGetContext("stages") ?? {}) as Record<string, unknown>;
   const only = app.node.tryGetContext("stage") as string | undefined;
-  const pipeline = app.node.tryGetContext("pipeline") as
-    | { repository: string; oidcProviderArns?: Record<string, string> }
-    | undefined;
+  const pipeline = app.node.tryGetContext("pipeline") as PipelineSettings | undefined;
   for (const [name, raw] of Object.entries(stages)) {
     if (only && name !== only) continue;
     const stage = readStageConfig(name, raw);
@@ -28,25 +52,7 @@ export function buildApp(app: App = new App()): App {
     });
     Tags.of(stack).add("service", "rinne-auth-logout");
     Tags.of(stack).add("stage", name);
-    if (pipeline) {
-      // Deployed once per stage by an administrator; the workflows then assume its roles.
-      const roles = new Stack(app, `RinneAuthPipeline-${name}`, {
-        env: { account: stage.account, region: stage.region },
-        description: `GitHub Actions roles of the Rinne auth logout (${name})`,
-        terminationProtection: stage.isProduction,
-      });
-      new GitHubDeployRoles(roles, "GitHub", {
-        repository: pipeline.repository,
-        stageName: name,
-        isProduction: stage.isProduction,
-        qualifier: app.node.tryGetContext("@aws-cdk/core:bootstrapQualifier") as string,
-        ...(pipeline.oidcProviderArns?.[name]
-          ? { oidcProviderArn: pipeline.oidcProviderArns[name] }
-          : {}),
-      });
-      Tags.of(roles).add("service", "rinne-auth-logout");
-      Tags.of(roles).add("stage", name);
-    }
+    if (pipeline) pipelineStack(app, stage, pipeline);
   }
   Validations.of(app).addPlugins(
     new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),

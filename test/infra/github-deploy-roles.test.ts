@@ -6,11 +6,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../../infra/app.js";
+import { pipelineStack } from "../../infra/app.js";
 import { subjectOf } from "../../infra/github-deploy-roles.js";
 import { authorizerArnParameter } from "../../infra/revocation-aware-authorizer.js";
+import { readStageConfig } from "../../infra/stage-config.js";
 
 const CONTEXT = JSON.parse(readFileSync("cdk.json", "utf8")).context;
 const REPOSITORY: string = CONTEXT.pipeline.repository;
@@ -25,13 +27,17 @@ type Resources = Record<string, { Type: string; Properties: Record<string, unkno
 let templates: Record<string, Resources>;
 
 beforeAll(() => {
-  const app = buildApp(new App({ context: CONTEXT, outdir: mkdtempSync(join(tmpdir(), "cdk-")) }));
-  const assembly = app.synth();
+  // The stacks as the app builds them, without the logout stacks (and their bundling).
   templates = Object.fromEntries(
-    ["sandbox", "production"].map((stage) => [
-      stage,
-      assembly.getStackByName(`RinneAuthPipeline-${stage}`).template.Resources as Resources,
-    ]),
+    ["sandbox", "production"].map((stage) => {
+      const app = new App({ context: CONTEXT, outdir: mkdtempSync(join(tmpdir(), "cdk-")) });
+      const stack = pipelineStack(
+        app,
+        readStageConfig(stage, CONTEXT.stages[stage]),
+        CONTEXT.pipeline,
+      );
+      return [stage, Template.fromStack(stack).toJSON().Resources as Resources];
+    }),
   );
 });
 

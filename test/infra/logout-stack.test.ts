@@ -91,6 +91,13 @@ describe.each([
     }
   });
 
+  it("has beside it the stage's pipeline roles stack, in the same account and region", () => {
+    const roles = synthesizedSandboxAndProduction().getStackByName(`RinneAuthPipeline-${stage}`);
+    const { account, region } = CDK_CONTEXT.stages[stage];
+    expect(roles.environment).toMatchObject({ account, region });
+    expect(JSON.stringify(roles.template)).toContain(`rinne-auth-${stage}-deploy`);
+  });
+
   it("lands in the stage's own account and region, and nowhere else", () => {
     const { account, region } = CDK_CONTEXT.stages[stage];
     const stack = synthesizedSandboxAndProduction().getStackByName(`RinneAuthLogout-${stage}`);
@@ -397,21 +404,6 @@ describe("the stages' differences", () => {
     sandbox.resourceCountIs("AWS::SNS::Subscription", 0);
   });
 
-  it("refuses a production stage whose alarms reach nobody, and warns of a sandbox's", () => {
-    expect(() =>
-      synthesize((stages) => {
-        (stages.production as Record<string, unknown>).alarmEmails = [];
-      }),
-    ).toThrow(/"stages\.production\.alarmEmails" lists no one and "alarmTopicArn" names no topic/);
-    const warnings = synthesize()
-      .assembly.getStackByName("RinneAuthLogout-sandbox")
-      .messages.filter((message) => message.level === "warning")
-      .map((message) => String(message.entry.data));
-    expect(warnings.some((text) => text.includes("stages.sandbox.alarmEmails is empty"))).toBe(
-      true,
-    );
-  });
-
   it("serves the contract's URL on a custom domain: mapped at core, route /v1/auth/logout, default endpoint closed", () => {
     const { template } = synthesize((stages) => {
       (stages.sandbox as Record<string, unknown>).customDomain = {
@@ -612,6 +604,23 @@ describe("feature flags", () => {
         resources(assembly.getStackByName(`RinneAuthLogout-${stage}`).template),
       );
     }
+  });
+});
+
+describe("alarms that reach someone", () => {
+  it("refuses a production stage whose alarms reach nobody, and warns of a sandbox's", () => {
+    expect(() =>
+      synthesize((stages) => {
+        (stages.production as Record<string, unknown>).alarmEmails = [];
+      }),
+    ).toThrow(/"stages\.production\.alarmEmails" lists no one and "alarmTopicArn" names no topic/);
+    const warnings = synthesized
+      .getStackByName("RinneAuthLogout-sandbox")
+      .messages.filter((message) => message.level === "warning")
+      .map((message) => String(message.entry.data));
+    expect(warnings.some((text) => text.includes("stages.sandbox.alarmEmails is empty"))).toBe(
+      true,
+    );
   });
 });
 

@@ -91,6 +91,7 @@ describe("pull requests", () => {
 
   it("diff both stages with the read-only diff role, in the diff environments, never a deploy role", () => {
     expect(ci.jobs.diff.strategy.matrix.stage).toEqual(["sandbox", "production"]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template.
     expect(ci.jobs.diff.environment).toBe("${{ matrix.stage }}-diff");
     expect(runsOf(ci.jobs.diff).some((run) => run.includes("cdk diff"))).toBe(true);
     expect(ci.jobs.diff.permissions["id-token"]).toBe("write");
