@@ -1,0 +1,11 @@
+// The suites that exercise functions/, for mutation testing: the stack's synth and the local
+// server's processes test other layers and would only slow every mutant down.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/functions/**/*.test.ts", "test/api/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
