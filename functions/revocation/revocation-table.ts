@@ -26,10 +26,11 @@
  * claim text is ever stored. Version 1 keyed ids without `sub`; nothing of it was deployed.
  *
  * Changing the format later: items of the old format live on until they expire (at most
- * MAX_SESSION_SECONDS plus the clock leeway). For that long every read must fetch both the old
- * and the new key of each item (one BatchGetItem still: up to 100 keys), a user item's
- * `keptSession` must be compared in both formats, and only the new format written; a
- * `user#` item of the old format must be merged, not overwritten, by the first new write.
+ * MAX_SESSION_SECONDS + MAX_TOKEN_LIFETIME_SECONDS + 6 s, a session without `auth_time`'s). For
+ * that long every read must fetch both the old and the new key of each item (one BatchGetItem
+ * still: up to 100 keys), a user item's `keptSession` must be compared in both formats, and
+ * only the new format written; a `user#` item of the old format must be merged, not
+ * overwritten, by the first new write.
  */
 import { createHash } from "node:crypto";
 import { sessionId, type VerifiedToken } from "../auth/verified-token.js";
