@@ -26,12 +26,15 @@ export { ROUTE_PATH } from "./logout-api.js";
 
 /**
  * Every wait of a request is bounded, and each timeout covers their sum on the slowest path, so
- * a client gets the contract's 503 rather than API Gateway's bare one. The logout: a JWKS fetch
- * (2 tries of 1.5 s), DynamoDB (3 attempts of 1 s, with backoff), Cognito's sign-out (3 s) and
- * the first read of the client secrets (2 s): about 12.5 s, so 15 s. The authorizer: the JWKS
- * fetch and one DynamoDB read, about 6.5 s, so 10 s. A normal request takes milliseconds.
+ * a client gets the contract's 503 rather than API Gateway's bare one. The logout's slowest is
+ * a global one at Cognito: a JWKS fetch (2 tries of 1.5 s), the store's check (3 attempts of
+ * 1 s, with backoff), GlobalSignOut and its fallback AdminUserGlobalSignOut (3 s each), the
+ * user item's read and write (3.2 s each), and the wait for the next second (1 s): about
+ * 19.6 s, so 25 s, under HTTP APIs' 30 s. (A write that another logout of the user beat is read
+ * and written again: DynamoDB refuses such a write at once, so those rounds take milliseconds.)
+ * The authorizer: the JWKS fetch and one DynamoDB read, about 6.5 s, so 10 s.
  */
-const LOGOUT_TIMEOUT = Duration.seconds(15);
+const LOGOUT_TIMEOUT = Duration.seconds(25);
 const AUTHORIZER_TIMEOUT = Duration.seconds(10);
 /**
  * Lambda's CPU share grows with memory, and the cold start (module load, first RSA key import)

@@ -72,7 +72,7 @@ describe.each([
   it("runs both functions on Node.js 24, arm64, with their memory and timeouts, source maps off at run time", () => {
     template().resourceCountIs("AWS::Lambda::Function", 2);
     for (const [service, timeout] of [
-      ["auth-logout", 15],
+      ["auth-logout", 25],
       ["auth-authorizer", 10],
     ] as const) {
       template().hasResourceProperties("AWS::Lambda::Function", {
