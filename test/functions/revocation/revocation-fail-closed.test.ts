@@ -267,25 +267,27 @@ describe("ids an issuer leaves empty", () => {
 });
 
 describe("a deployment DynamoDB refuses (no table, no grant)", () => {
-  it.each(["ResourceNotFoundException", "AccessDeniedException", "ValidationException"])(
-    "%s is the contract's 500, which alarms, not a 503 retried for ever",
-    async (type) => {
-      const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
-      fixture.proxy.refuse("BatchGetItem", 3, type);
-      const checked = await check(token);
-      expect(checked.statusCode).toBe(500);
-      expect(JSON.parse(checked.body).error).toMatchObject({
-        code: "INTERNAL_ERROR",
-        details: { reason: "Unexpected error" },
-      });
-      await expect(authorize(token)).rejects.toThrow("The authorizer could not decide");
-      expect((await logout(token, "global")).statusCode).toBe(500);
-      fixture.proxy.refuse("BatchGetItem", 0, type);
-      // A fault that a retry can fix stays a 503.
-      fixture.proxy.refuse("BatchGetItem", 3, "ProvisionedThroughputExceededException");
-      expect((await check(token)).statusCode).toBe(503);
-    },
-  );
+  it.each([
+    "ResourceNotFoundException",
+    "AccessDeniedException",
+    "ValidationException",
+    "UnrecognizedClientException",
+  ])("%s is the contract's 500, which alarms, not a 503 retried for ever", async (type) => {
+    const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
+    fixture.proxy.refuse("BatchGetItem", 3, type);
+    const checked = await check(token);
+    expect(checked.statusCode).toBe(500);
+    expect(JSON.parse(checked.body).error).toMatchObject({
+      code: "INTERNAL_ERROR",
+      details: { reason: "Unexpected error" },
+    });
+    await expect(authorize(token)).rejects.toThrow("The authorizer could not decide");
+    expect((await logout(token, "global")).statusCode).toBe(500);
+    fixture.proxy.refuse("BatchGetItem", 0, type);
+    // A fault that a retry can fix stays a 503.
+    fixture.proxy.refuse("BatchGetItem", 3, "ProvisionedThroughputExceededException");
+    expect((await check(token)).statusCode).toBe(503);
+  });
 });
 
 describe("the store's own reading of an item", () => {
@@ -337,6 +339,13 @@ describe("the store's own reading of an item", () => {
       logouts: { L: [{ M: { until: { N: String(now() + 600) } } }] },
     });
     expect((await check(token)).statusCode).toBe(503);
+    const logged = output
+      .lines()
+      .filter((line) => line.status === 503)
+      .at(-1)?.error as {
+      message: string;
+    };
+    expect(logged.message).toBe("DynamoDB's answer has a logout without its writer");
   });
 
   it("counts an item as absent from the second its expiry names, not a second before", async () => {
