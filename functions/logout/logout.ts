@@ -1,7 +1,8 @@
 /**
  * The logout itself, knowing nothing of Lambda or API Gateway: a verified token and what the
- * request asks in, the contract's success body out, or an error that says why not. The only
- * module that reads `scope`: it maps it onto the operations the store and Cognito expose.
+ * request asks in, its outcome out (logged out, or a replay of a logout already done), or an
+ * error that says why not. The only module that reads `scope`: it maps it onto the operations
+ * the store and Cognito expose. The contract's success body (`LOGGED_OUT`) is the same for both.
  */
 import { randomUUID } from "node:crypto";
 import type { VerifiedToken } from "../auth/verified-token.js";
