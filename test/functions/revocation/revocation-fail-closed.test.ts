@@ -4,8 +4,11 @@
  * Each path here is one the store would fail open on without its check.
  */
 import fc from "fast-check";
+import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type TokenClaims, VerifiedToken } from "../../../functions/auth/verified-token.js";
 import { REMEMBERED_LOGOUTS } from "../../../functions/revocation/revocation-store.js";
+import { sessionKey, userKey } from "../../../functions/revocation/revocation-table.js";
 import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
 import { lambdaContext } from "../../../scripts/lambda-context.js";
 import { captureOutput } from "../../support/captured-output.js";
@@ -46,6 +49,8 @@ const authorize = (token: string) =>
     lambdaContext(),
   );
 const reasonOf = (response: { body: string }) => JSON.parse(response.body).error?.details.reason;
+/** The claims the verifier would let through, for computing a token's keys. */
+const verified = (token: string) => new VerifiedToken(token, decodeJwt(token) as TokenClaims);
 const user = () => `fail-closed-${crypto.randomUUID()}`;
 
 type Answer = Record<string, unknown>;
@@ -296,61 +301,45 @@ describe("the store's own reading of an item", () => {
       TableName: fixture.tableName,
       Item: { pk: { S: pk }, ...fields },
     });
-  const keysOf = async (token: string) => {
-    const { sessionKey, userKey } = await import(
-      "../../../functions/revocation/revocation-table.js"
-    );
-    const { decodeJwt } = await import("jose");
-    const { VerifiedToken } = await import("../../../functions/auth/verified-token.js");
-    const verified = new VerifiedToken(token, decodeJwt(token) as never);
-    return { session: sessionKey(verified), user: userKey(verified) as string };
-  };
-
-  it("refuses a user item whose instants are out of order: 503, never a reading of it", async () => {
+  const keysOf = (token: string) => ({
+    session: sessionKey(verified(token)),
+    user: userKey(verified(token)) as string,
+  });
+  /** A user item as the store writes one, but for `fields`; then the check's 503 and its log. */
+  async function refusedUserItem(fields: Record<string, unknown>): Promise<string> {
     const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
-    const { user: key } = await keysOf(token);
-    await put(key, {
+    await put(keysOf(token).user, {
       expiresAt: { N: String(now() + 600) },
       version: { N: "1" },
       revokedBefore: { N: "1" },
-      keptSessionRevokedBefore: { N: String(now()) },
+      keptSessionRevokedBefore: { N: "1" },
       logouts: { L: [] },
+      ...fields,
     });
     expect((await check(token)).statusCode).toBe(503);
     const logged = output
       .lines()
       .filter((line) => line.status === 503)
-      .at(-1)?.error as {
-      message: string;
-    };
-    expect(logged.message).toBe(
+      .at(-1)?.error as { message: string };
+    return logged.message;
+  }
+
+  it("refuses a user item whose instants are out of order: 503, never a reading of it", async () => {
+    expect(await refusedUserItem({ keptSessionRevokedBefore: { N: String(now()) } })).toBe(
       "DynamoDB's answer has a user item whose instants are out of order",
     );
   });
 
   it("refuses a remembered logout without its writer", async () => {
-    const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
-    const { user: key } = await keysOf(token);
-    await put(key, {
-      expiresAt: { N: String(now() + 600) },
-      version: { N: "1" },
-      revokedBefore: { N: "1" },
-      keptSessionRevokedBefore: { N: "1" },
-      logouts: { L: [{ M: { until: { N: String(now() + 600) } } }] },
-    });
-    expect((await check(token)).statusCode).toBe(503);
-    const logged = output
-      .lines()
-      .filter((line) => line.status === 503)
-      .at(-1)?.error as {
-      message: string;
-    };
-    expect(logged.message).toBe("DynamoDB's answer has a logout without its writer");
+    const logouts = { L: [{ M: { until: { N: String(now() + 600) } } }] };
+    expect(await refusedUserItem({ logouts })).toBe(
+      "DynamoDB's answer has a logout without its writer",
+    );
   });
 
   it("counts an item as absent from the second its expiry names, not a second before", async () => {
     const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
-    const { session } = await keysOf(token);
+    const { session } = keysOf(token);
     const expiresAt = now() + 100;
     await put(session, { expiresAt: { N: String(expiresAt) }, revokedBy: { S: "another" } });
     try {
@@ -379,11 +368,8 @@ describe("the store's own reading of an item", () => {
   it("refuses to revoke the sessions of a user a token does not name", async () => {
     for (const sub of [undefined, ""]) {
       const token = await fixture.identity.mint("valid", { sub, iat: now() - 10 });
-      const { decodeJwt } = await import("jose");
-      const { VerifiedToken } = await import("../../../functions/auth/verified-token.js");
-      const verified = new VerifiedToken(token, decodeJwt(token) as never);
       await expect(
-        fixture.store.revokeUserSessions(verified, { keepOwnSession: false, logoutId: "x" }),
+        fixture.store.revokeUserSessions(verified(token), { keepOwnSession: false, logoutId: "x" }),
       ).rejects.toThrow("Token has no subject to sign out");
     }
   });
