@@ -23,7 +23,6 @@ import {
   createDynamoDbClient,
   type DynamoDbClient,
 } from "../functions/revocation/dynamodb-client.js";
-import { createRevocationStore as createStoreWith } from "../functions/revocation/revocation-store.js";
 import { httpApiAuthorizerEvent, httpApiEvent } from "../scripts/api-gateway-events.js";
 import { lambdaContext } from "../scripts/lambda-context.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../scripts/local-dynamodb.js";
@@ -311,7 +310,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
 
   // What each operation costs in round trips, whatever the network's speed.
   const revocationConfig = config.revocation as NonNullable<typeof config.revocation>;
-  const storeOn = (counted: DynamoDbClient) => createStoreWith(counted, revocationConfig);
+  const storeOn = (counted: DynamoDbClient) => createRevocationStore(counted, revocationConfig);
   const fresh = async (sub: string) =>
     createTokenVerifier(config.verifier)(await identity.mint("valid", { sub }));
   const [local, user, replayed] = [
@@ -319,7 +318,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     await fresh("rounds-user"),
     await fresh("rounds-replay"),
   ];
-  await createStoreWith(client, revocationConfig).revokeUserSessions(replayed, {
+  await createRevocationStore(client, revocationConfig).revokeUserSessions(replayed, {
     keepOwnSession: true,
     logoutId: "replayed",
   });

@@ -57,9 +57,12 @@ export class GitHubDeployRoles extends Construct {
 
     // Production is deployed from release tags only; sandbox from main as well.
     const deployRefs = props.isProduction ? ["refs/tags/v*"] : ["refs/heads/main", "refs/tags/v*"];
-    this.deployRole = this.role("DeployRole", `rinne-auth-${stageName}-deploy`, providerArn, [
-      ...deployRefs.map((ref) => subjectOf(repository, stageName, ref, "deploy.yml")),
-    ]);
+    this.deployRole = this.role(
+      "DeployRole",
+      `rinne-auth-${stageName}-deploy`,
+      providerArn,
+      deployRefs.map((ref) => subjectOf(repository, stageName, ref, "deploy.yml")),
+    );
     const bootstrapRole = (kind: string) =>
       `arn:${stack.partition}:iam::${stack.account}:role/cdk-${props.qualifier}-${kind}-role-${stack.account}-${stack.region}`;
     this.deployRole.addToPolicy(

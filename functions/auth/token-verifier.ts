@@ -41,7 +41,7 @@ import {
   VerifiedToken,
 } from "./verified-token.js";
 
-export { CLOCK_LEEWAY_SECONDS, type TokenClaims, VerifiedToken };
+export { type TokenClaims, VerifiedToken };
 
 /** Seconds since the epoch, fractional: the checks of this module read it (tests move it). */
 export type Clock = () => number;

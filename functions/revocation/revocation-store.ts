@@ -203,15 +203,8 @@ const MISCONFIGURED = new Set([
   "UnrecognizedClientException",
 ]);
 
-/** A failed call, in the store's own terms. */
+/** A failed call (DynamoDB's, or an answer it could not read), in the store's own terms. */
 function storeError(error: unknown): Error {
-  if (
-    error instanceof TokenRevokedError ||
-    error instanceof RevocationStoreUnavailableError ||
-    error instanceof RevocationStoreMisconfiguredError
-  ) {
-    return error;
-  }
   return error instanceof DynamoDbError && MISCONFIGURED.has(error.type)
     ? new RevocationStoreMisconfiguredError({ cause: error })
     : new RevocationStoreUnavailableError({ cause: error });
