@@ -8,8 +8,8 @@ import { pathToFileURL } from "node:url";
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import { JwtVerifier } from "aws-jwt-verify";
-import type { AuthenticatedContext } from "../functions/auth/require-valid-token.js";
 import type { ApiGatewayEvent } from "../functions/http/api-gateway-event.js";
+import type { AuthenticatedContext } from "../functions/http/require-valid-token.js";
 import { type HttpResponse, jsonResponse } from "../functions/http/responses.js";
 import {
   apiContract,

@@ -8,12 +8,9 @@ import { PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
-import {
-  ConfigurationError,
-  loadConfig,
-  secretStoreOf,
-  userPoolRegion,
-} from "../functions/config.js";
+import { loadConfig } from "../functions/config/config.js";
+import { secretStoreOf, userPoolRegion } from "../functions/domain/aws-identifiers.js";
+import { ConfigurationError } from "../functions/domain/errors.js";
 import { BundledFunction } from "./bundled-function.js";
 import { API_BASE_PATH, LogoutApi } from "./logout-api.js";
 import { Monitoring } from "./monitoring.js";

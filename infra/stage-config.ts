@@ -3,7 +3,7 @@
  * resource is made, so a missing value fails the synth naming its context key.
  */
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { COGNITO_POOL_ID, SECRET_ARN } from "../functions/config.js";
+import { COGNITO_POOL_ID, SECRET_ARN } from "../functions/domain/aws-identifiers.js";
 
 /** The retentions CloudWatch Logs accepts; any other number fails only at deploy time. */
 const LOG_RETENTIONS: ReadonlySet<unknown> = new Set(

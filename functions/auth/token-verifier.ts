@@ -1,10 +1,11 @@
 /**
  * Verifies a JWT with aws-jwt-verify and turns each of its error classes into one stable,
- * safe reason. A token's own fault is a 401; failing to check it (the issuer's keys cannot be
- * had, or make no sense) is a 503. On top of the library's checks, those that revocation relies
- * on: one encoding per signed token, an `iat`, a bounded lifetime, a bounded session age, and no
- * `iat` or `auth_time` from the future.
+ * safe reason: the token's own faults are `InvalidTokenError`s; failing to check it (the
+ * issuer's keys cannot be had, or cannot be used) is a `SigningKeysUnavailableError`. On top of
+ * the library's checks, those that revocation relies on: one encoding per signed token, an
+ * `iat`, a bounded lifetime, a bounded session age, and no `iat` or `auth_time` from the future.
  */
+import { createPublicKey } from "node:crypto";
 import { CognitoJwtVerifier, JwtVerifier } from "aws-jwt-verify";
 import {
   CognitoJwtInvalidClientIdError,
@@ -30,24 +31,29 @@ import {
   WaitPeriodNotYetEndedJwkError,
 } from "aws-jwt-verify/error";
 import { SimpleFetcher } from "aws-jwt-verify/https";
-import { SimpleJwksCache } from "aws-jwt-verify/jwk";
+import {
+  type Jwk,
+  type JwksCache,
+  type PenaltyBox,
+  SimpleJwksCache,
+  SimplePenaltyBox,
+} from "aws-jwt-verify/jwk";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
-import { ConfigurationError, type VerifierConfig } from "../config.js";
-import { AuthenticationError, HttpProblem, ServiceUnavailableError } from "../http/problems.js";
+import type { VerifierConfig } from "../config/config.js";
+import { type Clock, systemClock } from "../domain/clock.js";
+import {
+  ConfigurationError,
+  InvalidTokenError,
+  SigningKeyNotYetKnownError,
+  SigningKeysUnavailableError,
+} from "../domain/errors.js";
+import type { VerifyToken } from "../domain/ports.js";
 import {
   CLOCK_LEEWAY_SECONDS,
   sessionStart,
   type TokenClaims,
   VerifiedToken,
-} from "./verified-token.js";
-
-export { type TokenClaims, VerifiedToken };
-
-/** Seconds since the epoch, fractional: the checks of this module read it (tests move it). */
-export type Clock = () => number;
-const systemClock: Clock = () => Date.now() / 1000;
-
-export type VerifyToken = (token: string) => Promise<VerifiedToken>;
+} from "../domain/verified-token.js";
 
 // Ordered: subclasses before the classes they extend.
 const TOKEN_FAULTS: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, string]> = [
@@ -59,57 +65,122 @@ const TOKEN_FAULTS: ReadonlyArray<readonly [abstract new (...args: never[]) => E
   [CognitoJwtInvalidTokenUseError, "Invalid token use"],
   [JwtInvalidClaimError, "Invalid token claims"],
   [JwtInvalidSignatureAlgorithmError, "Unsupported token algorithm"],
-  [JwkInvalidKtyError, "Unsupported token algorithm"],
+  // A key the issuer publishes for encryption: no token it signed names it.
   [JwkInvalidUseError, "Invalid token signature"],
   [JwtInvalidSignatureError, "Invalid token signature"],
   [JwtWithoutValidKidError, "Token has no valid key id"],
   [KidNotFoundInJwksError, "Unknown signing key"],
-  // The kid is unknown and the JWKS was fetched too recently to fetch it again.
-  [WaitPeriodNotYetEndedJwkError, "Unknown signing key"],
   [JwtParseError, "Malformed token"],
-  // JWKS and JWK validation errors are the issuer's keys' fault, not the token's: 503 above.
   // Raised while verifying only for the token's `iss`: none, or one no verifier is set up for
   // (a Cognito verifier looks its issuer up before checking claims).
   [ParameterValidationError, "Invalid token issuer"],
 ];
 
-/** Maps a verification failure to the problem the client is told about. */
-export function classifyVerificationError(error: unknown): HttpProblem {
-  if (error instanceof HttpProblem) return error;
+/**
+ * How long an unknown `kid` waits for the next JWKS fetch (the library's penalty box): the
+ * JWKS endpoint is not fetched on every forged key id, and a key just rotated in is known after.
+ */
+export const JWKS_REFETCH_WAIT_SECONDS = 10;
+
+/** Node's crypto refusing to verify with a key (an RS256 signature against an Ed25519 key). */
+const isCryptoFailure = (error: unknown) =>
+  /^ERR_(CRYPTO|OSSL)_/.test(String((error as { code?: unknown } | null)?.code));
+
+/** Maps a verification failure onto the domain's errors; those pass unchanged. */
+export function classifyVerificationError(error: unknown): Error {
+  if (error instanceof InvalidTokenError || error instanceof SigningKeysUnavailableError) {
+    return error;
+  }
+  if (error instanceof WaitPeriodNotYetEndedJwkError) {
+    return new SigningKeyNotYetKnownError(JWKS_REFETCH_WAIT_SECONDS, { cause: error });
+  }
   if (
     error instanceof FetchError ||
     error instanceof JwksNotAvailableInCacheError ||
     error instanceof JwksValidationError ||
-    error instanceof JwkValidationError
+    error instanceof JwkValidationError ||
+    // Raised for the key's kty (the library checks it before the token's alg): an `oct` key.
+    error instanceof JwkInvalidKtyError
   ) {
-    return new ServiceUnavailableError("Signing keys unavailable", { cause: error });
+    return new SigningKeysUnavailableError("Signing keys unavailable", { cause: error });
   }
-  // Node's ECDSA verify throws, rather than answers false, for a signature of the wrong length.
-  if ((error as { code?: unknown } | null)?.code === "ERR_CRYPTO_OPERATION_FAILED") {
-    return new AuthenticationError("Invalid token signature", true, { cause: error });
+  // The key is usable (checked when it was found) yet the signature cannot be checked with it:
+  // the token's alg and the key's type disagree, or the signature has the wrong length.
+  if (isCryptoFailure(error)) {
+    return new InvalidTokenError("Invalid token signature", { cause: error });
   }
   for (const [errorClass, reason] of TOKEN_FAULTS) {
-    if (error instanceof errorClass) return new AuthenticationError(reason, true, { cause: error });
+    if (error instanceof errorClass) return new InvalidTokenError(reason, { cause: error });
   }
-  if (error instanceof JwtBaseError) {
-    return new AuthenticationError("Invalid token", true, { cause: error });
-  }
+  if (error instanceof JwtBaseError)
+    return new InvalidTokenError("Invalid token", { cause: error });
   // Not the token's fault (a JWKS fetch that failed in an unforeseen way, a bug): say so.
-  return new ServiceUnavailableError("Token verification unavailable", { cause: error });
+  return new SigningKeysUnavailableError("Token verification unavailable", { cause: error });
 }
 
 // A failing JWKS endpoint costs at most two tries of 1.5 s (the library retries once), well
 // inside the function's timeout, instead of the library's default 2 x 3 s.
 const JWKS_FETCH_TIMEOUTS = { timeout: 1000, responseTimeout: 1500 };
 
+const BASE64URL_TEXT = /^[A-Za-z0-9_-]+$/;
+/** The key material of each key type (RFC 7518 §6): base64url text, all of it. */
+const KEY_MATERIAL: Readonly<Record<string, readonly string[]>> = {
+  RSA: ["n", "e"],
+  EC: ["x", "y"],
+  OKP: ["x"],
+};
+
+/**
+ * Refuses a key that no token could ever be verified with: a type no JWS signature uses
+ * (`oct`), key material that is not base64url (Node would decode it leniently into another key,
+ * and every valid token would fail as badly signed), a key Node cannot import. That is the
+ * issuer's fault, not the token's: 503, and an alarm at the authorizer.
+ */
+function assertUsableKey(jwk: Jwk): void {
+  const material = KEY_MATERIAL[String(jwk.kty)];
+  const readable =
+    material?.every((name) => typeof jwk[name] === "string" && BASE64URL_TEXT.test(jwk[name])) ??
+    false;
+  try {
+    if (readable) createPublicKey({ key: jwk as never, format: "jwk" });
+  } catch (error) {
+    throw new SigningKeysUnavailableError("Signing key unusable", { cause: error });
+  }
+  if (!readable) throw new SigningKeysUnavailableError("Signing key unusable");
+}
+
+/** The library's cache, which checks each key it hands out once (by identity) for use. */
+class UsableKeysJwksCache extends SimpleJwksCache {
+  readonly #usable = new WeakSet<Jwk>();
+
+  override async getJwk(...args: Parameters<JwksCache["getJwk"]>): ReturnType<JwksCache["getJwk"]> {
+    const jwk = await super.getJwk(...args);
+    if (!this.#usable.has(jwk)) {
+      assertUsableKey(jwk);
+      this.#usable.add(jwk);
+    }
+    return jwk;
+  }
+}
+
+/** Pinned keys never change: an unknown kid is unknown for good, and is refused at once. */
+const NEVER_WAIT: PenaltyBox = {
+  wait: async () => {},
+  registerFailedAttempt: () => {},
+  registerSuccessfulAttempt: () => {},
+};
+
 function jwksCache(config: VerifierConfig): SimpleJwksCache {
   if (config.jwksPinned && config.jwks) {
     // Pinned keys: a token with another kid is refused (401) without any network call.
     const pinned = new TextEncoder().encode(JSON.stringify(config.jwks)).buffer as ArrayBuffer;
-    return new SimpleJwksCache({ fetcher: { fetch: async () => pinned } });
+    return new UsableKeysJwksCache({
+      fetcher: { fetch: async () => pinned },
+      penaltyBox: NEVER_WAIT,
+    });
   }
   const fetcher = new SimpleFetcher({ defaultRequestOptions: JWKS_FETCH_TIMEOUTS });
-  return new SimpleJwksCache({
+  return new UsableKeysJwksCache({
     fetcher: {
       async fetch(uri) {
         const body = await fetcher.fetch(uri);
@@ -117,6 +188,7 @@ function jwksCache(config: VerifierConfig): SimpleJwksCache {
         return body;
       },
     },
+    penaltyBox: new SimplePenaltyBox({ waitSeconds: JWKS_REFETCH_WAIT_SECONDS }),
   });
 }
 
@@ -156,7 +228,7 @@ function assertCanonicalEncoding(token: string): void {
     unused < 0 ||
     (BASE64URL.indexOf(signature.at(-1) as string) & unused) !== 0
   ) {
-    throw new AuthenticationError("Malformed token", true);
+    throw new InvalidTokenError("Malformed token");
   }
 }
 
@@ -169,31 +241,30 @@ type RevocableLimits = Pick<
 function assertRevocable(claims: JwtPayload, limits: RevocableLimits, now: number): TokenClaims {
   // A token that never expires can be neither trusted for a logout nor revoked for a while.
   if (typeof claims.exp !== "number") {
-    throw new AuthenticationError("Token has no expiry", true);
+    throw new InvalidTokenError("Token has no expiry");
   }
-  if (typeof claims.iss !== "string") throw new AuthenticationError("Invalid token issuer", true);
+  if (typeof claims.iss !== "string") throw new InvalidTokenError("Invalid token issuer");
   // Without iat neither its lifetime nor its place before or after a revocation can be known.
-  if (typeof claims.iat !== "number")
-    throw new AuthenticationError("Token has no issue time", true);
+  if (typeof claims.iat !== "number") throw new InvalidTokenError("Token has no issue time");
   if (claims.auth_time === undefined) {
-    if (limits.requireAuthTime) throw new AuthenticationError("Token has no auth_time", true);
+    if (limits.requireAuthTime) throw new InvalidTokenError("Token has no auth_time");
   } else if (typeof claims.auth_time !== "number" || claims.auth_time > claims.iat) {
     // A sign-in cannot come after the token it issued: a revocation by time would miss it.
-    throw new AuthenticationError("Invalid token claims", true);
+    throw new InvalidTokenError("Invalid token claims");
   }
   // The library has read exp already, on the system's clock; this reads it on the one given.
-  if (claims.exp + CLOCK_LEEWAY_SECONDS < now) throw new AuthenticationError("Token expired", true);
+  if (claims.exp + CLOCK_LEEWAY_SECONDS < now) throw new InvalidTokenError("Token expired");
   if (claims.iat > now + CLOCK_LEEWAY_SECONDS) {
-    throw new AuthenticationError("Token issued in the future", true);
+    throw new InvalidTokenError("Token issued in the future");
   }
   // Revocations are kept as long as a token may live: one that lives longer would outlive them.
   if (claims.exp - claims.iat > limits.maxTokenLifetimeSeconds) {
-    throw new AuthenticationError("Token lifetime exceeds the maximum", true);
+    throw new InvalidTokenError("Token lifetime exceeds the maximum");
   }
   // And as long as a session may mint tokens: an older session would outlive its revocation.
   const verified = claims as TokenClaims;
   if (now - sessionStart(verified) > limits.maxSessionSeconds) {
-    throw new AuthenticationError("Session exceeds the maximum age", true);
+    throw new InvalidTokenError("Session exceeds the maximum age");
   }
   return verified;
 }
@@ -222,9 +293,11 @@ function createVerifier(config: VerifierConfig) {
         );
   if (config.jwks) {
     try {
+      for (const key of config.jwks.keys) assertUsableKey(key as Jwk);
       verifier.cacheJwks(config.jwks as never);
     } catch (error) {
-      throw new ConfigurationError("JWKS", `is not a valid JWKS: ${(error as Error).message}`);
+      const problem = (error as Error).cause ?? error;
+      throw new ConfigurationError("JWKS", `is not a valid JWKS: ${(problem as Error).message}`);
     }
   }
   return verifier;
@@ -233,7 +306,7 @@ function createVerifier(config: VerifierConfig) {
 /** @param clock for this module's own checks; the library reads `exp` and `nbf` on the system's. */
 export function createTokenVerifier(
   config: VerifierConfig,
-  clock: Clock = systemClock,
+  clock: Pick<Clock, "now"> = systemClock,
 ): VerifyToken {
   const verifier = createVerifier(config);
   return async (token) => {
@@ -244,6 +317,6 @@ export function createTokenVerifier(
     } catch (error) {
       throw classifyVerificationError(error);
     }
-    return new VerifiedToken(token, assertRevocable(claims, config, clock()));
+    return new VerifiedToken(token, assertRevocable(claims, config, clock.now()));
   };
 }

@@ -8,14 +8,13 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from "aws-lambda";
-import { bearerCheckFromEnvironment, type Environment } from "../auth/bearer-check.js";
-import type { VerifyToken } from "../auth/token-verifier.js";
-import { ConfigurationError } from "../config.js";
+import { bearerCheckFromEnvironment, type Environment } from "../bearer-check.js";
+import type { Logger } from "../config/logger.js";
+import { ConfigurationError } from "../domain/errors.js";
+import type { RevocationCheck, VerifyToken } from "../domain/ports.js";
 import { headerValues } from "../http/api-gateway-event.js";
-import { causeName, describeCause, toHttpProblem } from "../http/problems.js";
-import type { Logger } from "../logger.js";
+import { causeName, describeFailure, toProblem } from "../http/problems.js";
 import type { DynamoDbClient } from "../revocation/dynamodb-client.js";
-import type { RevocationCheck } from "../revocation/revocation.js";
 import { type AuthorizerContext, decide } from "./authorizer.js";
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
@@ -59,12 +58,12 @@ export function createAuthorizerHandler({
         revocations,
       });
     } catch (error) {
-      const problem = toHttpProblem(error);
+      const problem = toProblem(error);
       logger.error("authorization undecided", {
         ...fields,
         decision: "error",
         reason: problem.reason,
-        error: describeCause(problem),
+        error: describeFailure(problem),
       });
       throw new AuthorizerUndecidedError();
     }

@@ -4,16 +4,17 @@
  * decide, so that API Gateway answers 500 rather than let a possibly revoked token through or
  * tell a valid client it is forbidden.
  */
-import { authenticateBearer, type RequireValidTokenOptions } from "../auth/require-valid-token.js";
-import type { TokenClaims } from "../auth/verified-token.js";
-import { type HttpProblem, toHttpProblem } from "../http/problems.js";
+import { SigningKeyNotYetKnownError } from "../domain/errors.js";
+import type { TokenClaims } from "../domain/verified-token.js";
+import { isRefusal, type Problem, toProblem } from "../http/problems.js";
+import { authenticateBearer, type RequireValidTokenOptions } from "../http/require-valid-token.js";
 
 /** What a backend reads at `event.requestContext.authorizer.lambda.*`: plain values only. */
 export type AuthorizerContext = Record<string, string | number | boolean>;
 
 export type AuthorizerDecision =
   | { isAuthorized: true; context: AuthorizerContext; claims: TokenClaims }
-  | { isAuthorized: false; problem: HttpProblem };
+  | { isAuthorized: false; problem: Problem };
 
 /** The claims passed on: who, for whom, until when, with what rights. */
 const PASSED_ON = ["sub", "iss", "exp", "scope", "client_id", "token_use", "jti"] as const;
@@ -29,7 +30,15 @@ export function authorizerContext(claims: TokenClaims): AuthorizerContext {
   return context;
 }
 
-/** Throws what it cannot decide on (a 5xx problem): the caller must not answer for it. */
+/**
+ * Denied: every request the logout refuses (4xx), and a key id the JWKS did not hold a moment
+ * ago. That one is no verdict on the token, but any client can send a made-up kid, and an
+ * undecided answer raises an alarm: a key rotated in is known within the refetch wait.
+ */
+const isDenial = (problem: Problem) =>
+  isRefusal(problem) || problem.error instanceof SigningKeyNotYetKnownError;
+
+/** Throws what it cannot decide on: the caller must not answer for it. */
 export async function decide(
   authorization: readonly string[],
   check: RequireValidTokenOptions,
@@ -38,9 +47,8 @@ export async function decide(
     const { claims } = await authenticateBearer(authorization, check);
     return { isAuthorized: true, context: authorizerContext(claims), claims };
   } catch (error) {
-    const problem = toHttpProblem(error);
-    // Every reason the logout answers 401 for is a refusal; anything else is undecided.
-    if (problem.statusCode === 401) return { isAuthorized: false, problem };
-    throw problem;
+    const problem = toProblem(error);
+    if (isDenial(problem)) return { isAuthorized: false, problem };
+    throw error;
   }
 }

@@ -3,8 +3,8 @@
  * Parameter Store (a JSON object of client id → secret), on first need only. The AWS SDK
  * clients are imported then, so the cold start of a logout that needs no secret pays nothing.
  */
-import { secretStoreOf } from "../config.js";
-import { ServiceUnavailableError } from "../http/problems.js";
+import { secretStoreOf, ssmParameterName } from "../domain/aws-identifiers.js";
+import { ClientSecretUnavailableError } from "../domain/errors.js";
 
 export type ClientSecretLookup = (clientId: string) => Promise<string | undefined>;
 
@@ -24,7 +24,7 @@ async function readSecretDocument(arn: string): Promise<string> {
     return output.SecretString ?? "";
   }
   const { SSMClient, GetParameterCommand } = await import("@aws-sdk/client-ssm");
-  const name = arn.slice(arn.indexOf(":parameter") + ":parameter".length);
+  const name = ssmParameterName(arn);
   const output = await new SSMClient({}).send(
     new GetParameterCommand({ Name: name, WithDecryption: true }),
     options,
@@ -43,7 +43,7 @@ export function clientSecretsFrom(arn: string | undefined): ClientSecretLookup {
       return typeof secret === "string" ? secret : undefined;
     } catch (error) {
       secrets = undefined; // try again on the next request
-      throw new ServiceUnavailableError("Client secret unavailable", { cause: error });
+      throw new ClientSecretUnavailableError({ cause: error });
     }
   };
 }

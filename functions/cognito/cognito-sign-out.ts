@@ -4,18 +4,13 @@
  * for `scope=global`. The Cognito client is imported on first use: only these paths pay for it.
  * `scope=others` has no call here: Cognito cannot end every session but one (see `logout.ts`).
  */
-import type { VerifiedToken } from "../auth/verified-token.js";
-import { userPoolRegion } from "../config.js";
-import { InternalError, ServiceUnavailableError } from "../http/problems.js";
+import { userPoolRegion } from "../domain/aws-identifiers.js";
+import {
+  IdentityProviderMisconfiguredError,
+  IdentityProviderUnavailableError,
+} from "../domain/errors.js";
+import type { UpstreamSignOut } from "../domain/ports.js";
 import type { ClientSecretLookup } from "./client-secrets.js";
-
-/** Each throws a 503 when Cognito cannot be reached or refuses for reasons not the session's. */
-export interface UpstreamSignOut {
-  /** Ends every session of the token's user: no refresh token of theirs mints tokens again. */
-  signOutEverywhere(token: VerifiedToken): Promise<void>;
-  /** Revokes one refresh token of the token's app client. */
-  revokeRefreshToken(token: VerifiedToken, refreshToken: string): Promise<void>;
-}
 
 export interface CognitoSignOutOptions {
   userPoolId: string;
@@ -81,23 +76,22 @@ export function createCognitoSignOut({
       await send(await cognito(), { abortSignal: AbortSignal.timeout(COGNITO_CALL_BUDGET_MS) });
       return undefined;
     } catch (error) {
-      if (error instanceof ServiceUnavailableError || error instanceof InternalError) throw error;
       const name = (error as Error).name;
       return ALREADY_DONE[operation].has(name) ? undefined : name;
     }
   }
 
   /**
-   * Cognito's refusal as the client's problem: a 503 to retry, but a 500 (an alarm) where the
-   * pool is set up so that no retry can succeed (token revocation off on the app client).
+   * Cognito's refusal, to retry; or, where the pool is set up so that no retry can succeed
+   * (token revocation off on the app client), a misconfiguration that someone must fix.
    */
   const unavailable = (operation: Operation, name: string) => {
     const options = {
       cause: Object.assign(new Error(`Cognito ${operation}: ${name}`), { name: "CognitoError" }),
     };
     return MISCONFIGURED.has(name)
-      ? new InternalError("Unexpected error", options)
-      : new ServiceUnavailableError("Identity provider unavailable", options);
+      ? new IdentityProviderMisconfiguredError(options)
+      : new IdentityProviderUnavailableError(options);
   };
 
   async function call(operation: Operation, send: Parameters<typeof attempt>[1]): Promise<void> {

@@ -1,13 +1,13 @@
 /**
  * Middy middleware that gives a handler the contract's HTTP behaviour: the event read once into
- * an `HttpRequest`, every error turned into the error envelope (rendered by
- * @middy/http-error-handler, used before this one), and one structured log line per request.
+ * an `HttpRequest`, every error turned into the contract's error envelope, and one structured
+ * log line per request. (@middy/http-error-handler, used before it, renders only what escapes.)
  */
 import type { MiddlewareObj, Request } from "@middy/core";
 import type { Context } from "aws-lambda";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../config/logger.js";
 import { type ApiGatewayEvent, type HttpRequest, readHttpRequest } from "./api-gateway-event.js";
-import { causeName, describeCause, type HttpProblem, toHttpProblem } from "./problems.js";
+import { causeName, describeFailure, toProblem } from "./problems.js";
 import { errorResponse, type HttpResponse } from "./responses.js";
 
 export interface ApiContext extends Context {
@@ -21,19 +21,6 @@ type ApiRequest = Request<ApiGatewayEvent, HttpResponse, Error, ApiContext>;
 export interface ApiContractOptions {
   logger: Logger;
   apiBasePath: string;
-}
-
-/** What @middy/http-error-handler renders: an exposed HTTP error whose message is the body. */
-class RenderedProblem extends Error {
-  readonly expose = true;
-  constructor(
-    readonly statusCode: number,
-    readonly headers: Record<string, string>,
-    body: string,
-    readonly problem: HttpProblem,
-  ) {
-    super(body);
-  }
 }
 
 export function apiContract({
@@ -63,34 +50,28 @@ export function apiContract({
       });
     },
     onError(request: ApiRequest) {
-      if (request.response !== undefined || request.error instanceof RenderedProblem) return;
-      const problem = toHttpProblem(request.error);
+      if (request.response !== undefined) return;
+      const problem = toProblem(request.error);
       // The event may have failed to parse before `before` finished.
       const httpRequest = request.context.httpRequest ?? {
         path: "/",
         requestId: request.context.awsRequestId ?? "unknown",
       };
-      const response = errorResponse(problem, httpRequest);
       const fields = {
-        status: problem.statusCode,
+        status: problem.status,
         code: problem.code,
         reason: problem.reason,
         path: httpRequest.path,
         ...request.context.logFields,
       };
-      if (problem.statusCode >= 500) {
-        // The cause of a 5xx (a dependency's error) is ours to see; a token's faults are not
-        // logged beyond their class, since a parse error may quote the decoded token.
-        logger.error("request failed", { ...fields, error: describeCause(problem) });
+      if (problem.status >= 500) {
+        // What failed (a dependency's error) is ours to see; a token's faults are not logged
+        // beyond their class, since a parse error may quote the decoded token.
+        logger.error("request failed", { ...fields, error: describeFailure(problem) });
       } else {
         logger.info("request refused", { ...fields, cause: causeName(problem) });
       }
-      request.error = new RenderedProblem(
-        response.statusCode,
-        response.headers,
-        response.body,
-        problem,
-      );
+      request.response = errorResponse(problem, httpRequest);
     },
   };
 }

@@ -1,15 +1,16 @@
 /**
- * The failures a client may be told about, one class per kind, each with its HTTP status,
- * the contract's stable `code` and a safe `reason` (never a token, a claim value or a stack).
- * One place (`responses.ts`) turns them into the contract's error envelope.
+ * The one table of the HTTP edge: each failure the functions name (`domain/errors.ts`) gets its
+ * status, the contract's stable `code`, a safe `reason` and its headers here, and nowhere else.
+ * A failure of no class below is a bug: a 500 whose reason says nothing.
  */
-
 import {
-  NoSubjectError,
-  RevocationStoreMisconfiguredError,
-  RevocationStoreUnavailableError,
-  TokenRevokedError,
-} from "../revocation/revocation.js";
+  CredentialsMissingError,
+  DependencyMisconfiguredError,
+  DependencyUnavailableError,
+  InvalidRequestError,
+  InvalidTokenError,
+  SigningKeyNotYetKnownError,
+} from "../domain/errors.js";
 
 export type ProblemCode =
   | "AUTHENTICATION_ERROR"
@@ -17,104 +18,119 @@ export type ProblemCode =
   | "SERVICE_UNAVAILABLE"
   | "INTERNAL_ERROR";
 
-export abstract class HttpProblem extends Error {
-  abstract readonly statusCode: number;
-  abstract readonly code: ProblemCode;
-  /** The generic sentence of `error.message`. */
-  abstract readonly publicMessage: string;
-  /** Read by @middy/http-error-handler: this error may reach the client. */
-  readonly expose = true;
-
-  /** @param reason specific and safe: it becomes `error.details.reason`. */
-  constructor(
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(reason, options);
-    this.name = new.target.name;
-  }
-
-  headers(): Record<string, string> {
-    return {};
-  }
+/** What the client is told of a failure, and what its log line holds. */
+export interface Problem {
+  readonly status: 400 | 401 | 500 | 503;
+  readonly code: ProblemCode;
+  /** The code's generic sentence: `error.message`. */
+  readonly message: string;
+  /** Specific and safe: `error.details.reason`. */
+  readonly reason: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The failure itself, for the log. */
+  readonly error: unknown;
 }
 
-/** 401: the credentials are missing or bad. */
-export class AuthenticationError extends HttpProblem {
-  readonly statusCode = 401;
-  readonly code = "AUTHENTICATION_ERROR";
-  readonly publicMessage = "Authentication required to access this resource";
+const AUTHENTICATION = {
+  code: "AUTHENTICATION_ERROR",
+  message: "Authentication required to access this resource",
+} as const;
+const UNAVAILABLE = {
+  code: "SERVICE_UNAVAILABLE",
+  message: "The service is temporarily unavailable, please retry",
+} as const;
+const INTERNAL = { code: "INTERNAL_ERROR", message: "An unexpected error occurred" } as const;
+/** A 500's reason: the client learns nothing of what broke; the log has it. */
+const UNEXPECTED = "Unexpected error";
 
-  /** @param tokenSent whether a bearer token was presented at all (RFC 6750 §3.1). */
-  constructor(
-    reason: string,
-    readonly tokenSent: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(reason, options);
-  }
+type Row = readonly [
+  abstract new (...args: never[]) => Error,
+  (error: never) => Omit<Problem, "error">,
+];
 
-  override headers(): Record<string, string> {
-    return { "WWW-Authenticate": this.tokenSent ? 'Bearer error="invalid_token"' : "Bearer" };
-  }
-}
-
-/** 400: a request parameter or body is not what the endpoint accepts. */
-export class ValidationError extends HttpProblem {
-  readonly statusCode = 400;
-  readonly code = "VALIDATION_ERROR";
-  readonly publicMessage = "The request is invalid";
-}
-
-/**
- * 503: the token could not be checked or the logout could not be recorded, through no fault
- * of the client's. Never a 401 (that would call a valid token bad), never a 200 (nothing lost).
- */
-export class ServiceUnavailableError extends HttpProblem {
-  readonly statusCode = 503;
-  readonly code = "SERVICE_UNAVAILABLE";
-  readonly publicMessage = "The service is temporarily unavailable, please retry";
-
-  override headers(): Record<string, string> {
-    return { "Retry-After": "1" };
-  }
-}
-
-/** 500: a bug. The client sees only a generic sentence; the log has the cause. */
-export class InternalError extends HttpProblem {
-  readonly statusCode = 500;
-  readonly code = "INTERNAL_ERROR";
-  readonly publicMessage = "An unexpected error occurred";
-}
-
-/** The one place where the other modules' errors get their HTTP status and reason. */
-export function toHttpProblem(error: unknown): HttpProblem {
-  if (error instanceof HttpProblem) return error;
-  if (error instanceof TokenRevokedError || error instanceof NoSubjectError) {
-    return new AuthenticationError(error.message, true, { cause: error });
-  }
-  if (error instanceof RevocationStoreUnavailableError) {
-    return new ServiceUnavailableError(error.message, { cause: error.cause });
-  }
+// Ordered: subclasses before the classes they extend.
+const PROBLEMS: readonly Row[] = [
+  [
+    CredentialsMissingError,
+    (error: Error) => ({
+      status: 401,
+      ...AUTHENTICATION,
+      reason: error.message,
+      // RFC 6750 §3.1: no error code when the request held no token.
+      headers: { "WWW-Authenticate": "Bearer" },
+    }),
+  ],
+  [
+    InvalidTokenError,
+    (error: Error) => ({
+      status: 401,
+      ...AUTHENTICATION,
+      reason: error.message,
+      headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
+    }),
+  ],
+  [
+    InvalidRequestError,
+    (error: Error) => ({
+      status: 400,
+      code: "VALIDATION_ERROR",
+      message: "The request is invalid",
+      reason: error.message,
+      headers: {},
+    }),
+  ],
+  [
+    SigningKeyNotYetKnownError,
+    (error: SigningKeyNotYetKnownError) => ({
+      status: 503,
+      ...UNAVAILABLE,
+      reason: error.message,
+      headers: { "Retry-After": String(error.retryAfterSeconds) },
+    }),
+  ],
+  // Never a 401 (that would call a valid token bad), never a 200 (nothing lost): retry.
+  [
+    DependencyUnavailableError,
+    (error: Error) => ({
+      status: 503,
+      ...UNAVAILABLE,
+      reason: error.message,
+      headers: { "Retry-After": "1" },
+    }),
+  ],
   // A 500, which pages someone (the API's 5xx alarm), rather than a 503 retried for ever.
-  if (error instanceof RevocationStoreMisconfiguredError) {
-    return new InternalError("Unexpected error", { cause: error.cause });
+  [
+    DependencyMisconfiguredError,
+    () => ({ status: 500, ...INTERNAL, reason: UNEXPECTED, headers: {} }),
+  ],
+];
+
+export function toProblem(error: unknown): Problem {
+  for (const [errorClass, problem] of PROBLEMS) {
+    if (error instanceof errorClass) return { ...problem(error as never), error };
   }
-  return new InternalError("Unexpected error", { cause: error });
+  return { status: 500, ...INTERNAL, reason: UNEXPECTED, headers: {}, error };
 }
 
+/** A refusal the client caused (4xx): the authorizer denies these, where it throws on the rest. */
+export const isRefusal = (problem: Problem) => problem.status < 500;
+
 /**
- * For a refusal's log line: the class of its cause, never its message (a parse error may quote
- * the decoded token). An error's own name where it sets one (the AWS SDK's do), else its class's.
+ * For a refusal's log line: the class of what the library or the store raised, never its
+ * message (a parse error may quote the decoded token). An error's own name where it sets one
+ * (the AWS SDK's do), else its class's.
  */
-export function causeName(problem: HttpProblem): string | undefined {
-  const { cause } = problem;
-  if (!(cause instanceof Error)) return undefined;
+export function causeName(problem: Problem): string | undefined {
+  const { error } = problem;
+  if (!(error instanceof Error)) return undefined;
+  const cause = error.cause instanceof Error ? error.cause : error;
   return cause.name !== "Error" ? cause.name : cause.constructor.name;
 }
 
-/** For a 5xx's log line: a dependency's error is ours to see, name and message. */
-export function describeCause(problem: HttpProblem): { name: string; message: string } | undefined {
-  const name = causeName(problem);
-  return name === undefined ? undefined : { name, message: (problem.cause as Error).message };
+/** For a 5xx's log line: what failed, name and message, the dependency's own words included. */
+export function describeFailure(problem: Problem): { name: string; message: string } | undefined {
+  const { error } = problem;
+  if (!(error instanceof Error)) return undefined;
+  const cause = error.cause instanceof Error ? error.cause : error;
+  return { name: causeName(problem) as string, message: cause.message };
 }

@@ -3,7 +3,7 @@
  * `AuthenticationErrorResponse`. Every response is private to its caller: `no-store`.
  */
 import type { APIGatewayProxyResult } from "aws-lambda";
-import type { HttpProblem } from "./problems.js";
+import type { Problem } from "./problems.js";
 
 export type HttpResponse = APIGatewayProxyResult & { headers: Record<string, string> };
 
@@ -29,22 +29,22 @@ export interface ErrorEnvelope {
 }
 
 export function errorResponse(
-  problem: HttpProblem,
+  problem: Problem,
   request: { path: string; requestId: string },
   now: Date = new Date(),
 ): HttpResponse {
   const envelope: ErrorEnvelope = {
     error: {
       code: problem.code,
-      message: problem.publicMessage,
-      status: problem.statusCode,
+      message: problem.message,
+      status: problem.status,
       details: { reason: problem.reason },
       path: request.path,
       timestamp: now.toISOString(),
       requestId: request.requestId,
     },
   };
-  const response = jsonResponse(problem.statusCode, envelope);
-  Object.assign(response.headers, problem.headers());
+  const response = jsonResponse(problem.status, envelope);
+  Object.assign(response.headers, problem.headers);
   return response;
 }

@@ -5,25 +5,19 @@
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { Context } from "aws-lambda";
-import { bearerCheckFromEnvironment, type Environment } from "../auth/bearer-check.js";
-import { type AuthenticatedContext, requireValidToken } from "../auth/require-valid-token.js";
-import type { VerifyToken } from "../auth/token-verifier.js";
+import { bearerCheckFromEnvironment, type Environment } from "../bearer-check.js";
 import { clientSecretsFrom } from "../cognito/client-secrets.js";
-import { createCognitoSignOut, type UpstreamSignOut } from "../cognito/cognito-sign-out.js";
+import { createCognitoSignOut } from "../cognito/cognito-sign-out.js";
+import type { Logger } from "../config/logger.js";
+import { LOGGED_OUT, logOut } from "../core/logout.js";
+import type { Clock } from "../domain/clock.js";
+import type { RevocationRecorder, UpstreamSignOut, VerifyToken } from "../domain/ports.js";
 import { apiContract } from "../http/api-contract.js";
 import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
+import { parseIdempotencyKey, parseLogoutBody, parseLogoutScope } from "../http/logout-request.js";
+import { type AuthenticatedContext, requireValidToken } from "../http/require-valid-token.js";
 import { type HttpResponse, jsonResponse } from "../http/responses.js";
-import type { Logger } from "../logger.js";
 import type { DynamoDbClient } from "../revocation/dynamodb-client.js";
-import type { RevocationRecorder } from "../revocation/revocation.js";
-import type { StoreClock } from "../revocation/revocation-store.js";
-import {
-  LOGGED_OUT,
-  logOut,
-  parseIdempotencyKey,
-  parseLogoutBody,
-  parseLogoutScope,
-} from "./logout.js";
 
 export interface LogoutHandlerDependencies {
   logger: Logger;
@@ -48,7 +42,7 @@ export function createLogoutHandler({
   const handler = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>({
     timeoutEarlyInMillis: 0,
   })
-    // Renders what apiContract's onError (which runs first) shapes; a safety net for the rest.
+    // A safety net: apiContract's onError (which runs first) answers every error itself.
     .use(httpErrorHandler({ logger: false }))
     .use(apiContract({ logger, apiBasePath }))
     // No separate revocation read: `revoke` checks and records in one round trip.
@@ -81,7 +75,7 @@ export function createLogoutHandler({
 export function logoutHandlerFromEnvironment(
   env: Environment,
   dynamoDbClient?: (env: Environment) => DynamoDbClient,
-  clock?: StoreClock,
+  clock?: Clock,
 ): LogoutHandler {
   const { config, logger, verify, revocations } = bearerCheckFromEnvironment(
     env,

@@ -8,7 +8,7 @@
  */
 import { createRequire } from "node:module";
 import aws4 from "aws4";
-import { ConfigurationError } from "../config.js";
+import { ConfigurationError } from "../domain/errors.js";
 
 // Loaded with require, not import: on Node.js 24 an ES import of node:http builds its whole
 // namespace, whose lazy getters load undici, ~45 ms of every cold start (bench/README.md).

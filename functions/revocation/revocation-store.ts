@@ -13,34 +13,24 @@
  * - every record lives as long as any token it covers can be accepted.
  */
 import { createHash } from "node:crypto";
-import { CLOCK_LEEWAY_SECONDS, sessionStart, type VerifiedToken } from "../auth/verified-token.js";
-import type { RevocationConfig } from "../config.js";
-import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
+import type { RevocationConfig } from "../config/config.js";
+import { type Clock, systemClock } from "../domain/clock.js";
 import {
-  type LogoutRecord,
   NoSubjectError,
-  type RevocationRecorder,
   RevocationStoreMisconfiguredError,
   RevocationStoreUnavailableError,
   TokenRevokedError,
-} from "./revocation.js";
+} from "../domain/errors.js";
+import type { LogoutRecord, RevocationRecorder } from "../domain/ports.js";
+import {
+  CLOCK_LEEWAY_SECONDS,
+  sessionStart,
+  type VerifiedToken,
+} from "../domain/verified-token.js";
+import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
 import { isSessionKey, REVOCATION_TABLE, sessionKey, userKey } from "./revocation-table.js";
 
 const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
-
-export type RevocationStore = RevocationRecorder;
-
-/** The store's time: seconds since the epoch (fractional), and a wait until an instant. */
-export interface StoreClock {
-  now(): number;
-  sleepUntil(instant: number): Promise<void>;
-}
-
-export const systemClock: StoreClock = {
-  now: () => Date.now() / 1000,
-  sleepUntil: (instant) =>
-    new Promise((resolve) => setTimeout(resolve, Math.max(0, instant * 1000 - Date.now()))),
-};
 
 /** How many of a user's recent global and others logouts are remembered for their replays. */
 export const REMEMBERED_LOGOUTS = 32;
@@ -216,8 +206,8 @@ const conditionFailed = (error: unknown) =>
 export function createRevocationStore(
   dynamodb: DynamoDbClient,
   { tableName, maxSessionSeconds, maxTokenLifetimeSeconds }: RevocationConfig,
-  clock: StoreClock = systemClock,
-): RevocationStore {
+  clock: Clock = systemClock,
+): RevocationRecorder {
   async function read(keys: string[]): Promise<Map<string, Item>> {
     const output = await dynamodb.send<unknown>("BatchGetItem", {
       RequestItems: {

@@ -33,7 +33,7 @@
  * overwritten, by the first new write.
  */
 import { createHash } from "node:crypto";
-import { sessionId, type VerifiedToken } from "../auth/verified-token.js";
+import { sessionId, type VerifiedToken } from "../domain/verified-token.js";
 
 export const REVOCATION_TABLE = {
   partitionKey: "pk",

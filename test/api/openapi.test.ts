@@ -6,10 +6,10 @@
 import { createConfig, lint } from "@redocly/openapi-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokenVerifier } from "../../functions/auth/token-verifier.js";
-import { loadConfig } from "../../functions/config.js";
-import { createLogger } from "../../functions/logger.js";
+import { loadConfig } from "../../functions/config/config.js";
+import { createLogger } from "../../functions/config/logger.js";
+import type { RevocationRecorder } from "../../functions/domain/ports.js";
 import { createLogoutHandler } from "../../functions/logout/logout-handler.js";
-import type { RevocationRecorder } from "../../functions/revocation/revocation.js";
 import { lambdaContext } from "../../scripts/lambda-context.js";
 import { captureOutput } from "../support/captured-output.js";
 import { eventFor, type PayloadVersion, type RequestShape } from "../support/logout-app.js";

@@ -3,13 +3,13 @@
  * identity, and sends it events of either payload version.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
-import { createTokenVerifier, type VerifyToken } from "../../functions/auth/token-verifier.js";
-import { loadConfig } from "../../functions/config.js";
+import { createTokenVerifier } from "../../functions/auth/token-verifier.js";
+import { loadConfig } from "../../functions/config/config.js";
+import { createLogger } from "../../functions/config/logger.js";
+import type { RevocationRecorder, VerifyToken } from "../../functions/domain/ports.js";
 import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
 import type { HttpResponse } from "../../functions/http/responses.js";
-import { createLogger } from "../../functions/logger.js";
 import { createLogoutHandler } from "../../functions/logout/logout-handler.js";
-import type { RevocationRecorder } from "../../functions/revocation/revocation.js";
 import {
   httpApiEvent as buildHttpApiEvent,
   restApiEvent as buildRestApiEvent,

@@ -7,8 +7,6 @@ import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { Context } from "aws-lambda";
 import { decodeJwt } from "jose";
-import type { AuthenticatedContext } from "../../functions/auth/require-valid-token.js";
-import type { VerifyToken } from "../../functions/auth/token-verifier.js";
 import {
   type AuthorizerHandler,
   createAuthorizerHandler,
@@ -17,8 +15,11 @@ import {
   DEFAULT_MAX_SESSION_SECONDS,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   type RevocationConfig,
-} from "../../functions/config.js";
+} from "../../functions/config/config.js";
+import { type Clock, systemClock } from "../../functions/domain/clock.js";
+import type { RevocationRecorder, VerifyToken } from "../../functions/domain/ports.js";
 import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
+import type { AuthenticatedContext } from "../../functions/http/require-valid-token.js";
 import { type HttpResponse, jsonResponse } from "../../functions/http/responses.js";
 // Another function of the API is built as the README shows: from the public exports only.
 import {
@@ -32,12 +33,7 @@ import {
   createDynamoDbClient,
   type DynamoDbClient,
 } from "../../functions/revocation/dynamodb-client.js";
-import {
-  createRevocationStore,
-  type RevocationStore,
-  type StoreClock,
-  systemClock,
-} from "../../functions/revocation/revocation-store.js";
+import { createRevocationStore } from "../../functions/revocation/revocation-store.js";
 import { lambdaContext } from "../../scripts/lambda-context.js";
 import {
   LOCAL_CREDENTIALS,
@@ -60,7 +56,7 @@ export interface RevocationFixture {
   /** A client that goes through the proxy, as the function's does. */
   client: DynamoDbClient;
   tableName: string;
-  store: RevocationStore;
+  store: RevocationRecorder;
   /**
    * The store's and the verifiers' clock: `pinned` where set, else the real one moved by
    * `offsetSeconds` (tests move it back or forth). Unless `realWaits`, the store's waits move
@@ -99,7 +95,7 @@ export async function startRevocationFixture(
   });
   const clock: RevocationFixture["clock"] = { offsetSeconds: 0, pinned: undefined };
   const now = () => clock.pinned ?? Date.now() / 1000 + clock.offsetSeconds;
-  const storeClock: StoreClock = {
+  const storeClock: Clock = {
     now,
     async sleepUntil(instant) {
       if (clock.pinned !== undefined) clock.pinned = Math.max(clock.pinned, instant);
@@ -123,7 +119,9 @@ export async function startRevocationFixture(
   const verifiers = new Map(
     [identity, partner].map((issuer) => [
       issuer.issuer,
-      createTokenVerifier(loadConfig({ ...issuer.environment, ...limitVariables }).verifier, now),
+      createTokenVerifier(loadConfig({ ...issuer.environment, ...limitVariables }).verifier, {
+        now,
+      }),
     ]),
   );
   const verify: VerifyToken = (token) => {

@@ -30,27 +30,30 @@ describe("a JWKS endpoint that answers 200 with nonsense", () => {
     ["{}", "{}", "application/json"],
     ["an empty keys array", '{"keys":[]}', "application/json"],
     ["no body", undefined, "application/json"],
-    ["a key without n", "MISSING_N", "application/json"],
+    ["a key without n", "MISSING_N", "application/json", "Signing key unusable"],
     ["keys that are not an array", '{"keys":{}}', "application/json"],
     ["invalid UTF-8", "\udc00", "application/json"],
-  ])("%s: 503 SERVICE_UNAVAILABLE with Retry-After, never 401", async (_name, body, type) => {
-    const app = await coldFunction();
-    const { identity } = app;
-    const broken =
-      body === "MISSING_N"
-        ? JSON.stringify({ keys: identity.jwks.keys.map(({ n: _n, ...key }) => key) })
-        : body;
-    jwks.answer(200, broken, type);
+  ])(
+    "%s: 503 SERVICE_UNAVAILABLE with Retry-After, never 401",
+    async (_name, body, type, reason = "Signing keys unavailable") => {
+      const app = await coldFunction();
+      const { identity } = app;
+      const broken =
+        body === "MISSING_N"
+          ? JSON.stringify({ keys: identity.jwks.keys.map(({ n: _n, ...key }) => key) })
+          : body;
+      jwks.answer(200, broken, type);
 
-    const response = await app.invoke(bearer(await identity.mint("valid")));
+      const response = await app.invoke(bearer(await identity.mint("valid")));
 
-    expect(response.statusCode).toBe(503);
-    expect(response.headers["Retry-After"]).toBe("1");
-    expect(errorOf(response)).toMatchObject({
-      code: "SERVICE_UNAVAILABLE",
-      details: { reason: "Signing keys unavailable" },
-    });
-  });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers["Retry-After"]).toBe("1");
+      expect(errorOf(response)).toMatchObject({
+        code: "SERVICE_UNAVAILABLE",
+        details: { reason },
+      });
+    },
+  );
 
   it("recovers once the endpoint serves the keys again", async () => {
     const app = await coldFunction();

@@ -20,14 +20,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   classifyVerificationError,
   createTokenVerifier,
-  type VerifyToken,
+  JWKS_REFETCH_WAIT_SECONDS,
 } from "../../../functions/auth/token-verifier.js";
-import { loadConfig } from "../../../functions/config.js";
+import { loadConfig } from "../../../functions/config/config.js";
 import {
-  AuthenticationError,
-  type HttpProblem,
-  ServiceUnavailableError,
-} from "../../../functions/http/problems.js";
+  InvalidTokenError,
+  SigningKeyNotYetKnownError,
+  SigningKeysUnavailableError,
+} from "../../../functions/domain/errors.js";
+import type { VerifyToken } from "../../../functions/domain/ports.js";
+import { toProblem } from "../../../functions/http/problems.js";
 import { type JwksServer, startJwksServer } from "../../support/jwks-server.js";
 
 const ISSUER = "https://issuer.rinne.local.invalid";
@@ -71,7 +73,7 @@ const verifierFor = (keys: Signer[], environment: Record<string, string> = {}) =
       MAX_SESSION_SECONDS: String(SESSION),
       ...environment,
     }).verifier,
-    () => clock,
+    { now: () => clock },
   );
 
 /** Claims the library accepts on the real clock; the verifier's own checks read `clock`. */
@@ -84,12 +86,12 @@ const claims = (extra: Record<string, unknown> = {}): JWTPayload => ({
   ...extra,
 });
 
-async function refusal(token: string, using = verify): Promise<HttpProblem | undefined> {
+async function refusal(token: string, using = verify): Promise<Error | undefined> {
   try {
     await using(token);
     return undefined;
   } catch (error) {
-    return error as HttpProblem;
+    return error as Error;
   }
 }
 
@@ -97,10 +99,9 @@ async function refusal(token: string, using = verify): Promise<HttpProblem | und
 async function reasonFor(token: string, using = verify): Promise<string | undefined> {
   const error = await refusal(token, using);
   if (error === undefined) return undefined;
-  expect(error).toBeInstanceOf(AuthenticationError);
-  expect((error as AuthenticationError).tokenSent).toBe(true);
-  expect(error.headers()).toEqual({ "WWW-Authenticate": 'Bearer error="invalid_token"' });
-  return error.reason;
+  expect(error).toBeInstanceOf(InvalidTokenError);
+  expect(toProblem(error).headers).toEqual({ "WWW-Authenticate": 'Bearer error="invalid_token"' });
+  return error.message;
 }
 
 beforeAll(async () => {
@@ -233,15 +234,108 @@ describe("keys", () => {
       loadConfig({ JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWKS_URI: jwks.uri }).verifier,
     );
     const error = await refusal(await slow.sign(claims()), viaUri);
-    expect(error).toBeInstanceOf(ServiceUnavailableError);
-    expect(error?.reason).toBe("Signing keys unavailable");
+    expect(error).toBeInstanceOf(SigningKeysUnavailableError);
+    expect(error?.message).toBe("Signing keys unavailable");
   }, 20_000);
+});
+
+describe("a key that cannot be used is the issuer's fault; a signature that cannot be checked, the token's", () => {
+  let jwks: JwksServer;
+  beforeAll(async () => {
+    jwks = await startJwksServer();
+  });
+  afterAll(async () => {
+    await jwks.close();
+  });
+  const fetching = () =>
+    createTokenVerifier(
+      loadConfig({ JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWKS_URI: jwks.uri }).verifier,
+    );
+
+  // Each breaks the key the token names, and nothing else: a valid user's token meets it.
+  const BROKEN: ReadonlyArray<readonly [string, (jwk: JWK) => Record<string, unknown>]> = [
+    ["kty oct", ({ kid }) => ({ kty: "oct", k: "c2VjcmV0", kid, use: "sig" })],
+    ["an unknown kty", (jwk) => ({ ...jwk, kty: "XYZ" })],
+    ["n with characters base64url lacks", (jwk) => ({ ...jwk, n: `${jwk.n}+/` })],
+    ["n padded", (jwk) => ({ ...jwk, n: `${jwk.n}==` })],
+    ["n that is not text", (jwk) => ({ ...jwk, n: "!!!" })],
+    ["e not base64url", (jwk) => ({ ...jwk, e: "AQ AB" })],
+    [
+      "an EC key on an unknown curve",
+      ({ kid }) => ({ kty: "EC", crv: "P-999", x: "AAAA", y: "AAAA", kid }),
+    ],
+  ];
+
+  it.each(BROKEN)(
+    "%s: 503 Signing key unusable, for a token the issuer really signed",
+    async (_name, breakKey) => {
+      jwks.answer(200, JSON.stringify({ keys: [breakKey(rs256.jwk)] }));
+      const error = await refusal(await rs256.sign(claims()), fetching());
+      expect(error).toBeInstanceOf(SigningKeysUnavailableError);
+      expect(toProblem(error).status).toBe(503);
+    },
+  );
+
+  it.each(BROKEN)("%s inline: the cold start fails, naming JWKS", (_name, breakKey) => {
+    expect(() => verifierFor([{ ...rs256, jwk: breakKey(rs256.jwk) as JWK }])).toThrow(
+      /Invalid configuration: JWKS/,
+    );
+  });
+
+  // Keys published without `alg`: the library lets any alg of the token meet any key type.
+  const KEY_TYPES = [
+    ["RS256", undefined],
+    ["ES256", undefined],
+    ["ES384", undefined],
+    ["EdDSA", undefined],
+  ] as const;
+  const TOKEN_ALGS = ["RS256", "RS384", "ES256", "ES512", "EdDSA"];
+  const pairs = KEY_TYPES.flatMap(([keyAlg]) =>
+    TOKEN_ALGS.filter((alg) => alg !== keyAlg).map((alg) => [keyAlg, alg] as const),
+  );
+
+  it.each(pairs)(
+    "a %s key without alg and a token that says %s: 401 Invalid token signature, never a 503",
+    async (keyAlg, tokenAlg) => {
+      const key = await signer(keyAlg, "no-alg");
+      const { alg: _alg, ...withoutAlg } = key.jwk;
+      const other = await signer(tokenAlg, "no-alg");
+      const forged = await other.sign(claims());
+      expect(await reasonFor(forged, verifierFor([{ ...key, jwk: withoutAlg }]))).toBe(
+        "Invalid token signature",
+      );
+    },
+    30_000,
+  );
+
+  it("an unknown kid just after a fetch: retry (503, Retry-After of the wait), not a 401 for good", async () => {
+    const known = await signer("RS256", "known");
+    const rotated = await signer("RS256", "rotated-in");
+    jwks.answer(200, JSON.stringify({ keys: [known.jwk] }));
+    const viaUri = fetching();
+    const fetchesBefore = jwks.fetches();
+    // The first meeting fetches, and the JWKS does not hold the key yet: a plain unknown key.
+    expect(await reasonFor(await rotated.sign(claims()), viaUri)).toBe("Unknown signing key");
+    jwks.answer(200, JSON.stringify({ keys: [known.jwk, rotated.jwk] }));
+    const error = await refusal(await rotated.sign(claims()), viaUri);
+    expect(error).toBeInstanceOf(SigningKeyNotYetKnownError);
+    const problem = toProblem(error);
+    expect(problem.status).toBe(503);
+    expect(problem.headers).toEqual({ "Retry-After": String(JWKS_REFETCH_WAIT_SECONDS) });
+    expect(jwks.fetches()).toBe(fetchesBefore + 1);
+  });
+
+  it("an unknown kid with pinned keys is refused every time: those keys never change", async () => {
+    const stranger = await signer("RS256", "stranger");
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      expect(await reasonFor(await stranger.sign(claims()))).toBe("Unknown signing key");
+    }
+  });
 });
 
 describe("classifyVerificationError", () => {
   it.each([
     [new JwtParseError("x"), "Malformed token"],
-    [new JwkInvalidKtyError("x", "oct", "RSA"), "Unsupported token algorithm"],
     [new JwkInvalidUseError("x", "enc", "sig"), "Invalid token signature"],
     [new JwtInvalidSignatureError("x"), "Invalid token signature"],
     [new JwtWithoutValidKidError("x"), "Token has no valid key id"],
@@ -251,22 +345,46 @@ describe("classifyVerificationError", () => {
       Object.assign(new Error("x"), { code: "ERR_CRYPTO_OPERATION_FAILED" }),
       "Invalid token signature",
     ],
-  ])("%s: a 401 naming its reason, the library's error as its cause", (error, reason) => {
-    const problem = classifyVerificationError(error);
-    expect(problem).toBeInstanceOf(AuthenticationError);
-    expect(problem.reason).toBe(reason);
-    expect((problem as AuthenticationError).tokenSent).toBe(true);
-    expect(problem.cause).toBe(error);
-  });
+    [
+      Object.assign(new Error("x"), { code: "ERR_CRYPTO_UNSUPPORTED_OPERATION" }),
+      "Invalid token signature",
+    ],
+    [
+      Object.assign(new Error("x"), { code: "ERR_OSSL_EVP_BAD_SIGNATURE" }),
+      "Invalid token signature",
+    ],
+  ])(
+    "%s: the token's fault, naming its reason, the library's error as its cause",
+    (error, reason) => {
+      const classified = classifyVerificationError(error);
+      expect(classified).toBeInstanceOf(InvalidTokenError);
+      expect(classified.message).toBe(reason);
+      expect(classified.cause).toBe(error);
+    },
+  );
 
   it.each([
     [new FetchError("https://x", "down"), "Signing keys unavailable"],
     [new JwksValidationError("x"), "Signing keys unavailable"],
+    [new JwkInvalidKtyError("x", "oct", "RSA"), "Signing keys unavailable"],
     [new TypeError("a bug in the fetch"), "Token verification unavailable"],
-  ])("%s: a 503 (we could not check), its cause kept for the log", (error, reason) => {
-    const problem = classifyVerificationError(error);
-    expect(problem).toBeInstanceOf(ServiceUnavailableError);
-    expect(problem.reason).toBe(reason);
-    expect(problem.cause).toBe(error);
+    [
+      Object.assign(new Error("x"), { code: "ERR_INVALID_ARG_TYPE" }),
+      "Token verification unavailable",
+    ],
+  ])("%s: we could not check (503), its cause kept for the log", (error, reason) => {
+    const classified = classifyVerificationError(error);
+    expect(classified).toBeInstanceOf(SigningKeysUnavailableError);
+    expect(classified.message).toBe(reason);
+    expect(classified.cause).toBe(error);
+  });
+
+  it("passes the domain's errors through as they are", () => {
+    for (const error of [
+      new InvalidTokenError("Token expired"),
+      new SigningKeysUnavailableError("Signing key unusable"),
+    ]) {
+      expect(classifyVerificationError(error)).toBe(error);
+    }
   });
 });

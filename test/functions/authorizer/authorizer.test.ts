@@ -184,8 +184,8 @@ describe("when it cannot decide", () => {
       "../../../functions/authorizer/authorizer-handler.js"
     );
     const { createTokenVerifier } = await import("../../../functions/auth/token-verifier.js");
-    const { loadConfig } = await import("../../../functions/config.js");
-    const { createLogger } = await import("../../../functions/logger.js");
+    const { loadConfig } = await import("../../../functions/config/config.js");
+    const { createLogger } = await import("../../../functions/config/logger.js");
     // A JWKS endpoint on a port nothing listens on.
     const config = loadConfig({
       ...fixture.identity.environment,

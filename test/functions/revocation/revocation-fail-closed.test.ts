@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type TokenClaims, VerifiedToken } from "../../../functions/auth/verified-token.js";
+import { type TokenClaims, VerifiedToken } from "../../../functions/domain/verified-token.js";
 import { REMEMBERED_LOGOUTS } from "../../../functions/revocation/revocation-store.js";
 import { sessionKey, userKey } from "../../../functions/revocation/revocation-table.js";
 import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";

@@ -1,6 +1,6 @@
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type TokenClaims, VerifiedToken } from "../../../functions/auth/token-verifier.js";
+import { type TokenClaims, VerifiedToken } from "../../../functions/domain/verified-token.js";
 import { REVOCATION_TABLE, sessionKey } from "../../../functions/revocation/revocation-table.js";
 import { captureOutput } from "../../support/captured-output.js";
 import { eventFor, type PayloadVersion } from "../../support/logout-app.js";

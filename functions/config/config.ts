@@ -2,16 +2,8 @@
  * The function's configuration: read from the environment once, at cold start, and checked
  * there, so a bad deployment fails at once with a message naming the variable.
  */
-
-export class ConfigurationError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-    this.name = "ConfigurationError";
-  }
-}
+import { COGNITO_POOL_ID, SECRET_ARN, TABLE_NAME } from "../domain/aws-identifiers.js";
+import { ConfigurationError } from "../domain/errors.js";
 
 export interface JwksDocument {
   keys: Record<string, unknown>[];
@@ -69,23 +61,7 @@ export interface Config {
   apiBasePath: string;
 }
 
-type Environment = Readonly<Record<string, string | undefined>>;
-
-// <region>_<id>; the region part is also "local" for emulators such as cognito-local.
-export const COGNITO_POOL_ID = /^[a-z0-9-]+_[0-9A-Za-z]+$/;
-/** Where app client secrets may live: a Secrets Manager secret or an SSM parameter. */
-export const SECRET_ARN =
-  /^arn:aws[\w-]*:(secretsmanager:[^:]+:\d{12}:secret:.+|ssm:[^:]+:\d{12}:parameter\/.+)$/;
-
-/** The region of a user pool: the part of its id before `_`. */
-export function userPoolRegion(userPoolId: string): string {
-  return userPoolId.slice(0, userPoolId.indexOf("_"));
-}
-
-/** Which service holds a `SECRET_ARN`: what the function reads, and what the stack grants. */
-export function secretStoreOf(arn: string): "secretsmanager" | "ssm" {
-  return arn.includes(":secretsmanager:") ? "secretsmanager" : "ssm";
-}
+export type Environment = Readonly<Record<string, string | undefined>>;
 
 function read(env: Environment, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -259,7 +235,7 @@ function verifierConfig(env: Environment): VerifierConfig {
 
 export function loadConfig(env: Environment): Config {
   const tableName = read(env, "REVOCATION_TABLE_NAME");
-  if (tableName !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
+  if (tableName !== undefined && !TABLE_NAME.test(tableName)) {
     throw new ConfigurationError("REVOCATION_TABLE_NAME", "is not a valid DynamoDB table name");
   }
   const apiBasePath = read(env, "API_BASE_PATH") ?? "/core";

@@ -1,25 +1,17 @@
 /**
  * The logout's core on its own: which port it calls, in what order and with what, for each
- * scope, body and key; and the request parsers' answers. The ports are small recording fakes
+ * scope, body and key. The ports are small recording fakes
  * here (the store and Cognito are tested for real elsewhere): the core's promise is the order.
  */
 import { describe, expect, it } from "vitest";
-import { type TokenClaims, VerifiedToken } from "../../../functions/auth/verified-token.js";
-import type { UpstreamSignOut } from "../../../functions/cognito/cognito-sign-out.js";
-import { ValidationError } from "../../../functions/http/problems.js";
-import {
-  type LogoutRequest,
-  logOut,
-  parseIdempotencyKey,
-  parseLogoutBody,
-  parseLogoutScope,
-} from "../../../functions/logout/logout.js";
-import {
-  type LogoutRecord,
-  NoSubjectError,
-  type RevocationRecorder,
-  TokenRevokedError,
-} from "../../../functions/revocation/revocation.js";
+import { type LogoutRequest, logOut } from "../../../functions/core/logout.js";
+import { NoSubjectError, TokenRevokedError } from "../../../functions/domain/errors.js";
+import type {
+  LogoutRecord,
+  RevocationRecorder,
+  UpstreamSignOut,
+} from "../../../functions/domain/ports.js";
+import { type TokenClaims, VerifiedToken } from "../../../functions/domain/verified-token.js";
 
 const token = (claims: Record<string, unknown> = {}) =>
   new VerifiedToken("header.payload.signature", {
@@ -154,65 +146,5 @@ describe("logOut", () => {
     await logOut(token(), request("local"), { revocations, upstream });
     expect(ids[0]).not.toBe(ids[1]);
     expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
-  });
-});
-
-describe("parseLogoutScope", () => {
-  it("is local without a scope, else the one scope given", () => {
-    expect(parseLogoutScope({})).toBe("local");
-    expect(parseLogoutScope({ scope: [] })).toBe("local");
-    for (const scope of ["local", "global", "others"]) {
-      expect(parseLogoutScope({ scope: [scope] })).toBe(scope);
-    }
-  });
-
-  it.each([[["everywhere"]], [["global", "local"]], [[""]]])("refuses scope=%j", (values) => {
-    expect(() => parseLogoutScope({ scope: values })).toThrow(
-      new ValidationError('Query parameter "scope" must be one of: local, global, others'),
-    );
-  });
-
-  it.each([
-    ["SCOPE", "SCOPE"],
-    ["scopé\u0000", "scop??"],
-    ["x".repeat(40), "x".repeat(40)],
-    ["y".repeat(41), `${"y".repeat(40)}…`],
-  ])("names an unknown parameter %j safely: %j", (name, shown) => {
-    expect(() => parseLogoutScope({ [name]: ["global"] })).toThrow(
-      new ValidationError(`Unknown query parameter "${shown}": the only one is "scope"`),
-    );
-  });
-});
-
-describe("parseLogoutBody", () => {
-  it.each([undefined, "", "   \n", "{}"])("%j holds no refresh token", (body) => {
-    expect(parseLogoutBody(body)).toEqual({ refreshToken: undefined });
-  });
-
-  it("reads the refresh token", () => {
-    expect(parseLogoutBody('{"refreshToken":"r-1"}')).toEqual({ refreshToken: "r-1" });
-  });
-
-  it.each([
-    ["{", "The request body must be JSON"],
-    ["[]", "The request body must be a JSON object"],
-    ["null", "The request body must be a JSON object"],
-    ["1", "The request body must be a JSON object"],
-    ['"text"', "The request body must be a JSON object"],
-    ['{"refreshToken":""}', '"refreshToken" must be a non-empty string'],
-    ['{"refreshToken":7}', '"refreshToken" must be a non-empty string'],
-  ])("refuses %j: %s", (body, reason) => {
-    expect(() => parseLogoutBody(body)).toThrow(new ValidationError(reason));
-  });
-});
-
-describe("parseIdempotencyKey", () => {
-  it("is none without the header, else its one value", () => {
-    expect(parseIdempotencyKey([])).toBeUndefined();
-    expect(parseIdempotencyKey(["k".repeat(255)])).toBe("k".repeat(255));
-  });
-
-  it.each([[["a", "b"]], [[""]], [["a b"]], [["k".repeat(256)]]])("refuses %j", (values) => {
-    expect(() => parseIdempotencyKey(values)).toThrow(ValidationError);
   });
 });

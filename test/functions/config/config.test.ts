@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, loadConfig } from "../../functions/config.js";
-import { dynamoDbClientFromEnvironment } from "../../functions/revocation/dynamodb-client.js";
+import { loadConfig } from "../../../functions/config/config.js";
+import { ConfigurationError } from "../../../functions/domain/errors.js";
+import { dynamoDbClientFromEnvironment } from "../../../functions/revocation/dynamodb-client.js";
 
 const JWKS = JSON.stringify({ keys: [{ kty: "RSA", kid: "k", n: "AQAB", e: "AQAB" }] });
 

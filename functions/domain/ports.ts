@@ -1,49 +1,17 @@
 /**
- * The vocabulary that the logout, the authorizer and the revocation store share: what a logout
- * may revoke, the two interfaces over the store, and the store's own errors. It knows nothing
- * of HTTP: `http/problems.ts` maps these errors onto the contract's statuses.
+ * The ports: what the logout's core, the authorizer and the HTTP edge ask of the verifier, the
+ * revocation store and the identity provider, without knowing how any of them works. Each
+ * throws the classes of `errors.ts`.
  */
-import type { VerifiedToken } from "../auth/verified-token.js";
+import type { VerifiedToken } from "./verified-token.js";
+
+/** Checks a JWT: `InvalidTokenError` for the token's faults, `DependencyUnavailableError` else. */
+export type VerifyToken = (token: string) => Promise<VerifiedToken>;
 
 /** `local`: this token (and its session); `global`: every session of the user; `others`: all but this one. */
 export type LogoutScope = "local" | "global" | "others";
 
 export const LOGOUT_SCOPES: readonly LogoutScope[] = ["local", "global", "others"];
-
-/** A revocation covers the token: it must be refused, everywhere. */
-export class TokenRevokedError extends Error {
-  constructor() {
-    super("Token has been revoked");
-    this.name = "TokenRevokedError";
-  }
-}
-
-/** The token cannot be revoked for all of a user's sessions: it names no user (`sub`). */
-export class NoSubjectError extends Error {
-  constructor() {
-    super("Token has no subject to sign out");
-    this.name = "NoSubjectError";
-  }
-}
-
-/** The store could not answer (unreachable, throttled, slow): nothing may be assumed. */
-export class RevocationStoreUnavailableError extends Error {
-  constructor(options: { cause: unknown }) {
-    super("Revocation store unavailable", options);
-    this.name = "RevocationStoreUnavailableError";
-  }
-}
-
-/**
- * The store refuses what this deployment asks of it (no such table, no permission): retrying
- * cannot help, so it is no 503; someone must fix the deployment.
- */
-export class RevocationStoreMisconfiguredError extends Error {
-  constructor(options: { cause: unknown }) {
-    super("Revocation store misconfigured", options);
-    this.name = "RevocationStoreMisconfiguredError";
-  }
-}
 
 /** Every function that accepts bearer tokens: throws `TokenRevokedError` for a revoked one. */
 export interface RevocationCheck {
@@ -81,4 +49,12 @@ export interface RevocationRecorder extends RevocationCheck {
     token: VerifiedToken,
     options: { keepOwnSession: boolean; logoutId: string },
   ): Promise<LogoutRecord>;
+}
+
+/** The identity provider's own sign-out (Cognito's), so its refresh tokens mint nothing more. */
+export interface UpstreamSignOut {
+  /** Ends every session of the token's user: no refresh token of theirs mints tokens again. */
+  signOutEverywhere(token: VerifiedToken): Promise<void>;
+  /** Revokes one refresh token of the token's app client. */
+  revokeRefreshToken(token: VerifiedToken, refreshToken: string): Promise<void>;
 }

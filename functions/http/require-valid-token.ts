@@ -4,12 +4,12 @@
  * any code, and a Middy middleware that puts the verified token on the context.
  */
 import type { MiddlewareObj, Request } from "@middy/core";
-import type { ApiContext } from "../http/api-contract.js";
-import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
-import type { HttpResponse } from "../http/responses.js";
-import type { RevocationCheck } from "../revocation/revocation.js";
+import type { RevocationCheck, VerifyToken } from "../domain/ports.js";
+import type { VerifiedToken } from "../domain/verified-token.js";
+import type { ApiContext } from "./api-contract.js";
+import type { ApiGatewayEvent } from "./api-gateway-event.js";
 import { extractBearerToken } from "./bearer-header.js";
-import type { VerifiedToken, VerifyToken } from "./token-verifier.js";
+import type { HttpResponse } from "./responses.js";
 
 export interface RequireValidTokenOptions {
   verify: VerifyToken;

@@ -1,0 +1,30 @@
+/**
+ * The AWS identifiers a deployment names, and what is read from them: checked by the
+ * function's configuration at cold start, by the stack at synth, and read by the Cognito
+ * adapter, all with these same patterns.
+ */
+
+/** `<region>_<id>`; the region part is also "local" for emulators such as cognito-local. */
+export const COGNITO_POOL_ID = /^[a-z0-9-]+_[0-9A-Za-z]+$/;
+
+/** Where app client secrets may live: a Secrets Manager secret or an SSM parameter. */
+export const SECRET_ARN =
+  /^arn:aws[\w-]*:(secretsmanager:[^:]+:\d{12}:secret:.+|ssm:[^:]+:\d{12}:parameter\/.+)$/;
+
+/** A DynamoDB table name. */
+export const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+/** The region of a user pool: the part of its id before `_`. */
+export function userPoolRegion(userPoolId: string): string {
+  return userPoolId.slice(0, userPoolId.indexOf("_"));
+}
+
+/** Which service holds a `SECRET_ARN`: what the function reads, and what the stack grants. */
+export function secretStoreOf(arn: string): "secretsmanager" | "ssm" {
+  return arn.includes(":secretsmanager:") ? "secretsmanager" : "ssm";
+}
+
+/** The SSM parameter name of a `SECRET_ARN` held by SSM (`/rinne/...`). */
+export function ssmParameterName(arn: string): string {
+  return arn.slice(arn.indexOf(":parameter") + ":parameter".length);
+}

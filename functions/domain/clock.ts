@@ -1,0 +1,15 @@
+/**
+ * The one time of a function: the verifier's checks and the store's instants read it, and the
+ * store waits on it. Tests that must not wait, or must step over a boundary, swap it.
+ */
+export interface Clock {
+  /** Seconds since the epoch, fractional. */
+  now(): number;
+  sleepUntil(instant: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now() / 1000,
+  sleepUntil: (instant) =>
+    new Promise((resolve) => setTimeout(resolve, Math.max(0, instant * 1000 - Date.now()))),
+};

@@ -1,0 +1,105 @@
+/**
+ * Every failure the functions name, one class each, and none with an HTTP status: callers decide
+ * by class (as aws-jwt-verify's errors are used), and `http/problems.ts` holds the one table
+ * that turns them into statuses, codes and headers. A message is safe to show a client: it
+ * never holds a token, a claim's value or a dependency's words (those go in `cause`).
+ */
+
+abstract class RinneError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** No bearer token was presented at all (RFC 6750 §3.1: the challenge carries no error code). */
+export class CredentialsMissingError extends RinneError {}
+
+/** A token was presented and is refused: its message says why. */
+export class InvalidTokenError extends RinneError {}
+
+/** A revocation covers the token: it must be refused, everywhere. */
+export class TokenRevokedError extends InvalidTokenError {
+  constructor() {
+    super("Token has been revoked");
+  }
+}
+
+/** The token cannot be revoked for all of a user's sessions: it names no user (`sub`). */
+export class NoSubjectError extends InvalidTokenError {
+  constructor() {
+    super("Token has no subject to sign out");
+  }
+}
+
+/** A parameter, header or body of the request is not one the endpoint accepts. */
+export class InvalidRequestError extends RinneError {}
+
+/**
+ * A dependency could not answer (unreachable, throttled, slow, or its answer made no sense):
+ * nothing may be assumed, and a retry may succeed.
+ */
+export abstract class DependencyUnavailableError extends RinneError {}
+
+/** The issuer's signing keys cannot be had or cannot be used. */
+export class SigningKeysUnavailableError extends DependencyUnavailableError {}
+
+/**
+ * The token names a key the issuer's JWKS did not hold when it was fetched a moment ago; the
+ * JWKS is not fetched again until `retryAfterSeconds` have passed. A key just rotated in is
+ * known then, so this is no verdict on the token.
+ */
+export class SigningKeyNotYetKnownError extends DependencyUnavailableError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super("Signing key not yet known", options);
+  }
+}
+
+export class RevocationStoreUnavailableError extends DependencyUnavailableError {
+  constructor(options: { cause: unknown }) {
+    super("Revocation store unavailable", options);
+  }
+}
+
+export class IdentityProviderUnavailableError extends DependencyUnavailableError {
+  constructor(options: { cause: unknown }) {
+    super("Identity provider unavailable", options);
+  }
+}
+
+export class ClientSecretUnavailableError extends DependencyUnavailableError {
+  constructor(options: { cause: unknown }) {
+    super("Client secret unavailable", options);
+  }
+}
+
+/**
+ * A dependency refuses what this deployment asks of it (no such table, no permission, a
+ * feature turned off): no retry can help, so someone must fix the deployment.
+ */
+export abstract class DependencyMisconfiguredError extends RinneError {}
+
+export class RevocationStoreMisconfiguredError extends DependencyMisconfiguredError {
+  constructor(options: { cause: unknown }) {
+    super("Revocation store misconfigured", options);
+  }
+}
+
+export class IdentityProviderMisconfiguredError extends DependencyMisconfiguredError {
+  constructor(options: { cause: unknown }) {
+    super("Identity provider misconfigured", options);
+  }
+}
+
+/** The environment is not one the functions can run with: raised at cold start, naming it. */
+export class ConfigurationError extends RinneError {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
