@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:f
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { ESM_REQUIRE_BANNER } from "../infra/bundled-function.js";
+import { BUNDLING } from "../infra/bundling.js";
 import { httpApiAuthorizerEvent, httpApiEvent } from "../scripts/api-gateway-events.js";
 import { synthesizeDeployableBundles } from "../scripts/deployable-bundle.js";
 import { startLocalDynamoDb } from "../scripts/local-dynamodb.js";
@@ -71,22 +71,16 @@ function systemCallIsolation(): string {
   }
 }
 
-/** Bundles an entry as NodejsFunction does for the stack: ESM, minified, source map beside. */
+/** Bundles an entry as NodejsFunction does for the stack, with the stack's options. */
 async function bundle(name: string, entry: string, external: string[]): Promise<string> {
   const outfile = join(WORK, name, "index.mjs");
   await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node24",
-    minify: true,
-    keepNames: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ["module", "main"],
-    banner: { js: ESM_REQUIRE_BANNER },
+    ...BUNDLING,
+    mainFields: [...BUNDLING.mainFields],
+    banner: { js: BUNDLING.banner },
     external,
     logLevel: "error",
   });
@@ -152,7 +146,7 @@ async function main() {
     [
       "logout, AWS SDK v3 client, external",
       "sdk-external",
-      await bundle("sdk-external", "bench/peers/handler-with-aws-sdk.ts", ["@aws-sdk/*"]),
+      await bundle("sdk-external", "bench/peers/handler-with-aws-sdk.ts", [...BUNDLING.external]),
     ],
     [
       "logout, AWS SDK v3 client, bundled",
@@ -167,7 +161,7 @@ async function main() {
     [
       "peer: jsonwebtoken + jwks-rsa + SDK",
       "peer",
-      await bundle("peer", "bench/peers/jsonwebtoken-handler.ts", ["@aws-sdk/*"]),
+      await bundle("peer", "bench/peers/jsonwebtoken-handler.ts", [...BUNDLING.external]),
     ],
   ];
   // External SDK modules resolve from the project's node_modules, as from Lambda's runtime.

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import { JwtVerifier } from "aws-jwt-verify";
+import { DEFAULT_API_BASE_PATH } from "../functions/config/config.js";
 import type { ApiGatewayEvent } from "../functions/http/api-gateway-event.js";
 import type { AuthenticatedContext } from "../functions/http/require-valid-token.js";
 import { type HttpResponse, jsonResponse } from "../functions/http/responses.js";
@@ -223,7 +224,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
   );
   const guarded = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>()
     .use(httpErrorHandler({ logger: false }))
-    .use(apiContract({ logger, apiBasePath: "/core" }))
+    .use(apiContract({ logger, apiBasePath: DEFAULT_API_BASE_PATH }))
     .use(requireValidToken({ verify: createTokenVerifier(config.verifier), revocations: store }))
     .handler(async () => jsonResponse(200, { ok: true }));
   const authorizerEvent = httpApiAuthorizerEvent({

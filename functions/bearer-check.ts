@@ -7,6 +7,7 @@
 import { createTokenVerifier } from "./auth/token-verifier.js";
 import { type Config, type Environment, loadConfig } from "./config/config.js";
 import { createLogger, type Logger } from "./config/logger.js";
+import { WAIT_BUDGETS, type WaitBudgets } from "./config/wait-budgets.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import type { RevocationRecorder, VerifyToken } from "./domain/ports.js";
 import {
@@ -25,21 +26,31 @@ export interface BearerCheck {
   revocations: RevocationRecorder | undefined;
 }
 
-/**
- * @param dynamoDbClient how to reach DynamoDB (the benchmark swaps in the AWS SDK's client).
- * @param clock the verifier's and the store's time (tests that should not wait swap it).
- */
+/** What a deployment never sets: a test, the bench or a local run may. */
+export interface BearerCheckOptions {
+  /** How to reach DynamoDB (the benchmark swaps in the AWS SDK's client). */
+  dynamoDbClient?: (env: Environment, waits: WaitBudgets["dynamoDb"]) => DynamoDbClient;
+  /** The verifier's and the store's time (tests that should not wait swap it). */
+  clock?: Clock;
+  /** Every wait's bound (tests of a hanging dependency pass shorter ones). */
+  waits?: WaitBudgets;
+}
+
 export function bearerCheckFromEnvironment(
   env: Environment,
-  dynamoDbClient: (env: Environment) => DynamoDbClient = dynamoDbClientFromEnvironment,
-  clock: Clock = systemClock,
+  {
+    dynamoDbClient = dynamoDbClientFromEnvironment,
+    clock = systemClock,
+    waits = WAIT_BUDGETS,
+  }: BearerCheckOptions = {},
 ): BearerCheck {
   const config = loadConfig(env);
   return {
     config,
     logger: createLogger(),
-    verify: createTokenVerifier(config.verifier, clock),
+    verify: createTokenVerifier(config.verifier, { clock, jwksFetchMs: waits.jwksFetchMs }),
     revocations:
-      config.revocation && createRevocationStore(dynamoDbClient(env), config.revocation, clock),
+      config.revocation &&
+      createRevocationStore(dynamoDbClient(env, waits.dynamoDb), config.revocation, clock),
   };
 }

@@ -10,11 +10,8 @@ import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { BUNDLING } from "./bundling.js";
 import type { OperationsKey } from "./operations-key.js";
-
-/** An esbuild banner: an ESM bundle of CommonJS dependencies needs `require`. */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 export interface BundledFunctionProps {
   /** The entry module, relative to this repository's root (`functions/logout/handler.ts`). */
@@ -64,18 +61,15 @@ export class BundledFunction extends Construct {
       environment: props.environment,
       bundling: {
         format: OutputFormat.ESM,
-        // The runtime's own: Lambda's nodejs24.x.
-        target: "node24",
-        platform: "node",
-        minify: true,
-        // Error class names stay readable in the one log line (`cause`).
-        keepNames: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ["module", "main"],
-        banner: ESM_REQUIRE_BANNER,
-        // The runtime's own AWS SDK, loaded only on the paths that call Cognito.
-        externalModules: ["@aws-sdk/*"],
+        target: BUNDLING.target,
+        platform: BUNDLING.platform,
+        minify: BUNDLING.minify,
+        keepNames: BUNDLING.keepNames,
+        sourceMap: BUNDLING.sourcemap,
+        sourcesContent: BUNDLING.sourcesContent,
+        mainFields: [...BUNDLING.mainFields],
+        banner: BUNDLING.banner,
+        externalModules: [...BUNDLING.external],
         forceDockerBundling: false,
       },
     });

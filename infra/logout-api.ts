@@ -22,11 +22,12 @@ import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { DEFAULT_API_BASE_PATH } from "../functions/config/config.js";
 import type { OperationsKey } from "./operations-key.js";
 import type { StageConfig } from "./stage-config.js";
 
 /** The Rinne API's base path on its one host, and the logout's path below it (the contract's). */
-export const API_BASE_PATH = "/core";
+export const API_BASE_PATH = DEFAULT_API_BASE_PATH;
 export const OPERATION_PATH = "/v1/auth/logout";
 /** Where clients POST: `https://<host>/core/v1/auth/logout`, with a custom domain or without. */
 export const ROUTE_PATH = `${API_BASE_PATH}${OPERATION_PATH}`;

@@ -9,8 +9,10 @@ import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
 import { loadConfig } from "../functions/config/config.js";
+import { authorizerWaitMs, logoutWaitMs } from "../functions/config/wait-budgets.js";
 import { secretStoreOf, userPoolRegion } from "../functions/domain/aws-identifiers.js";
 import { ConfigurationError } from "../functions/domain/errors.js";
+import { SERVICE_NAMES } from "../functions/domain/log-schema.js";
 import { BundledFunction } from "./bundled-function.js";
 import { API_BASE_PATH, LogoutApi } from "./logout-api.js";
 import { Monitoring } from "./monitoring.js";
@@ -22,17 +24,21 @@ import { type StageConfig, StageConfigError } from "./stage-config.js";
 export { ROUTE_PATH } from "./logout-api.js";
 
 /**
- * Every wait of a request is bounded, and each timeout covers their sum on the slowest path, so
- * a client gets the contract's 503 rather than API Gateway's bare one. The logout's slowest is
- * a global one at Cognito: a JWKS fetch (2 tries of 1.5 s), the store's check (3 attempts of
- * 1 s, with backoff), GlobalSignOut and its fallback AdminUserGlobalSignOut (3 s each), the
- * user item's read and write (3.2 s each), and the wait for the next second (1 s): about
- * 19.6 s, so 25 s, under HTTP APIs' 30 s. (A write that another logout of the user beat is read
- * and written again: DynamoDB refuses such a write at once, so those rounds take milliseconds.)
- * The authorizer: the JWKS fetch and one DynamoDB read, about 6.5 s, so 10 s.
+ * Each function's timeout covers every wait on its slowest path, as the code bounds them
+ * (`functions/config/wait-budgets.ts`), and a quarter more for the work between: so a client
+ * gets the contract's 503 rather than API Gateway's bare one. Whole seconds, rounded up.
  */
-const LOGOUT_TIMEOUT = Duration.seconds(25);
-const AUTHORIZER_TIMEOUT = Duration.seconds(10);
+export const timeoutCovering = (waitMs: number) =>
+  Duration.seconds(Math.ceil((waitMs * 1.25) / 1000));
+/** An HTTP API integration gives up after 30 s: a logout timeout past it would never be seen. */
+const INTEGRATION_TIMEOUT_SECONDS = 30;
+const LOGOUT_TIMEOUT = timeoutCovering(logoutWaitMs());
+const AUTHORIZER_TIMEOUT = timeoutCovering(authorizerWaitMs());
+if (LOGOUT_TIMEOUT.toSeconds() >= INTEGRATION_TIMEOUT_SECONDS) {
+  throw new Error(
+    `The logout's waits need a ${LOGOUT_TIMEOUT.toSeconds()} s timeout, past API Gateway's ${INTEGRATION_TIMEOUT_SECONDS} s`,
+  );
+}
 /**
  * Lambda's CPU share grows with memory, and the cold start (module load, first RSA key import)
  * is CPU-bound: 512 MB halves it against 256 MB (bench/README.md has the figures and the cost).
@@ -77,7 +83,7 @@ export class LogoutStack extends Stack {
       memorySize: FUNCTION_MEMORY_MB,
       timeout: LOGOUT_TIMEOUT,
       reservedConcurrency: stage.reservedConcurrency.logout,
-      environment: { ...verifierEnvironment, POWERTOOLS_SERVICE_NAME: "auth-logout" },
+      environment: { ...verifierEnvironment, POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.logout },
       operationsKey,
     });
     revocations.grantRecord(logout.role);
@@ -91,7 +97,7 @@ export class LogoutStack extends Stack {
       memorySize: FUNCTION_MEMORY_MB,
       timeout: AUTHORIZER_TIMEOUT,
       reservedConcurrency: stage.reservedConcurrency.authorizer,
-      environment: { ...verifierEnvironment, POWERTOOLS_SERVICE_NAME: "auth-authorizer" },
+      environment: { ...verifierEnvironment, POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.authorizer },
       operationsKey,
     });
     revocations.grantCheck(authorizer.role);

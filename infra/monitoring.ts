@@ -22,6 +22,14 @@ import { FilterPattern, type ILogGroup, MetricFilter } from "aws-cdk-lib/aws-log
 import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
+import {
+  type Decision,
+  type DecisionLogLine,
+  type LoggerFields,
+  REVOKED_REASON,
+  type RequestLogLine,
+} from "../functions/domain/log-schema.js";
+import { LOGOUT_SCOPES, type LogoutOutcome } from "../functions/domain/ports.js";
 import type { BundledFunction } from "./bundled-function.js";
 import type { LogoutApi } from "./logout-api.js";
 import type { OperationsKey } from "./operations-key.js";
@@ -37,30 +45,58 @@ export interface MonitoringProps {
 
 const PERIOD = Duration.minutes(5);
 
+/** A JSON selector of one field of the logout's, or the authorizer's, log line. */
+const requestField = (name: keyof (RequestLogLine & LoggerFields)) => `$.${name}`;
+const decisionField = (name: keyof (DecisionLogLine & LoggerFields)) => `$.${name}`;
+const LOGGED_OUT: LogoutOutcome = "logged_out";
+const DENY: Decision = "deny";
+
+/** One metric drawn from log lines: its name, its JSON pattern, its dimensions. */
+export type LogMetric = readonly [string, string, Readonly<Record<string, string>>?];
+
 /**
- * The metrics drawn from log lines, each from one JSON pattern over the fields the functions
- * write (`apiContract` for the logout, the authorizer's decision line). Dimensions come from
- * fields whose values are a small fixed set: scopes, reasons, decisions, service names.
+ * The metrics drawn from log lines, each from one JSON pattern over the fields of
+ * `functions/domain/log-schema.ts`. Dimensions come from fields whose values are a small fixed
+ * set: scopes, reasons, decisions, service names.
  */
-const LOG_METRICS = {
+export const LOG_METRICS: Readonly<Record<"logout" | "authorizer", readonly LogMetric[]>> = {
   logout: [
-    ["Logouts", '{ $.outcome = "logged_out" }', { Scope: "$.scope" }],
-    ["Refusals", "{ $.status = 401 }", { Reason: "$.reason" }],
-    ["RevokedTokenRefusals", '{ $.reason = "Token has been revoked" }', undefined],
-    ["ServiceUnavailable", "{ $.status = 503 }", undefined],
-    ["ColdStarts", "{ $.cold_start IS TRUE }", { Service: "$.service" }],
+    [
+      "Logouts",
+      `{ ${requestField("outcome")} = "${LOGGED_OUT}" }`,
+      { Scope: requestField("scope") },
+    ],
+    ["Refusals", `{ ${requestField("status")} = 401 }`, { Reason: requestField("reason") }],
+    ["RevokedTokenRefusals", `{ ${requestField("reason")} = "${REVOKED_REASON}" }`],
+    ["ServiceUnavailable", `{ ${requestField("status")} = 503 }`],
+    [
+      "ColdStarts",
+      `{ ${requestField("cold_start")} IS TRUE }`,
+      { Service: requestField("service") },
+    ],
   ],
   authorizer: [
-    ["AuthorizerDecisions", "{ $.decision = * }", { Decision: "$.decision" }],
-    ["AuthorizerDenials", '{ $.decision = "deny" }', { Reason: "$.reason" }],
+    [
+      "AuthorizerDecisions",
+      `{ ${decisionField("decision")} = * }`,
+      { Decision: decisionField("decision") },
+    ],
+    [
+      "AuthorizerDenials",
+      `{ ${decisionField("decision")} = "${DENY}" }`,
+      { Reason: decisionField("reason") },
+    ],
     [
       "AuthorizerRevokedTokenDenials",
-      '{ $.decision = "deny" && $.reason = "Token has been revoked" }',
-      undefined,
+      `{ ${decisionField("decision")} = "${DENY}" && ${decisionField("reason")} = "${REVOKED_REASON}" }`,
     ],
-    ["ColdStarts", "{ $.cold_start IS TRUE }", { Service: "$.service" }],
+    [
+      "ColdStarts",
+      `{ ${decisionField("cold_start")} IS TRUE }`,
+      { Service: decisionField("service") },
+    ],
   ],
-} as const;
+};
 
 export class Monitoring extends Construct {
   readonly topic: ITopic;
@@ -103,7 +139,7 @@ export class Monitoring extends Construct {
       new AlarmStatusWidget({ title: "Alarms", alarms: this.alarms, width: 24 }),
       this.graph(
         "Logouts by scope",
-        ["local", "global", "others"].map((scope) => this.logMetric("Logouts", { Scope: scope })),
+        LOGOUT_SCOPES.map((scope) => this.logMetric("Logouts", { Scope: scope })),
       ),
       this.graph("Refusals by reason", [this.search("Refusals", "Reason")]),
       this.graph("Revoked tokens refused", [
@@ -188,11 +224,7 @@ export class Monitoring extends Construct {
     this.alarms.push(alarm);
   }
 
-  private logMetrics(
-    prefix: string,
-    logGroup: ILogGroup,
-    metrics: (typeof LOG_METRICS)[keyof typeof LOG_METRICS],
-  ): void {
+  private logMetrics(prefix: string, logGroup: ILogGroup, metrics: readonly LogMetric[]): void {
     for (const [metricName, pattern, dimensions] of metrics) {
       new MetricFilter(this, `${prefix}${metricName}`, {
         logGroup,

@@ -3,6 +3,10 @@
  * resource is made, so a missing value fails the synth naming its context key.
  */
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import {
+  DEFAULT_MAX_SESSION_SECONDS,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+} from "../functions/config/config.js";
 import { COGNITO_POOL_ID, SECRET_ARN } from "../functions/domain/aws-identifiers.js";
 
 /** The retentions CloudWatch Logs accepts; any other number fails only at deploy time. */
@@ -187,10 +191,13 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
         ? email
         : fail("alarmEmails", `must list email addresses ("${email}" is not one)`),
     ),
-    maxSessionSeconds: positive("maxSessionSeconds", stage.maxSessionSeconds ?? 30 * 24 * 3600),
+    maxSessionSeconds: positive(
+      "maxSessionSeconds",
+      stage.maxSessionSeconds ?? DEFAULT_MAX_SESSION_SECONDS,
+    ),
     maxTokenLifetimeSeconds: positive(
       "maxTokenLifetimeSeconds",
-      stage.maxTokenLifetimeSeconds ?? 24 * 3600,
+      stage.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
     ),
     ...(stage.requireAuthTime === undefined || stage.requireAuthTime === null
       ? {}

@@ -2,4 +2,6 @@
 import { logoutHandlerFromEnvironment } from "../../functions/logout/logout-handler.js";
 import { awsSdkDynamoDbClient } from "./aws-sdk-dynamodb-client.js";
 
-export const handler = logoutHandlerFromEnvironment(process.env, awsSdkDynamoDbClient);
+export const handler = logoutHandlerFromEnvironment(process.env, {
+  dynamoDbClient: awsSdkDynamoDbClient,
+});

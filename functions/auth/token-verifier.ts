@@ -40,6 +40,7 @@ import {
 } from "aws-jwt-verify/jwk";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { VerifierConfig } from "../config/config.js";
+import { WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { type Clock, systemClock } from "../domain/clock.js";
 import {
   ConfigurationError,
@@ -118,10 +119,6 @@ export function classifyVerificationError(error: unknown): Error {
   return new SigningKeysUnavailableError("Token verification unavailable", { cause: error });
 }
 
-// A failing JWKS endpoint costs at most two tries of 1.5 s (the library retries once), well
-// inside the function's timeout, instead of the library's default 2 x 3 s.
-const JWKS_FETCH_TIMEOUTS = { timeout: 1000, responseTimeout: 1500 };
-
 const BASE64URL_TEXT = /^[A-Za-z0-9_-]+$/;
 /** The key material of each key type (RFC 7518 §6): base64url text, all of it. */
 const KEY_MATERIAL: Readonly<Record<string, readonly string[]>> = {
@@ -170,7 +167,7 @@ const NEVER_WAIT: PenaltyBox = {
   registerSuccessfulAttempt: () => {},
 };
 
-function jwksCache(config: VerifierConfig): SimpleJwksCache {
+function jwksCache(config: VerifierConfig, jwksFetchMs: number): SimpleJwksCache {
   if (config.jwksPinned && config.jwks) {
     // Pinned keys: a token with another kid is refused (401) without any network call.
     const pinned = new TextEncoder().encode(JSON.stringify(config.jwks)).buffer as ArrayBuffer;
@@ -179,7 +176,10 @@ function jwksCache(config: VerifierConfig): SimpleJwksCache {
       penaltyBox: NEVER_WAIT,
     });
   }
-  const fetcher = new SimpleFetcher({ defaultRequestOptions: JWKS_FETCH_TIMEOUTS });
+  // A socket idle for the whole try is as good as a try that ran out.
+  const fetcher = new SimpleFetcher({
+    defaultRequestOptions: { timeout: jwksFetchMs, responseTimeout: jwksFetchMs },
+  });
   return new UsableKeysJwksCache({
     fetcher: {
       async fetch(uri) {
@@ -269,8 +269,8 @@ function assertRevocable(claims: JwtPayload, limits: RevocableLimits, now: numbe
   return verified;
 }
 
-function createVerifier(config: VerifierConfig) {
-  const cache = { jwksCache: jwksCache(config) };
+function createVerifier(config: VerifierConfig, jwksFetchMs: number) {
+  const cache = { jwksCache: jwksCache(config, jwksFetchMs) };
   const verifier =
     config.kind === "cognito"
       ? CognitoJwtVerifier.create(
@@ -303,12 +303,18 @@ function createVerifier(config: VerifierConfig) {
   return verifier;
 }
 
-/** @param clock for this module's own checks; the library reads `exp` and `nbf` on the system's. */
+export interface TokenVerifierOptions {
+  /** For this module's own checks; the library reads `exp` and `nbf` on the system's. */
+  clock?: Pick<Clock, "now">;
+  /** One try at the JWKS (the library tries twice). */
+  jwksFetchMs?: number;
+}
+
 export function createTokenVerifier(
   config: VerifierConfig,
-  clock: Pick<Clock, "now"> = systemClock,
+  { clock = systemClock, jwksFetchMs = WAIT_BUDGETS.jwksFetchMs }: TokenVerifierOptions = {},
 ): VerifyToken {
-  const verifier = createVerifier(config);
+  const verifier = createVerifier(config, jwksFetchMs);
   return async (token) => {
     assertCanonicalEncoding(token);
     let claims: JwtPayload;

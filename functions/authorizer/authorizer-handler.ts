@@ -8,13 +8,17 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from "aws-lambda";
-import { bearerCheckFromEnvironment, type Environment } from "../bearer-check.js";
+import {
+  type BearerCheckOptions,
+  bearerCheckFromEnvironment,
+  type Environment,
+} from "../bearer-check.js";
 import type { Logger } from "../config/logger.js";
 import { ConfigurationError } from "../domain/errors.js";
+import type { DecisionLogLine } from "../domain/log-schema.js";
 import type { RevocationCheck, VerifyToken } from "../domain/ports.js";
 import { headerValues } from "../http/api-gateway-event.js";
 import { causeName, describeFailure, toProblem } from "../http/problems.js";
-import type { DynamoDbClient } from "../revocation/dynamodb-client.js";
 import { type AuthorizerContext, decide } from "./authorizer.js";
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
@@ -37,6 +41,10 @@ export class AuthorizerUndecidedError extends Error {
   }
 }
 
+/** A field only where it has a value: `exactOptionalPropertyTypes` refuses an undefined one. */
+const optional = <Name extends string, Value>(name: Name, value: Value | undefined) =>
+  (value === undefined ? {} : { [name]: value }) as { [key in Name]?: Value };
+
 export function createAuthorizerHandler({
   logger,
   verify,
@@ -44,7 +52,7 @@ export function createAuthorizerHandler({
 }: AuthorizerDependencies): AuthorizerHandler {
   let coldStart = true;
   return async (event, context) => {
-    const fields = {
+    const fields: Omit<DecisionLogLine, "decision"> = {
       correlation_id: event.requestContext?.requestId ?? context.awsRequestId,
       function_request_id: context.awsRequestId,
       route: event.routeKey,
@@ -59,30 +67,33 @@ export function createAuthorizerHandler({
       });
     } catch (error) {
       const problem = toProblem(error);
-      logger.error("authorization undecided", {
+      const line: DecisionLogLine = {
         ...fields,
         decision: "error",
         reason: problem.reason,
-        error: describeFailure(problem),
-      });
+        ...optional("error", describeFailure(problem)),
+      };
+      logger.error("authorization undecided", line);
       throw new AuthorizerUndecidedError();
     }
     if (!decision.isAuthorized) {
       const { problem } = decision;
-      logger.info("authorization denied", {
+      const line: DecisionLogLine = {
         ...fields,
         decision: "deny",
         reason: problem.reason,
-        cause: causeName(problem),
-      });
+        ...optional("cause", causeName(problem)),
+      };
+      logger.info("authorization denied", line);
       return { isAuthorized: false, context: {} };
     }
     const { sub } = decision.claims;
-    logger.info("authorization allowed", {
+    const line: DecisionLogLine = {
       ...fields,
       decision: "allow",
-      ...(typeof sub === "string" ? { sub: sub.slice(0, 128) } : {}),
-    });
+      ...optional("sub", typeof sub === "string" ? sub.slice(0, 128) : undefined),
+    };
+    logger.info("authorization allowed", line);
     return { isAuthorized: true, context: decision.context };
   };
 }
@@ -90,9 +101,9 @@ export function createAuthorizerHandler({
 /** The authorizer as deployed: the logout's configuration variables, read and checked once. */
 export function authorizerHandlerFromEnvironment(
   env: Environment,
-  dynamoDbClient?: (env: Environment) => DynamoDbClient,
+  options: BearerCheckOptions = {},
 ): AuthorizerHandler {
-  const { logger, verify, revocations } = bearerCheckFromEnvironment(env, dynamoDbClient);
+  const { logger, verify, revocations } = bearerCheckFromEnvironment(env, options);
   // An authorizer that cannot see revocations would let every logged-out token through.
   if (!revocations) {
     throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required by the authorizer");

@@ -3,16 +3,14 @@
  * Parameter Store (a JSON object of client id → secret), on first need only. The AWS SDK
  * clients are imported then, so the cold start of a logout that needs no secret pays nothing.
  */
+import { WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { secretStoreOf, ssmParameterName } from "../domain/aws-identifiers.js";
 import { ClientSecretUnavailableError } from "../domain/errors.js";
 
 export type ClientSecretLookup = (clientId: string) => Promise<string | undefined>;
 
-/** The most the one read may take, its SDK retries included. */
-export const SECRET_READ_BUDGET_MS = 2000;
-
-async function readSecretDocument(arn: string): Promise<string> {
-  const options = { abortSignal: AbortSignal.timeout(SECRET_READ_BUDGET_MS) };
+async function readSecretDocument(arn: string, budgetMs: number): Promise<string> {
+  const options = { abortSignal: AbortSignal.timeout(budgetMs) };
   if (secretStoreOf(arn) === "secretsmanager") {
     const { SecretsManagerClient, GetSecretValueCommand } = await import(
       "@aws-sdk/client-secrets-manager"
@@ -32,12 +30,20 @@ async function readSecretDocument(arn: string): Promise<string> {
   return output.Parameter?.Value ?? "";
 }
 
-/** @param arn a Secrets Manager secret ARN or an SSM parameter ARN; undefined: no secrets. */
-export function clientSecretsFrom(arn: string | undefined): ClientSecretLookup {
+/**
+ * @param arn a Secrets Manager secret ARN or an SSM parameter ARN; undefined: no secrets.
+ * @param budgetMs the most the one read may take, its SDK retries included.
+ */
+export function clientSecretsFrom(
+  arn: string | undefined,
+  budgetMs = WAIT_BUDGETS.secretReadMs,
+): ClientSecretLookup {
   if (arn === undefined) return async () => undefined;
   let secrets: Promise<Record<string, string>> | undefined;
   return async (clientId) => {
-    secrets ??= readSecretDocument(arn).then((text) => JSON.parse(text) as Record<string, string>);
+    secrets ??= readSecretDocument(arn, budgetMs).then(
+      (text) => JSON.parse(text) as Record<string, string>,
+    );
     try {
       const secret = (await secrets)[clientId];
       return typeof secret === "string" ? secret : undefined;

@@ -4,6 +4,7 @@
  * for `scope=global`. The Cognito client is imported on first use: only these paths pay for it.
  * `scope=others` has no call here: Cognito cannot end every session but one (see `logout.ts`).
  */
+import { WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { userPoolRegion } from "../domain/aws-identifiers.js";
 import {
   IdentityProviderMisconfiguredError,
@@ -15,6 +16,8 @@ import type { ClientSecretLookup } from "./client-secrets.js";
 export interface CognitoSignOutOptions {
   userPoolId: string;
   clientSecret: ClientSecretLookup;
+  /** The most one call may take, its SDK retry included. */
+  callBudgetMs?: number;
 }
 
 /** The scope a Cognito access token needs to call GlobalSignOut with itself. */
@@ -38,15 +41,10 @@ const MISCONFIGURED = new Set(["UnsupportedOperationException", "ResourceNotFoun
 
 type CognitoModule = typeof import("@aws-sdk/client-cognito-identity-provider");
 
-/**
- * The most one Cognito call may take, its SDK retry included: an abort, not the SDK's request
- * timeout, which only warns unless told otherwise and may differ in the runtime's SDK.
- */
-export const COGNITO_CALL_BUDGET_MS = 3000;
-
 export function createCognitoSignOut({
   userPoolId,
   clientSecret,
+  callBudgetMs = WAIT_BUDGETS.cognitoCallMs,
 }: CognitoSignOutOptions): UpstreamSignOut {
   const region = userPoolRegion(userPoolId);
   let loaded:
@@ -73,7 +71,7 @@ export function createCognitoSignOut({
     ) => Promise<unknown>,
   ): Promise<string | undefined> {
     try {
-      await send(await cognito(), { abortSignal: AbortSignal.timeout(COGNITO_CALL_BUDGET_MS) });
+      await send(await cognito(), { abortSignal: AbortSignal.timeout(callBudgetMs) });
       return undefined;
     } catch (error) {
       const name = (error as Error).name;

@@ -130,6 +130,8 @@ function flag(env: Environment, name: string, fallback: boolean): boolean {
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 /** Cognito's default refresh token validity: how long one sign-in can mint tokens. */
 export const DEFAULT_MAX_SESSION_SECONDS = 30 * 24 * 3600;
+/** The contract's server: `https://api.rinne.com.br/core`. */
+export const DEFAULT_API_BASE_PATH = "/core";
 
 function verifierLimits(env: Environment, cognito: boolean): VerifierLimits {
   const maxTokenLifetimeSeconds = positiveSeconds(
@@ -238,7 +240,7 @@ export function loadConfig(env: Environment): Config {
   if (tableName !== undefined && !TABLE_NAME.test(tableName)) {
     throw new ConfigurationError("REVOCATION_TABLE_NAME", "is not a valid DynamoDB table name");
   }
-  const apiBasePath = read(env, "API_BASE_PATH") ?? "/core";
+  const apiBasePath = read(env, "API_BASE_PATH") ?? DEFAULT_API_BASE_PATH;
   if (!apiBasePath.startsWith("/")) {
     throw new ConfigurationError("API_BASE_PATH", 'must start with "/"');
   }

@@ -9,6 +9,7 @@
  */
 import { LogFormatter, Logger, LogItem } from "@aws-lambda-powertools/logger";
 import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
+import { SERVICE_NAMES } from "../domain/log-schema.js";
 
 export type { Logger };
 
@@ -32,7 +33,7 @@ export class FlatLogFormatter extends LogFormatter {
 
 export function createLogger(): Logger {
   return new Logger({
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "auth-logout",
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAMES.logout,
     logFormatter: new FlatLogFormatter(),
   });
 }

@@ -6,7 +6,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { NoSubjectError } from "../domain/errors.js";
-import type { LogoutScope, RevocationRecorder, UpstreamSignOut } from "../domain/ports.js";
+import type {
+  LogoutOutcome,
+  LogoutScope,
+  RevocationRecorder,
+  UpstreamSignOut,
+} from "../domain/ports.js";
 import type { VerifiedToken } from "../domain/verified-token.js";
 
 export const LOGGED_OUT = { success: true, message: "Logged out successfully" } as const;
@@ -23,9 +28,6 @@ export interface LogoutDependencies {
   /** The identity provider's own sign-out (Cognito), where configured. */
   upstream: UpstreamSignOut | undefined;
 }
-
-/** `replayed`: the same logout (its Idempotency-Key) was done before; nothing changed now. */
-export type LogoutOutcome = "logged_out" | "replayed";
 
 /**
  * The identity provider's part of a logout, if any. `others` has none: Cognito cannot sign

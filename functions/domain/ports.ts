@@ -18,6 +18,9 @@ export interface RevocationCheck {
   assertNotRevoked(token: VerifiedToken): Promise<void>;
 }
 
+/** What a logout did: `replayed`, the same logout (its Idempotency-Key) was done before. */
+export type LogoutOutcome = "logged_out" | "replayed";
+
 /**
  * What a logout's write found: `recorded`, it is done now; `replayed`, this very logout (the
  * same `logoutId`) was done before, and nothing changed.

@@ -6,6 +6,7 @@
 import type { MiddlewareObj, Request } from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { Logger } from "../config/logger.js";
+import type { RequestLogLine } from "../domain/log-schema.js";
 import { type ApiGatewayEvent, type HttpRequest, readHttpRequest } from "./api-gateway-event.js";
 import { causeName, describeFailure, toProblem } from "./problems.js";
 import { errorResponse, type HttpResponse } from "./responses.js";
@@ -13,7 +14,7 @@ import { errorResponse, type HttpResponse } from "./responses.js";
 export interface ApiContext extends Context {
   httpRequest: HttpRequest;
   /** Fields for the request's one log line (the user's `sub`, the outcome), added on the way. */
-  logFields: Record<string, string | number | boolean>;
+  logFields: Partial<RequestLogLine>;
 }
 
 type ApiRequest = Request<ApiGatewayEvent, HttpResponse, Error, ApiContext>;
@@ -43,11 +44,12 @@ export function apiContract({
       coldStart = false;
     },
     after(request: ApiRequest) {
-      logger.info("request completed", {
+      const line: Partial<RequestLogLine> = {
         status: request.response?.statusCode ?? 200,
         path: request.context.httpRequest.path,
         ...request.context.logFields,
-      });
+      };
+      logger.info("request completed", line);
     },
     onError(request: ApiRequest) {
       if (request.response !== undefined) return;
@@ -57,7 +59,7 @@ export function apiContract({
         path: "/",
         requestId: request.context.awsRequestId ?? "unknown",
       };
-      const fields = {
+      const fields: Partial<RequestLogLine> = {
         status: problem.status,
         code: problem.code,
         reason: problem.reason,

@@ -5,19 +5,22 @@
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { Context } from "aws-lambda";
-import { bearerCheckFromEnvironment, type Environment } from "../bearer-check.js";
+import {
+  type BearerCheckOptions,
+  bearerCheckFromEnvironment,
+  type Environment,
+} from "../bearer-check.js";
 import { clientSecretsFrom } from "../cognito/client-secrets.js";
 import { createCognitoSignOut } from "../cognito/cognito-sign-out.js";
 import type { Logger } from "../config/logger.js";
+import { WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { LOGGED_OUT, logOut } from "../core/logout.js";
-import type { Clock } from "../domain/clock.js";
 import type { RevocationRecorder, UpstreamSignOut, VerifyToken } from "../domain/ports.js";
 import { apiContract } from "../http/api-contract.js";
 import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
 import { parseIdempotencyKey, parseLogoutBody, parseLogoutScope } from "../http/logout-request.js";
 import { type AuthenticatedContext, requireValidToken } from "../http/require-valid-token.js";
 import { type HttpResponse, jsonResponse } from "../http/responses.js";
-import type { DynamoDbClient } from "../revocation/dynamodb-client.js";
 
 export interface LogoutHandlerDependencies {
   logger: Logger;
@@ -68,20 +71,13 @@ export function createLogoutHandler({
   return (event, context) => handler(event, context as AuthenticatedContext);
 }
 
-/**
- * The handler as deployed: configuration read and checked, clients made, once.
- * @param dynamoDbClient how to reach DynamoDB (the benchmark swaps in the AWS SDK's client).
- */
+/** The handler as deployed: configuration read and checked, clients made, once. */
 export function logoutHandlerFromEnvironment(
   env: Environment,
-  dynamoDbClient?: (env: Environment) => DynamoDbClient,
-  clock?: Clock,
+  options: BearerCheckOptions = {},
 ): LogoutHandler {
-  const { config, logger, verify, revocations } = bearerCheckFromEnvironment(
-    env,
-    dynamoDbClient,
-    clock,
-  );
+  const { config, logger, verify, revocations } = bearerCheckFromEnvironment(env, options);
+  const { cognitoCallMs, secretReadMs } = options.waits ?? WAIT_BUDGETS;
   return createLogoutHandler({
     logger,
     verify,
@@ -90,7 +86,8 @@ export function logoutHandlerFromEnvironment(
       config.verifier.kind === "cognito"
         ? createCognitoSignOut({
             userPoolId: config.verifier.userPoolId,
-            clientSecret: clientSecretsFrom(config.verifier.clientSecretArn),
+            clientSecret: clientSecretsFrom(config.verifier.clientSecretArn, secretReadMs),
+            callBudgetMs: cognitoCallMs,
           })
         : undefined,
     apiBasePath: config.apiBasePath,

@@ -8,6 +8,8 @@
  */
 import { createRequire } from "node:module";
 import aws4 from "aws4";
+import type { Environment } from "../config/config.js";
+import { type DynamoDbWaits, WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { ConfigurationError } from "../domain/errors.js";
 
 // Loaded with require, not import: on Node.js 24 an ES import of node:http builds its whole
@@ -37,10 +39,7 @@ export interface DynamoDbClientOptions {
   endpoint: string;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined };
-  /** Attempts in all, the first included. */
-  maxAttempts?: number;
-  attemptTimeoutMs?: number;
-  baseDelayMs?: number;
+  waits?: DynamoDbWaits;
 }
 
 // Worth another try: DynamoDB says so (throttling, its own faults), or the request never landed.
@@ -61,9 +60,11 @@ export function createDynamoDbClient({
   endpoint,
   region,
   credentials,
-  maxAttempts = 3,
-  attemptTimeoutMs = 1000,
-  baseDelayMs = 25,
+  waits: {
+    attempts: maxAttempts,
+    attemptMs: attemptTimeoutMs,
+    baseDelayMs,
+  } = WAIT_BUDGETS.dynamoDb,
 }: DynamoDbClientOptions): DynamoDbClient {
   const { accessKeyId, secretAccessKey, sessionToken } = credentials;
   const signingCredentials = {
@@ -162,14 +163,15 @@ export function createDynamoDbClient({
   };
 }
 
-type Environment = Readonly<Record<string, string | undefined>>;
-
 /**
  * The client Lambda's environment describes: its region, credentials and endpoint override.
  * Lambda always sets them; where one is missing the cold start fails naming it, rather than
  * sign with empty credentials or talk to a region nobody chose.
  */
-export function dynamoDbClientFromEnvironment(env: Environment): DynamoDbClient {
+export function dynamoDbClientFromEnvironment(
+  env: Environment,
+  waits: DynamoDbWaits = WAIT_BUDGETS.dynamoDb,
+): DynamoDbClient {
   const required = (name: string, value = env[name]): string => {
     if (value === undefined || value.trim() === "") {
       throw new ConfigurationError(name, "is required to reach DynamoDB (Lambda sets it)");
@@ -189,5 +191,6 @@ export function dynamoDbClientFromEnvironment(env: Environment): DynamoDbClient 
       secretAccessKey: required("AWS_SECRET_ACCESS_KEY"),
       sessionToken: env.AWS_SESSION_TOKEN,
     },
+    waits,
   });
 }

@@ -8,18 +8,31 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
+import { authorizerWaitMs, logoutWaitMs } from "../../functions/config/wait-budgets.js";
+import { SERVICE_NAMES } from "../../functions/domain/log-schema.js";
 import { REVOCATION_TABLE } from "../../functions/revocation/revocation-table.js";
 import { buildApp } from "../../infra/app.js";
 import { ROUTE_PATH } from "../../infra/logout-stack.js";
+import { LOG_METRICS } from "../../infra/monitoring.js";
 import { readStageConfig, StageConfigError } from "../../infra/stage-config.js";
 
 const CDK_CONTEXT = JSON.parse(readFileSync("cdk.json", "utf8")).context;
 type Stages = Record<string, Record<string, unknown>>;
 
-/** Synthesizes the real app (cdk-nag included) with cdk.json's context, changed as given. */
-function synthesize(change: (stages: Stages) => void = () => undefined) {
+/**
+ * Synthesizes the real app (cdk-nag and the Control Tower rules included) with cdk.json's
+ * context, changed as given: every stage, or the one a variant reads (as `cdk synth -c stage=…`
+ * does). Only the stages' first synth, in `beforeAll`, bundles the functions: a variant tests
+ * the stack, not the bundle.
+ */
+function synthesize(
+  change: (stages: Stages) => void = () => undefined,
+  { stage, bundle = false }: { stage?: string; bundle?: boolean } = {},
+) {
   const context = structuredClone(CDK_CONTEXT);
   change(context.stages);
+  if (stage) context.stage = stage;
+  if (!bundle) context["aws:cdk:bundling-stacks"] = [];
   const app = buildApp(new App({ context, outdir: mkdtempSync(join(tmpdir(), "cdk-")) }));
   const assembly = app.synth();
   const template = (stage: string) =>
@@ -43,7 +56,7 @@ let synthesized: ReturnType<typeof synthesize>["assembly"];
 const synthesizedSandboxAndProduction = () => synthesized;
 
 beforeAll(() => {
-  const { assembly, template } = synthesize();
+  const { assembly, template } = synthesize(undefined, { bundle: true });
   sandbox = template("sandbox");
   production = template("production");
   outdir = assembly.directory;
@@ -71,15 +84,27 @@ describe.each([
 
   it("runs both functions on Node.js 24, arm64, with their memory and timeouts, source maps off at run time", () => {
     template().resourceCountIs("AWS::Lambda::Function", 2);
-    for (const [service, timeout] of [
-      ["auth-logout", 25],
-      ["auth-authorizer", 10],
+    for (const [service, waitMs] of [
+      [SERVICE_NAMES.logout, logoutWaitMs()],
+      [SERVICE_NAMES.authorizer, authorizerWaitMs()],
     ] as const) {
+      const [fn] = Object.values(
+        template().findResources("AWS::Lambda::Function", {
+          Properties: {
+            Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: service }) },
+          },
+        }),
+      ) as { Properties: { Timeout: number } }[];
+      // Every wait the code bounds fits, with room for the work between; and within the 30 s
+      // after which an HTTP API integration gives up.
+      const timeoutMs = (fn?.Properties.Timeout ?? 0) * 1000;
+      expect(timeoutMs).toBeGreaterThanOrEqual(waitMs * 1.25);
+      expect(timeoutMs).toBeLessThan(waitMs * 1.25 + 1000);
+      expect(timeoutMs).toBeLessThan(30_000);
       template().hasResourceProperties("AWS::Lambda::Function", {
         Runtime: "nodejs24.x",
         Architectures: ["arm64"],
         MemorySize: 512,
-        Timeout: timeout,
         Handler: "index.handler",
         Environment: {
           Variables: Match.objectLike({
@@ -262,28 +287,29 @@ describe.each([
 
   it("draws metrics from the structured log lines, and shows them on one dashboard", () => {
     const filters = Object.values(template().findResources("AWS::Logs::MetricFilter")) as {
-      Properties: { FilterPattern: string; MetricTransformations: { MetricName: string }[] };
+      Properties: {
+        FilterPattern: string;
+        MetricTransformations: {
+          MetricName: string;
+          MetricNamespace: string;
+          Dimensions?: { Key: string; Value: string }[];
+        }[];
+      };
     }[];
-    const byName = new Map(
-      filters.map((filter) => [
-        filter.Properties.MetricTransformations[0]?.MetricName,
-        filter.Properties.FilterPattern,
-      ]),
-    );
-    expect(byName.get("Logouts")).toBe('{ $.outcome = "logged_out" }');
-    expect(byName.get("Refusals")).toBe("{ $.status = 401 }");
-    expect(byName.get("RevokedTokenRefusals")).toBe('{ $.reason = "Token has been revoked" }');
-    expect(byName.get("ServiceUnavailable")).toBe("{ $.status = 503 }");
-    expect(byName.get("AuthorizerDecisions")).toBe("{ $.decision = * }");
-    template().hasResourceProperties("AWS::Logs::MetricFilter", {
-      FilterPattern: '{ $.outcome = "logged_out" }',
-      MetricTransformations: [
-        Match.objectLike({
-          MetricNamespace: `Rinne/Auth/${stage}`,
-          Dimensions: [{ Key: "Scope", Value: "$.scope" }],
-        }),
-      ],
+    // Exactly the metrics whose patterns test/infra/metric-filters.test.ts runs real lines through.
+    const deployed = filters.map(({ Properties: { FilterPattern, MetricTransformations } }) => {
+      const [metric] = MetricTransformations;
+      expect(metric?.MetricNamespace).toBe(`Rinne/Auth/${stage}`);
+      const dimensions = Object.fromEntries(
+        (metric?.Dimensions ?? []).map(({ Key, Value }) => [Key, Value]),
+      );
+      return [metric?.MetricName, FilterPattern, dimensions];
     });
+    const declared = [...LOG_METRICS.logout, ...LOG_METRICS.authorizer].map(
+      ([name, pattern, dimensions = {}]) => [name, pattern, dimensions],
+    );
+    expect(deployed).toEqual(expect.arrayContaining(declared));
+    expect(deployed).toHaveLength(declared.length);
     template().resourceCountIs("AWS::CloudWatch::Dashboard", 1);
     const body = JSON.stringify(template().findResources("AWS::CloudWatch::Dashboard"));
     for (const title of [
@@ -405,12 +431,15 @@ describe("the stages' differences", () => {
   });
 
   it("serves the contract's URL on a custom domain: mapped at core, route /v1/auth/logout, default endpoint closed", () => {
-    const { template } = synthesize((stages) => {
-      (stages.sandbox as Record<string, unknown>).customDomain = {
-        domainName: "api-sandbox.rinne.com.br",
-        certificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/abc",
-      };
-    });
+    const { template } = synthesize(
+      (stages) => {
+        (stages.sandbox as Record<string, unknown>).customDomain = {
+          domainName: "api-sandbox.rinne.com.br",
+          certificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/abc",
+        };
+      },
+      { stage: "sandbox" },
+    );
     template("sandbox").hasResourceProperties("AWS::ApiGatewayV2::DomainName", {
       DomainName: "api-sandbox.rinne.com.br",
     });
@@ -436,13 +465,16 @@ describe("the stages' differences", () => {
 
   it("configures a Cognito user pool where the stage names one, and may sign its users out", () => {
     const secretArn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:rinne/clients-AbCdEf";
-    const { template } = synthesize((stages) => {
-      (stages.sandbox as Record<string, unknown>).auth = {
-        cognitoUserPoolId: "us-east-1_AbC123",
-        cognitoClientIds: ["client-a", "client-b"],
-        clientSecretArn: secretArn,
-      };
-    });
+    const { template } = synthesize(
+      (stages) => {
+        (stages.sandbox as Record<string, unknown>).auth = {
+          cognitoUserPoolId: "us-east-1_AbC123",
+          cognitoClientIds: ["client-a", "client-b"],
+          clientSecretArn: secretArn,
+        };
+      },
+      { stage: "sandbox" },
+    );
     const statements = Object.values(template("sandbox").findResources("AWS::IAM::Policy")).flatMap(
       (policy) =>
         (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } })
@@ -610,9 +642,12 @@ describe("feature flags", () => {
 describe("alarms that reach someone", () => {
   it("refuses a production stage whose alarms reach nobody, and warns of a sandbox's", () => {
     expect(() =>
-      synthesize((stages) => {
-        (stages.production as Record<string, unknown>).alarmEmails = [];
-      }),
+      synthesize(
+        (stages) => {
+          (stages.production as Record<string, unknown>).alarmEmails = [];
+        },
+        { stage: "production" },
+      ),
     ).toThrow(/"stages\.production\.alarmEmails" lists no one and "alarmTopicArn" names no topic/);
     const warnings = synthesized
       .getStackByName("RinneAuthLogout-sandbox")
@@ -671,21 +706,27 @@ describe("stage settings", () => {
 describe("one validator for the stage and the function", () => {
   it("fails the synth, naming the variable, where the function would not start", () => {
     const build = () =>
-      synthesize((stages) => {
-        (stages.sandbox as Record<string, unknown>).auth = {
-          issuer: "https://auth-sandbox.rinne.com.br",
-          audience: ["*", "rinne-api"],
-        };
-      });
+      synthesize(
+        (stages) => {
+          (stages.sandbox as Record<string, unknown>).auth = {
+            issuer: "https://auth-sandbox.rinne.com.br",
+            audience: ["*", "rinne-api"],
+          };
+        },
+        { stage: "sandbox" },
+      );
     expect(build).toThrow(StageConfigError);
     expect(build).toThrow(/"stages\.sandbox" would not start the functions: .*JWT_AUDIENCE/);
   });
 
   it("fails the synth where sessions are bounded shorter than a token may live", () => {
     const build = () =>
-      synthesize((stages) => {
-        (stages.sandbox as Record<string, unknown>).maxSessionSeconds = 3600;
-      });
+      synthesize(
+        (stages) => {
+          (stages.sandbox as Record<string, unknown>).maxSessionSeconds = 3600;
+        },
+        { stage: "sandbox" },
+      );
     expect(build).toThrow(/would not start the functions: .*MAX_SESSION_SECONDS/);
   });
 });

@@ -1,7 +1,12 @@
 /** Captures what the function writes to stdout/stderr (where Powertools logs go) in a test. */
 import { afterEach, beforeEach, vi } from "vitest";
 
-export function captureOutput(): { text(): string; lines(): Record<string, unknown>[] } {
+export function captureOutput(): {
+  text(): string;
+  lines(): Record<string, unknown>[];
+  /** Forgets what was written so far in this test. */
+  clear(): void;
+} {
   let chunks: string[] = [];
   beforeEach(() => {
     chunks = [];
@@ -16,6 +21,9 @@ export function captureOutput(): { text(): string; lines(): Record<string, unkno
     vi.restoreAllMocks();
   });
   return {
+    clear: () => {
+      chunks = [];
+    },
     text: () => chunks.join(""),
     lines: () =>
       chunks

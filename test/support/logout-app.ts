@@ -70,13 +70,20 @@ export async function createLogoutApp(
     revocations?: RevocationRecorder;
     /** Another verifier than the identity's own (one that accepts several issuers). */
     verify?: VerifyToken;
+    /** One try at a JWKS endpoint, shorter than deployed where the test makes one hang. */
+    jwksFetchMs?: number;
   } = {},
 ): Promise<LogoutApp> {
   const identity = options.identity ?? (await createLocalIdentity());
   const config = loadConfig({ ...identity.environment, ...options.environment });
   const handler = createLogoutHandler({
     logger: createLogger(),
-    verify: options.verify ?? createTokenVerifier(config.verifier),
+    verify:
+      options.verify ??
+      createTokenVerifier(
+        config.verifier,
+        options.jwksFetchMs === undefined ? {} : { jwksFetchMs: options.jwksFetchMs },
+      ),
     revocations: options.revocations,
     apiBasePath: config.apiBasePath,
   });

@@ -12,10 +12,12 @@ import {
   createAuthorizerHandler,
 } from "../../functions/authorizer/authorizer-handler.js";
 import {
+  DEFAULT_API_BASE_PATH,
   DEFAULT_MAX_SESSION_SECONDS,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   type RevocationConfig,
 } from "../../functions/config/config.js";
+import { WAIT_BUDGETS } from "../../functions/config/wait-budgets.js";
 import { type Clock, systemClock } from "../../functions/domain/clock.js";
 import type { RevocationRecorder, VerifyToken } from "../../functions/domain/ports.js";
 import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
@@ -91,7 +93,9 @@ export async function startRevocationFixture(
     endpoint: proxy.endpoint,
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
-    ...(settings.attemptTimeoutMs ? { attemptTimeoutMs: settings.attemptTimeoutMs } : {}),
+    ...(settings.attemptTimeoutMs
+      ? { waits: { ...WAIT_BUDGETS.dynamoDb, attemptMs: settings.attemptTimeoutMs } }
+      : {}),
   });
   const clock: RevocationFixture["clock"] = { offsetSeconds: 0, pinned: undefined };
   const now = () => clock.pinned ?? Date.now() / 1000 + clock.offsetSeconds;
@@ -120,7 +124,7 @@ export async function startRevocationFixture(
     [identity, partner].map((issuer) => [
       issuer.issuer,
       createTokenVerifier(loadConfig({ ...issuer.environment, ...limitVariables }).verifier, {
-        now,
+        clock: { now },
       }),
     ]),
   );
@@ -140,7 +144,7 @@ export async function startRevocationFixture(
   const logger = createLogger();
   const guarded = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>()
     .use(httpErrorHandler({ logger: false }))
-    .use(apiContract({ logger, apiBasePath: "/core" }))
+    .use(apiContract({ logger, apiBasePath: DEFAULT_API_BASE_PATH }))
     .use(requireValidToken({ verify, revocations: store }))
     .handler(async (_event, context) => jsonResponse(200, { sub: context.token.claims.sub }));
 

@@ -73,7 +73,7 @@ const verifierFor = (keys: Signer[], environment: Record<string, string> = {}) =
       MAX_SESSION_SECONDS: String(SESSION),
       ...environment,
     }).verifier,
-    { now: () => clock },
+    { clock: { now: () => clock } },
   );
 
 /** Claims the library accepts on the real clock; the verifier's own checks read `clock`. */
@@ -227,16 +227,20 @@ describe("keys", () => {
     expect(await reasonFor(await stranger.sign(claims()))).toBe("Unknown signing key");
   });
 
-  it("a JWKS endpoint slower than the fetch budget (1.5 s an answer) is a 503, not a wait", async () => {
+  it("a JWKS endpoint slower than the fetch budget is a 503 after two tries, not a wait", async () => {
     const slow = await signer("RS256", "slow");
-    jwks.answer(200, JSON.stringify({ keys: [slow.jwk] }), "application/json", 2000);
+    const jwksFetchMs = 300;
+    jwks.answer(200, JSON.stringify({ keys: [slow.jwk] }), "application/json", jwksFetchMs * 4);
     const viaUri = createTokenVerifier(
       loadConfig({ JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWKS_URI: jwks.uri }).verifier,
+      { jwksFetchMs },
     );
+    const fetchesBefore = jwks.fetches();
     const error = await refusal(await slow.sign(claims()), viaUri);
     expect(error).toBeInstanceOf(SigningKeysUnavailableError);
     expect(error?.message).toBe("Signing keys unavailable");
-  }, 20_000);
+    expect(jwks.fetches() - fetchesBefore).toBe(2);
+  });
 });
 
 describe("a key that cannot be used is the issuer's fault; a signature that cannot be checked, the token's", () => {

@@ -147,7 +147,7 @@ describe("logging", () => {
     await logout(revoked);
     const expired = await fixture.identity.mint("expired");
     const event = httpApiAuthorizerEvent({ headers: { Authorization: `Bearer ${token}` } });
-    output.lines().length = 0;
+    output.clear();
 
     await fixture.authorizer(event, lambdaContext());
     await authorize(revoked);

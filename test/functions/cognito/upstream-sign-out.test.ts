@@ -5,7 +5,8 @@
  * AWS SDK inside the function reaches it through AWS_ENDPOINT_URL_<SERVICE>.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { COGNITO_CALL_BUDGET_MS } from "../../../functions/cognito/cognito-sign-out.js";
+import { WAIT_BUDGETS } from "../../../functions/config/wait-budgets.js";
+
 import {
   type LogoutHandler,
   logoutHandlerFromEnvironment,
@@ -16,6 +17,9 @@ import { createLocalIdentity, type LocalIdentity } from "../../../scripts/local-
 import { type AwsJsonStandIn, startAwsJsonStandIn } from "../../support/aws-json-stand-in.js";
 import { captureOutput } from "../../support/captured-output.js";
 import { httpApiEvent } from "../../support/logout-app.js";
+
+/** Shorter than deployed, so that a hanging Cognito costs the test 1 s rather than 3. */
+const COGNITO_CALL_BUDGET_MS = 1000;
 
 const POOL = "us-east-1_Rinne123";
 const ISSUER = `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`;
@@ -52,13 +56,16 @@ beforeAll(async () => {
       JWKS: JSON.stringify(identity.jwks),
       REVOCATION_TABLE_NAME: "upstream-revocations",
     },
-    undefined,
-    // The store's wait for the next second moves this clock instead (these tests are about Cognito).
     {
-      now: () => Date.now() / 1000 + skipped,
-      sleepUntil: async (instant) => {
-        skipped += Math.max(0, instant - (Date.now() / 1000 + skipped));
+      // The store's wait for the next second moves this clock instead (these tests are about Cognito).
+      clock: {
+        now: () => Date.now() / 1000 + skipped,
+        sleepUntil: async (instant) => {
+          skipped += Math.max(0, instant - (Date.now() / 1000 + skipped));
+        },
       },
+      // Today's bounds but Cognito's, which a hanging Cognito would make the test wait out.
+      waits: { ...WAIT_BUDGETS, cognitoCallMs: COGNITO_CALL_BUDGET_MS },
     },
   );
 });

@@ -226,7 +226,10 @@ describe("when the signing keys cannot be fetched", () => {
       // Prepare: no inline JWKS, so the verifier must fetch from an endpoint that fails.
       const jwks = await unreachableJwksUri(behaviour);
       try {
-        const app = await createLogoutApp({ environment: { JWKS: "", JWKS_URI: jwks.uri } });
+        const app = await createLogoutApp({
+          environment: { JWKS: "", JWKS_URI: jwks.uri },
+          jwksFetchMs: 300,
+        });
         const token = await app.identity.mint("valid");
 
         // Act

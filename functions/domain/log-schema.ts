@@ -1,0 +1,65 @@
+/**
+ * The functions' log lines, as the stack's metric filters, alarms and dashboard read them: one
+ * JSON line per logout request and one per authorizer decision, their field names and the
+ * values that are a small fixed set. Written here once: the writers are typed by it, and
+ * `infra/monitoring.ts` builds its filter patterns from it, so a renamed field fails to compile
+ * rather than silently empty a dashboard.
+ */
+import { TokenRevokedError } from "./errors.js";
+import type { LogoutOutcome, LogoutScope } from "./ports.js";
+
+/** What the logger itself adds to every line (Powertools' fields, laid out flat). */
+export type LoggerFields = {
+  level: string;
+  message: string;
+  timestamp: string;
+  service: string;
+};
+
+type RequestIdentity = {
+  /** API Gateway's request id: the one a client and the access log see. */
+  correlation_id: string;
+  function_request_id: string;
+  cold_start: boolean;
+  /** The user, bounded: known once the token verified, so even a refusal may name it. */
+  sub?: string;
+};
+
+/** A 5xx's line: what failed, the dependency's own words included. */
+export type FailureField = {
+  name: string;
+  message: string;
+};
+
+/** The logout's one line per request, written by `apiContract`. */
+export type RequestLogLine = RequestIdentity & {
+  status: number;
+  path: string;
+  scope?: LogoutScope;
+  outcome?: LogoutOutcome;
+  refreshTokenRevoked?: boolean;
+  /** Refusals and failures: the contract's code and reason. */
+  code?: string;
+  reason?: string;
+  /** A refusal's: the class of what the library or the store raised, never its message. */
+  cause?: string;
+  error?: FailureField;
+};
+
+export const DECISIONS = ["allow", "deny", "error"] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+/** The authorizer's one line per decision. */
+export type DecisionLogLine = RequestIdentity & {
+  route: string;
+  decision: Decision;
+  reason?: string;
+  cause?: string;
+  error?: FailureField;
+};
+
+/** The reason of every refusal of a revoked token, at the logout and at the authorizer. */
+export const REVOKED_REASON = new TokenRevokedError().message;
+
+/** The service names the stack gives each function's logger (`POWERTOOLS_SERVICE_NAME`). */
+export const SERVICE_NAMES = { logout: "auth-logout", authorizer: "auth-authorizer" } as const;

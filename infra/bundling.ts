@@ -1,0 +1,25 @@
+/**
+ * How each function is bundled, in esbuild's own terms, written once: the stack hands them to
+ * NodejsFunction (`bundled-function.ts`), the bench to esbuild, so the bench measures what is
+ * deployed.
+ */
+
+/** An ESM bundle of CommonJS dependencies needs `require`. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+export const BUNDLING = {
+  format: "esm",
+  // The runtime's own: Lambda's nodejs24.x.
+  target: "node24",
+  platform: "node",
+  minify: true,
+  // Error class names stay readable in the one log line (`cause`).
+  keepNames: true,
+  sourcemap: true,
+  sourcesContent: false,
+  mainFields: ["module", "main"],
+  banner: ESM_REQUIRE_BANNER,
+  // The runtime's own AWS SDK, loaded only on the paths that call Cognito.
+  external: ["@aws-sdk/*"],
+} as const;
