@@ -12,7 +12,7 @@
 import { Stack } from "aws-cdk-lib";
 import { CfnOIDCProvider, PolicyStatement, Role, WebIdentityPrincipal } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { authorizerArnParameter } from "./revocation-aware-authorizer.js";
+import { authorizerArnParameter } from "./stage-authorizer-function.js";
 
 export const GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com";
 

@@ -17,8 +17,8 @@ import { BundledFunction } from "./bundled-function.js";
 import { API_BASE_PATH, LogoutApi } from "./logout-api.js";
 import { Monitoring } from "./monitoring.js";
 import { OperationsKey } from "./operations-key.js";
-import { authorizerArnParameter } from "./revocation-aware-authorizer.js";
 import { RevocationTable } from "./revocation-table.js";
+import { authorizerArnParameter } from "./stage-authorizer-function.js";
 import { type StageConfig, StageConfigError } from "./stage-config.js";
 
 export { ROUTE_PATH } from "./logout-api.js";

@@ -13,13 +13,9 @@ import {
   HttpLambdaAuthorizer,
   HttpLambdaResponseType,
 } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
-import { type IFunction, Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
-import { StringParameter } from "aws-cdk-lib/aws-ssm";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
-
-/** Where each stage publishes its authorizer function's ARN. */
-export const authorizerArnParameter = (stageName: string) =>
-  `/rinne/${stageName}/auth/authorizer-function-arn`;
+import { stageAuthorizerFunction } from "./stage-authorizer-function.js";
 
 export interface RevocationAwareAuthorizerProps {
   /**
@@ -32,21 +28,16 @@ export interface RevocationAwareAuthorizerProps {
 }
 
 export class RevocationAwareAuthorizer extends HttpLambdaAuthorizer {
-  /** The stage's authorizer, looked up by the ARN its stack publishes in SSM. */
+  /**
+   * The stage's authorizer, looked up by the ARN its stack publishes in SSM. Call it once per
+   * API (an HTTP API authorizer belongs to one API), as many times as a stack has APIs.
+   */
   static fromStage(
     scope: Construct,
     stageName: string,
     props: RevocationAwareAuthorizerProps = {},
   ): RevocationAwareAuthorizer {
-    const functionArn = StringParameter.valueForStringParameter(
-      scope,
-      authorizerArnParameter(stageName),
-    );
-    // Same account and region: the invoke permission is added to the function.
-    const handler = LambdaFunction.fromFunctionAttributes(scope, `RinneAuthorizer-${stageName}`, {
-      functionArn,
-      sameEnvironment: true,
-    });
+    const handler = stageAuthorizerFunction(scope, stageName);
     return new RevocationAwareAuthorizer(`RinneAuth-${stageName}`, handler, props);
   }
 

@@ -1,7 +1,7 @@
 /**
  * The one way this project builds API Gateway events from an HTTP request, as API Gateway does:
- * HTTP API payload 2.0, REST API proxy payload 1.0, and the HTTP API Lambda authorizer's payload
- * 2.0. Used by `npm start`, the tests and the bench, so that all of them feed the handlers what
+ * HTTP API payload 2.0, REST API proxy payload 1.0, and the Lambda REQUEST authorizers' events
+ * of both (payload 2.0 for an HTTP API, the REST API's own). Used by `npm start`, the tests and the bench, so that all of them feed the handlers what
  * Lambda would.
  */
 import { randomUUID } from "node:crypto";
@@ -9,6 +9,7 @@ import type {
   APIGatewayEventRequestContextV2,
   APIGatewayProxyEvent,
   APIGatewayProxyEventV2,
+  APIGatewayRequestAuthorizerEvent,
   APIGatewayRequestAuthorizerEventV2,
 } from "aws-lambda";
 
@@ -146,5 +147,22 @@ export function restApiEvent(request: HttpRequestShape): APIGatewayProxyEvent {
     } as APIGatewayProxyEvent["requestContext"],
     body: request.body ?? null,
     isBase64Encoded: false,
+  };
+}
+
+/** The event a REST API hands a Lambda REQUEST authorizer before the method runs. */
+export function restApiAuthorizerEvent(
+  request: HttpRequestShape,
+): APIGatewayRequestAuthorizerEvent {
+  const { requestContext, resource, path, httpMethod, ...event } = restApiEvent(request);
+  const { body: _body, isBase64Encoded: _encoded, ...rest } = event;
+  return {
+    ...rest,
+    type: "REQUEST",
+    methodArn: `arn:aws:execute-api:us-east-1:123456789012:local/${requestContext.stage}/${httpMethod}${path}`,
+    resource,
+    path,
+    httpMethod,
+    requestContext: requestContext as unknown as APIGatewayRequestAuthorizerEvent["requestContext"],
   };
 }

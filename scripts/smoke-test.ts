@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { authorizerArnParameter } from "../infra/revocation-aware-authorizer.js";
+import { authorizerArnParameter } from "../infra/stage-authorizer-function.js";
 
 const [outputsFile, stage] = process.argv.slice(2);
 if (outputsFile === undefined || stage === undefined) {

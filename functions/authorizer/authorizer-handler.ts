@@ -1,9 +1,14 @@
 /**
- * The Lambda adapter of the authorizer: an HTTP API Lambda REQUEST authorizer, payload format
- * 2.0 with simple responses. It verifies the bearer token with the logout's own verifier and
- * refuses revoked tokens with the same check, and writes one log line per decision.
+ * The Lambda adapter of the authorizer: one function for both kinds of API Gateway Lambda
+ * REQUEST authorizer. An HTTP API's (payload 2.0, simple responses) gets `isAuthorized`; a REST
+ * API's gets an IAM policy, `Allow`, or `Deny` with what the API's gateway response needs to
+ * answer in the contract's 401 envelope (the reason, the time, the path). Either way it verifies
+ * with the logout's own verifier, refuses revoked tokens with the same check, throws where it
+ * cannot decide, and writes one log line per decision.
  */
 import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
@@ -13,24 +18,40 @@ import {
   bearerCheckFromEnvironment,
   type Environment,
 } from "../bearer-check.js";
+import { DEFAULT_API_BASE_PATH } from "../config/config.js";
 import type { Logger } from "../config/logger.js";
 import { ConfigurationError } from "../domain/errors.js";
 import type { DecisionLogLine } from "../domain/log-schema.js";
 import type { RevocationCheck, VerifyToken } from "../domain/ports.js";
-import { headerValues } from "../http/api-gateway-event.js";
+import { headerValues, stripPrefix } from "../http/api-gateway-event.js";
 import { causeName, describeFailure, toProblem } from "../http/problems.js";
-import { type AuthorizerContext, decide } from "./authorizer.js";
+import { type AuthorizerContext, type AuthorizerDecision, decide } from "./authorizer.js";
 
-export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
-export type AuthorizerHandler = (
-  event: APIGatewayRequestAuthorizerEventV2,
-  context: Pick<Context, "awsRequestId">,
-) => Promise<AuthorizerResult>;
+export type AuthorizerEvent = APIGatewayRequestAuthorizerEventV2 | APIGatewayRequestAuthorizerEvent;
+export type SimpleAuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
+export type PolicyAuthorizerResult = APIGatewayAuthorizerResult;
+
+export interface AuthorizerHandler {
+  (
+    event: APIGatewayRequestAuthorizerEventV2,
+    context: Pick<Context, "awsRequestId">,
+  ): Promise<SimpleAuthorizerResult>;
+  (
+    event: APIGatewayRequestAuthorizerEvent,
+    context: Pick<Context, "awsRequestId">,
+  ): Promise<PolicyAuthorizerResult>;
+  (
+    event: AuthorizerEvent,
+    context: Pick<Context, "awsRequestId">,
+  ): Promise<SimpleAuthorizerResult | PolicyAuthorizerResult>;
+}
 
 export interface AuthorizerDependencies {
   logger: Logger;
   verify: VerifyToken;
   revocations: RevocationCheck;
+  /** The base path a REST refusal's `error.path` is relative to, as the logout's. */
+  apiBasePath?: string;
 }
 
 /** Thrown to API Gateway, which answers 500: its message names no token and no dependency. */
@@ -41,6 +62,38 @@ export class AuthorizerUndecidedError extends Error {
   }
 }
 
+const isRestEvent = (event: AuthorizerEvent): event is APIGatewayRequestAuthorizerEvent =>
+  "methodArn" in event;
+
+/**
+ * The policy's resource: every method of the API's stage, not the one asked for. The decision
+ * is the token's, whatever the route, so a results cache keyed on the token cannot deny (or
+ * allow) another route by a policy written for this one.
+ */
+function stageResources(methodArn: string): string {
+  // arn:aws:execute-api:<region>:<account>:<api id>/<stage>/<method>/<path>
+  const [api = "", stage = ""] = methodArn.split("/");
+  return `${api}/${stage}/*`;
+}
+
+function policy(
+  effect: "Allow" | "Deny",
+  methodArn: string,
+  principalId: string,
+  context: AuthorizerContext,
+): PolicyAuthorizerResult {
+  return {
+    principalId,
+    policyDocument: {
+      Version: "2012-10-17",
+      Statement: [
+        { Action: "execute-api:Invoke", Effect: effect, Resource: stageResources(methodArn) },
+      ],
+    },
+    context,
+  };
+}
+
 /** A field only where it has a value: `exactOptionalPropertyTypes` refuses an undefined one. */
 const optional = <Name extends string, Value>(name: Name, value: Value | undefined) =>
   (value === undefined ? {} : { [name]: value }) as { [key in Name]?: Value };
@@ -49,22 +102,24 @@ export function createAuthorizerHandler({
   logger,
   verify,
   revocations,
+  apiBasePath = DEFAULT_API_BASE_PATH,
 }: AuthorizerDependencies): AuthorizerHandler {
   let coldStart = true;
-  return async (event, context) => {
+  const handler = async (event: AuthorizerEvent, context: Pick<Context, "awsRequestId">) => {
+    const rest = isRestEvent(event);
     const fields: Omit<DecisionLogLine, "decision"> = {
       correlation_id: event.requestContext?.requestId ?? context.awsRequestId,
       function_request_id: context.awsRequestId,
-      route: event.routeKey,
+      route: rest ? `${event.httpMethod} ${event.resource}` : event.routeKey,
       cold_start: coldStart,
     };
     coldStart = false;
-    let decision: Awaited<ReturnType<typeof decide>>;
+    const authorization = rest
+      ? headerValues(event.headers, "authorization", event.multiValueHeaders)
+      : headerValues(event.headers, "authorization");
+    let decision: AuthorizerDecision;
     try {
-      decision = await decide(headerValues(event.headers, "authorization"), {
-        verify,
-        revocations,
-      });
+      decision = await decide(authorization, { verify, revocations });
     } catch (error) {
       const problem = toProblem(error);
       const line: DecisionLogLine = {
@@ -85,7 +140,13 @@ export function createAuthorizerHandler({
         ...optional("cause", causeName(problem)),
       };
       logger.info("authorization denied", line);
-      return { isAuthorized: false, context: {} };
+      if (!rest) return { isAuthorized: false, context: {} };
+      // A gateway response substitutes these, but cannot compute them: they come from here.
+      return policy("Deny", event.methodArn, "anonymous", {
+        reason: problem.reason,
+        timestamp: new Date().toISOString(),
+        path: stripPrefix(event.path, apiBasePath),
+      });
     }
     const { sub } = decision.claims;
     const line: DecisionLogLine = {
@@ -94,8 +155,11 @@ export function createAuthorizerHandler({
       ...optional("sub", typeof sub === "string" ? sub.slice(0, 128) : undefined),
     };
     logger.info("authorization allowed", line);
-    return { isAuthorized: true, context: decision.context };
+    if (!rest) return { isAuthorized: true, context: decision.context };
+    const principalId = typeof sub === "string" && sub !== "" ? sub : decision.claims.iss;
+    return policy("Allow", event.methodArn, principalId, decision.context);
   };
+  return handler as AuthorizerHandler;
 }
 
 /** The authorizer as deployed: the logout's configuration variables, read and checked once. */
@@ -103,10 +167,15 @@ export function authorizerHandlerFromEnvironment(
   env: Environment,
   options: BearerCheckOptions = {},
 ): AuthorizerHandler {
-  const { logger, verify, revocations } = bearerCheckFromEnvironment(env, options);
+  const { config, logger, verify, revocations } = bearerCheckFromEnvironment(env, options);
   // An authorizer that cannot see revocations would let every logged-out token through.
   if (!revocations) {
     throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required by the authorizer");
   }
-  return createAuthorizerHandler({ logger, verify, revocations });
+  return createAuthorizerHandler({
+    logger,
+    verify,
+    revocations,
+    apiBasePath: config.apiBasePath,
+  });
 }

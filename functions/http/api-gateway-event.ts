@@ -38,15 +38,20 @@ function valuesOf(
   return values;
 }
 
-/** Every value of one header of a payload 2.0 event (an authorizer's too), any case of its name. */
+/**
+ * Every value of one header, any case of its name: of a payload 2.0 event (an authorizer's
+ * too), or of a REST API's, whose multi-value map holds each repeat.
+ */
 export function headerValues(
-  headers: Record<string, string | undefined> | undefined,
+  headers: Record<string, string | undefined> | null | undefined,
   name: string,
+  multiValueHeaders?: Record<string, string[] | undefined> | null,
 ): string[] {
-  return valuesOf(headers, undefined, name);
+  return valuesOf(headers, multiValueHeaders, name);
 }
 
-function stripPrefix(path: string, prefix: string): string {
+/** The path relative to a base path (`/core/v1/x` → `/v1/x`); as it is where it lies outside. */
+export function stripPrefix(path: string, prefix: string): string {
   if (prefix === "" || prefix === "/") return path;
   if (path === prefix) return "/";
   return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;

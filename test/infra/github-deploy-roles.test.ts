@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pipelineStack } from "../../infra/app.js";
 import { subjectOf } from "../../infra/github-deploy-roles.js";
-import { authorizerArnParameter } from "../../infra/revocation-aware-authorizer.js";
+import { authorizerArnParameter } from "../../infra/stage-authorizer-function.js";
 import { readStageConfig } from "../../infra/stage-config.js";
 
 const CONTEXT = JSON.parse(readFileSync("cdk.json", "utf8")).context;

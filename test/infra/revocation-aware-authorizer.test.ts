@@ -1,14 +1,16 @@
 /**
- * The construct another stack of the Rinne API uses to protect its routes, in a test-only
- * consumer stack, as the README shows it.
+ * The constructs another stack of the Rinne API uses to protect its routes (HTTP APIs and REST
+ * APIs), in test-only consumer stacks, as the README shows them.
  */
 import { App, Duration, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import { LambdaIntegration, MockIntegration, RestApi } from "aws-cdk-lib/aws-apigateway";
 import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { Code, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
 import { RevocationAwareAuthorizer } from "../../infra/revocation-aware-authorizer.js";
+import { RevocationAwareRestAuthorizer } from "../../infra/revocation-aware-rest-authorizer.js";
 
 /** Another team's stack: an API whose route is protected in a few lines. */
 function consumerStack(cacheTtl?: Duration) {
@@ -83,6 +85,119 @@ describe("RevocationAwareAuthorizer", () => {
   it("caches decisions only when told, for the window given", () => {
     consumerStack(Duration.seconds(30)).hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
       AuthorizerResultTtlInSeconds: 30,
+    });
+  });
+});
+
+/** A stack with two HTTP APIs and a REST API, each protected by the same stage's authorizer. */
+function manyApis() {
+  const stack = new Stack(new App(), "ManyApis");
+  const backend = new LambdaFunction(stack, "Backend", {
+    runtime: Runtime.NODEJS_24_X,
+    handler: "index.handler",
+    code: Code.fromInline("export const handler = async () => ({ statusCode: 200 });"),
+  });
+  for (const name of ["Payments", "Companies"]) {
+    const api = new HttpApi(stack, `${name}Api`);
+    api.addRoutes({
+      path: `/core/v1/${name.toLowerCase()}`,
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration(name, backend),
+      authorizer: RevocationAwareAuthorizer.fromStage(stack, "sandbox"),
+    });
+  }
+  const rest = new RestApi(stack, "LegacyApi");
+  const authorizer = RevocationAwareRestAuthorizer.fromStage(rest, "sandbox");
+  const payments = rest.root.addResource("payments");
+  payments.addMethod("GET", new LambdaIntegration(backend), { authorizer });
+  // A second call for the same API: the same authorizer, no second set of responses.
+  payments.addMethod("POST", new LambdaIntegration(backend), {
+    authorizer: RevocationAwareRestAuthorizer.fromStage(rest, "sandbox"),
+  });
+  return Template.fromStack(stack);
+}
+
+describe("one stage's authorizer on several APIs of one stack", () => {
+  const template = manyApis();
+
+  it("imports the function once, and gives each HTTP API its own authorizer", () => {
+    template.resourceCountIs("AWS::ApiGatewayV2::Authorizer", 2);
+    template.resourceCountIs("AWS::ApiGatewayV2::Route", 2);
+    template.allResourcesProperties("AWS::ApiGatewayV2::Route", { AuthorizationType: "CUSTOM" });
+    expect(
+      Object.keys(template.findParameters("*")).filter((name) =>
+        name.includes("authorizerfunctionarn"),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("gives the REST API one REQUEST authorizer, no results cache, no identity source, on both methods", () => {
+    template.resourceCountIs("AWS::ApiGateway::Authorizer", 1);
+    const [authorizer] = Object.values(template.findResources("AWS::ApiGateway::Authorizer")) as {
+      Properties: { Type: string; AuthorizerResultTtlInSeconds: number; IdentitySource?: string };
+    }[];
+    expect(authorizer?.Properties).toMatchObject({
+      Type: "REQUEST",
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    // None: a request without the header reaches the function, and gets the envelope.
+    expect(authorizer?.Properties.IdentitySource ?? "").toBe("");
+    const methods = template.findResources("AWS::ApiGateway::Method", {
+      Properties: { AuthorizationType: "CUSTOM" },
+    });
+    expect(Object.keys(methods)).toHaveLength(2);
+  });
+
+  it("answers a refusal, no token, an undecided authorizer and a broken one in the contract's envelope", () => {
+    const responses = Object.values(template.findResources("AWS::ApiGateway::GatewayResponse")) as {
+      Properties: {
+        ResponseType: string;
+        StatusCode: string;
+        ResponseParameters: Record<string, string>;
+        ResponseTemplates: Record<string, string>;
+      };
+    }[];
+    const byType = Object.fromEntries(
+      responses.map(({ Properties }) => [Properties.ResponseType, Properties]),
+    );
+    expect(Object.keys(byType).sort()).toEqual([
+      "ACCESS_DENIED",
+      "AUTHORIZER_CONFIGURATION_ERROR",
+      "AUTHORIZER_FAILURE",
+      "UNAUTHORIZED",
+    ]);
+    expect(byType.ACCESS_DENIED).toMatchObject({
+      StatusCode: "401",
+      ResponseParameters: {
+        "gatewayresponse.header.WWW-Authenticate": `'Bearer error="invalid_token"'`,
+        "gatewayresponse.header.Cache-Control": "'no-store'",
+      },
+    });
+    expect(byType.AUTHORIZER_FAILURE).toMatchObject({
+      StatusCode: "503",
+      ResponseParameters: { "gatewayresponse.header.Retry-After": "'1'" },
+    });
+    for (const {
+      Properties: { ResponseTemplates },
+    } of responses) {
+      const body = JSON.parse(ResponseTemplates["application/json"] as string);
+      expect(Object.keys(body.error)).toEqual(
+        expect.arrayContaining(["code", "message", "status", "details", "path", "requestId"]),
+      );
+    }
+  });
+
+  it("caches REST decisions only when told, keyed on the Authorization header", () => {
+    const stack = new Stack(new App(), "Cached");
+    const rest = new RestApi(stack, "Api");
+    rest.root.addMethod("GET", new MockIntegration(), {
+      authorizer: RevocationAwareRestAuthorizer.fromStage(rest, "sandbox", {
+        resultsCacheTtl: Duration.seconds(30),
+      }),
+    });
+    Template.fromStack(stack).hasResourceProperties("AWS::ApiGateway::Authorizer", {
+      AuthorizerResultTtlInSeconds: 30,
+      IdentitySource: "method.request.header.Authorization",
     });
   });
 });

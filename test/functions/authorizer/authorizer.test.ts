@@ -3,13 +3,19 @@
  * verifier: allow with the context a backend needs, deny every refused or revoked token, and
  * throw (API Gateway's 500) when it cannot decide.
  */
+
+import { ResponseType } from "aws-cdk-lib/aws-apigateway";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
+import { CONTRACT_RESPONSES } from "../../../infra/revocation-aware-rest-authorizer.js";
+import {
+  httpApiAuthorizerEvent,
+  restApiAuthorizerEvent,
+} from "../../../scripts/api-gateway-events.js";
 import { lambdaContext } from "../../../scripts/lambda-context.js";
 import { TOKEN_KINDS } from "../../../scripts/local-identity.js";
 import { captureOutput } from "../../support/captured-output.js";
-import { eventFor } from "../../support/logout-app.js";
+import { bodyOf, eventFor } from "../../support/logout-app.js";
 import {
   type RevocationFixture,
   startRevocationFixture,
@@ -167,6 +173,127 @@ describe("logging", () => {
       expect(output.text()).not.toContain(secret.split(".")[2]);
       expect(output.text()).not.toContain(secret.split(".")[1]);
     }
+  });
+});
+
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** A REST API's answer, as the gateway responses read it. */
+async function restAnswer(headers: Record<string, string | string[]>) {
+  const event = restApiAuthorizerEvent({ method: "GET", path: "/core/v1/payments", headers });
+  try {
+    return await fixture.authorizer(event, lambdaContext());
+  } catch (error) {
+    return { thrown: (error as Error).message };
+  }
+}
+
+/** The HTTP API's answer for the same request, and the reason the decision's line gave. */
+async function httpAnswer(headers: Record<string, string | string[]>) {
+  output.clear();
+  const result = await authorizeHeaders(headers).catch((error: Error) => ({
+    thrown: error.message,
+  }));
+  const line = output.lines().find((each) => typeof each.decision === "string");
+  return { result, reason: line?.reason as string | undefined };
+}
+
+describe("a REST API's authorizer: the same decision, as an IAM policy", () => {
+  const stageArn = "arn:aws:execute-api:us-east-1:123456789012:local/prod/*";
+
+  it("allows a valid token for every method of the stage, principal its sub, with the same context", async () => {
+    const token = await fixture.identity.mint("valid", { sub: "rest-user", client_id: "web" });
+    const headers = { Authorization: `Bearer ${token}` };
+    const { result } = await httpAnswer(headers);
+    expect(await restAnswer(headers)).toEqual({
+      principalId: "rest-user",
+      policyDocument: {
+        Version: "2012-10-17",
+        Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: stageArn }],
+      },
+      context: (result as { context: unknown }).context,
+    });
+  });
+
+  it("agrees with the HTTP API on every request (property): allow, deny with its reason, or undecided", async () => {
+    const kinds = await Promise.all(
+      TOKEN_KINDS.map(async (kind) => `Bearer ${await fixture.identity.mint(kind)}`),
+    );
+    const revoked = await fixture.identity.mint("valid");
+    await logout(revoked);
+    const authorization = fc.oneof(
+      fc.constantFrom(...kinds, `Bearer ${revoked}`, "Basic dXNlcjpwYXNz", "Bearer ", "bearer"),
+      fc.string().map((text) => `Bearer ${text}`),
+      fc.array(fc.constantFrom(...kinds), { minLength: 2, maxLength: 2 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.option(authorization, { nil: undefined }), async (value) => {
+        const headers: Record<string, string | string[]> =
+          value === undefined ? {} : { Authorization: value };
+        const [{ result, reason }, rest] = [await httpAnswer(headers), await restAnswer(headers)];
+        if ("thrown" in result) {
+          expect(rest).toEqual(result);
+        } else if (result.isAuthorized) {
+          expect(rest).toMatchObject({ policyDocument: { Statement: [{ Effect: "Allow" }] } });
+        } else {
+          expect(rest).toEqual({
+            principalId: "anonymous",
+            policyDocument: {
+              Version: "2012-10-17",
+              Statement: [{ Action: "execute-api:Invoke", Effect: "Deny", Resource: stageArn }],
+            },
+            // What the gateway response writes into the envelope: the same reason, the path
+            // relative to the base URL, the time in the contract's format.
+            context: { reason, path: "/v1/payments", timestamp: expect.stringMatching(ISO_TIME) },
+          });
+        }
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it("through the API's ACCESS_DENIED response, answers the logout's own 401 envelope (property over token kinds)", async () => {
+    const [, , , template] = CONTRACT_RESPONSES.find(
+      ([type]) => type === ResponseType.ACCESS_DENIED,
+    ) as (typeof CONTRACT_RESPONSES)[number];
+    const kinds = TOKEN_KINDS.filter((kind) => kind !== "valid");
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...kinds), async (kind) => {
+        const token = await fixture.identity.mint(kind);
+        const denied = (await restAnswer({ Authorization: `Bearer ${token}` })) as {
+          context: Record<string, string>;
+        };
+        // API Gateway's substitution: each $context variable by its value.
+        const rendered = JSON.stringify({ error: template }).replace(
+          /\$context\.(authorizer\.)?(\w+)/g,
+          (_, authorizer, name) => (authorizer ? denied.context[name] : "req-1") ?? "",
+        );
+        const { error } = JSON.parse(rendered);
+        const logout = bodyOf(
+          await fixture.logout.invoke(eventFor("v2", { authorization: [`Bearer ${token}`] })),
+        );
+        const { path: _path, timestamp: _time, requestId: _id, ...same } = logout.error;
+        expect(error).toMatchObject(same);
+        expect(error).toMatchObject({ path: "/v1/payments", requestId: "req-1" });
+        expect(error.timestamp).toMatch(ISO_TIME);
+      }),
+      { numRuns: kinds.length * 2 },
+    );
+  });
+
+  it("throws, as the HTTP API's does, when it cannot decide", async () => {
+    const token = await fixture.identity.mint("valid");
+    fixture.proxy.throttle("BatchGetItem", 3);
+    expect(await restAnswer({ Authorization: `Bearer ${token}` })).toEqual({
+      thrown: "The authorizer could not decide",
+    });
+  });
+
+  it("reads a header repeated in the REST event's multi-value map as two values: a deny", async () => {
+    const token = await fixture.identity.mint("valid");
+    expect(
+      await restAnswer({ Authorization: [`Bearer ${token}`, `Bearer ${token}`] }),
+    ).toMatchObject({ context: { reason: "Multiple Authorization values" } });
   });
 });
 
