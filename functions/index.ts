@@ -1,7 +1,9 @@
 /**
- * What the rest of the API reuses: the bearer-token check that refuses revoked tokens, as a
- * Middy middleware or a plain function, the pieces to build it from configuration, and the
- * failures it names, each a class to decide on.
+ * What the rest of the API reuses in-process (the package's main entry): `protectedHandler`,
+ * which wraps a handler with the bearer-token check that refuses revoked tokens and answers in
+ * the contract's envelope; the pieces it is made of, for a function that composes its own; and
+ * the failures it names, each a class to decide on. The CDK constructs are the package's
+ * `./constructs` entry.
  */
 export { createTokenVerifier } from "./auth/token-verifier.js";
 export { type BearerCheck, bearerCheckFromEnvironment } from "./bearer-check.js";
@@ -19,11 +21,19 @@ export {
 export type { RevocationCheck, RevocationRecorder, VerifyToken } from "./domain/ports.js";
 export { type TokenClaims, VerifiedToken } from "./domain/verified-token.js";
 export { apiContract } from "./http/api-contract.js";
+export type { ApiGatewayEvent } from "./http/api-gateway-event.js";
 export { type Problem, toProblem } from "./http/problems.js";
 export {
+  type AuthenticatedContext,
   authenticateBearer,
   type RequireValidTokenOptions,
   requireValidToken,
 } from "./http/require-valid-token.js";
+export { type HttpResponse, jsonResponse } from "./http/responses.js";
+export {
+  type ProtectedHandler,
+  type ProtectedHandlerOptions,
+  protectedHandler,
+} from "./protected-handler.js";
 export { dynamoDbClientFromEnvironment } from "./revocation/dynamodb-client.js";
 export { createRevocationStore } from "./revocation/revocation-store.js";

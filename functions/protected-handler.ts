@@ -1,0 +1,52 @@
+/**
+ * What another function of the Rinne API wraps its handler with to refuse logged-out tokens
+ * in-process, and answer every refusal in the contract's envelope: the verifier and the
+ * revocation store built once from its environment (the logout's own variables), the request
+ * read, the token verified and checked, one log line per request.
+ *
+ *   export const handler = protectedHandler(async (event, context) =>
+ *     jsonResponse(200, { sub: context.token.claims.sub }));
+ */
+import middy from "@middy/core";
+import httpErrorHandler from "@middy/http-error-handler";
+import type { Context } from "aws-lambda";
+import {
+  type BearerCheck,
+  type BearerCheckOptions,
+  bearerCheckFromEnvironment,
+  type Environment,
+} from "./bearer-check.js";
+import { ConfigurationError } from "./domain/errors.js";
+import { apiContract } from "./http/api-contract.js";
+import type { ApiGatewayEvent } from "./http/api-gateway-event.js";
+import { type AuthenticatedContext, requireValidToken } from "./http/require-valid-token.js";
+import type { HttpResponse } from "./http/responses.js";
+
+export type ProtectedHandler = (
+  event: ApiGatewayEvent,
+  context: AuthenticatedContext,
+) => Promise<HttpResponse>;
+
+export interface ProtectedHandlerOptions extends BearerCheckOptions {
+  /** Default `process.env`, read once, when the handler is made (the cold start). */
+  env?: Environment;
+  /** A check already built (several handlers of one function share it). */
+  check?: BearerCheck;
+}
+
+/** @throws ConfigurationError where no revocation table is named: that would refuse nothing. */
+export function protectedHandler(
+  handler: ProtectedHandler,
+  { env = process.env, check, ...options }: ProtectedHandlerOptions = {},
+): (event: ApiGatewayEvent, context: Context) => Promise<HttpResponse> {
+  const { config, logger, verify, revocations } = check ?? bearerCheckFromEnvironment(env, options);
+  if (!revocations) {
+    throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required to refuse revoked tokens");
+  }
+  const wrapped = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>()
+    .use(httpErrorHandler({ logger: false }))
+    .use(apiContract({ logger, apiBasePath: config.apiBasePath }))
+    .use(requireValidToken({ verify, revocations }))
+    .handler(handler);
+  return (event, context) => wrapped(event, context as AuthenticatedContext);
+}

@@ -1,0 +1,198 @@
+/**
+ * The package as another team gets it: `npm pack`, installed into a fresh consumer app (the
+ * tarball unpacked into its node_modules as npm does; the peer dependencies linked from this
+ * project's, rather than downloaded again), the README's "Protecting other routes" files
+ * compiled with `tsc` (NodeNext) and run with plain `node`: the stack synthesizes two HTTP APIs
+ * and a REST API protected, and the in-process check answers 200, then 401 after a logout.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logoutHandlerFromEnvironment } from "../../functions/logout/logout-handler.js";
+import { httpApiEvent } from "../../scripts/api-gateway-events.js";
+import { lambdaContext } from "../../scripts/lambda-context.js";
+import { type LocalDynamoDb, startLocalDynamoDb } from "../../scripts/local-dynamodb.js";
+import { createLocalIdentity } from "../../scripts/local-identity.js";
+import { captureOutput } from "../support/captured-output.js";
+
+captureOutput();
+const ROOT = resolve(".");
+const execFileAsync = promisify(execFile);
+const README = readFileSync("README.md", "utf8");
+const SECTION = README.slice(
+  README.indexOf("## Protecting other routes"),
+  README.indexOf("## Deploying"),
+);
+/** Each `<!-- consumer: file -->` code block of the section, by file name. */
+const FILES = Object.fromEntries(
+  [...SECTION.matchAll(/<!-- consumer: (\S+) -->\n```ts\n([\s\S]*?)```/g)].map((match) => [
+    match[1] as string,
+    match[2] as string,
+  ]),
+);
+/** What the consumer installs beside the package: its peers, and the types it compiles with. */
+const LINKED = [
+  "aws-cdk-lib",
+  "constructs",
+  "@middy",
+  "@aws-lambda-powertools",
+  "aws-jwt-verify",
+  "aws4",
+  "@types/node",
+  "@types/aws-lambda",
+];
+
+let app: string;
+let packed: { files: { path: string }[] };
+let dynamodb: LocalDynamoDb;
+
+const run = (command: string, args: string[], env: Record<string, string> = {}) =>
+  execFileSync(command, args, {
+    cwd: app,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+
+beforeAll(async () => {
+  app = mkdtempSync(join(tmpdir(), "consumer-"));
+  const [result] = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--pack-destination", app], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  packed = result;
+  const installed = join(app, "node_modules", "rinne-auth-logout");
+  mkdirSync(installed, { recursive: true });
+  execFileSync("tar", [
+    "-xzf",
+    join(app, result.filename),
+    "-C",
+    installed,
+    "--strip-components=1",
+  ]);
+  for (const name of LINKED) {
+    mkdirSync(join(app, "node_modules", name, ".."), { recursive: true });
+    symlinkSync(join(ROOT, "node_modules", name), join(app, "node_modules", name));
+  }
+  writeFileSync(join(app, "package.json"), JSON.stringify({ type: "module", private: true }));
+  writeFileSync(
+    join(app, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        target: "ES2022",
+        strict: true,
+        skipLibCheck: true,
+        types: ["node"],
+        outDir: "dist",
+      },
+      include: ["*.ts"],
+    }),
+  );
+  for (const [file, source] of Object.entries(FILES)) writeFileSync(join(app, file), source);
+  run(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."]);
+  dynamodb = await startLocalDynamoDb();
+  await dynamodb.createRevocationTable("consumer-revocations");
+}, 120_000);
+
+afterAll(async () => {
+  await dynamodb?.stop();
+  rmSync(app, { recursive: true, force: true });
+});
+
+describe("the packed package", () => {
+  it("holds the built entries and their types, and nothing of the tests, the bench or CI", () => {
+    const paths = packed.files.map((file) => file.path);
+    for (const entry of ["dist/functions/index", "dist/infra/constructs"]) {
+      expect(paths).toContain(`${entry}.js`);
+      expect(paths).toContain(`${entry}.d.ts`);
+    }
+    expect(
+      paths.filter((path) => /^(test|bench|scripts|\.github|functions|infra)\//.test(path)),
+    ).toEqual([]);
+    expect(
+      paths.filter((path) => /handler\.(js|d\.ts)$/.test(path) && path.endsWith("/handler.js")),
+    ).toEqual([]);
+  });
+
+  it("the README's section has the two files, and every import of the package in the README is theirs", () => {
+    expect(Object.keys(FILES).sort()).toEqual(["handler.ts", "stack.ts"]);
+    const consumerImports = Object.values(FILES).join("\n");
+    const readmeImports = README.split("\n").filter((line) => /from "rinne-auth-logout/.test(line));
+    expect(readmeImports.length).toBeGreaterThan(0);
+    for (const line of readmeImports) expect(consumerImports).toContain(line.trim());
+  });
+});
+
+describe("a consumer compiled with tsc (NodeNext) and run by node", () => {
+  it("synthesizes a stack with two HTTP APIs and a REST API, each protected", () => {
+    const outdir = join(app, "cdk.out");
+    run("node", ["dist/stack.js"], { CDK_OUTDIR: outdir });
+    const template = JSON.parse(readFileSync(join(outdir, "Payments.template.json"), "utf8"));
+    const count = (type: string) =>
+      Object.values(template.Resources as Record<string, { Type: string }>).filter(
+        (resource) => resource.Type === type,
+      ).length;
+    expect(count("AWS::ApiGatewayV2::Authorizer")).toBe(2);
+    expect(count("AWS::ApiGateway::Authorizer")).toBe(1);
+    expect(count("AWS::ApiGateway::GatewayResponse")).toBe(4);
+    expect(JSON.stringify(template.Parameters)).toContain(
+      "/rinne/sandbox/auth/authorizer-function-arn",
+    );
+  });
+
+  it("checks in-process: 200 with the token's subject, then the contract's 401 once logged out", async () => {
+    const identity = await createLocalIdentity();
+    const environment = {
+      ...identity.environment,
+      ...dynamodb.environment,
+      REVOCATION_TABLE_NAME: "consumer-revocations",
+    };
+    const token = await identity.mint("valid", { sub: "consumer-user" });
+    const event = httpApiEvent({
+      method: "GET",
+      path: "/core/v1/payments",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    writeFileSync(
+      join(app, "invoke.mjs"),
+      `const { handler } = await import("./dist/handler.js");
+process.stdout.write("RESULT" + JSON.stringify(await handler(JSON.parse(process.argv[2]), { awsRequestId: "r-1" })));`,
+    );
+    // Not execFileSync: dynalite runs in this process, and must answer while the child waits.
+    const invoke = async () => {
+      const { stdout } = await execFileAsync("node", ["invoke.mjs", JSON.stringify(event)], {
+        cwd: app,
+        env: { ...process.env, ...environment },
+      });
+      return JSON.parse(stdout.split("RESULT")[1] as string);
+    };
+
+    const before = await invoke();
+    expect(before.statusCode, before.body).toBe(200);
+    expect(JSON.parse(before.body)).toEqual({ sub: "consumer-user" });
+
+    const logout = logoutHandlerFromEnvironment(environment);
+    const loggedOut = await logout(
+      httpApiEvent({ headers: { authorization: `Bearer ${token}` } }),
+      lambdaContext(),
+    );
+    expect(loggedOut.statusCode).toBe(200);
+
+    const after = await invoke();
+    expect(after.statusCode).toBe(401);
+    expect(after.headers["WWW-Authenticate"]).toBe('Bearer error="invalid_token"');
+    expect(JSON.parse(after.body).error).toMatchObject({
+      code: "AUTHENTICATION_ERROR",
+      details: { reason: "Token has been revoked" },
+      path: "/v1/payments",
+    });
+  });
+});
