@@ -234,7 +234,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
   });
   const { sessionKey, userKey } = await import("../functions/revocation/revocation-table.js");
   const verified = await createTokenVerifier(config.verifier)(token);
-  const keys = [sessionKey(verified), userKey(verified) as string];
+  const keys = [sessionKey(verified), userKey(verified.claims) as string];
   const read = () =>
     client.send("BatchGetItem", {
       RequestItems: {

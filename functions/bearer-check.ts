@@ -9,7 +9,7 @@ import { type Config, type Environment, loadConfig } from "./config/config.js";
 import { createLogger, type Logger } from "./config/logger.js";
 import { WAIT_BUDGETS, type WaitBudgets } from "./config/wait-budgets.js";
 import { type Clock, systemClock } from "./domain/clock.js";
-import type { RevocationRecorder, VerifyToken } from "./domain/ports.js";
+import type { OperatorRevocation, RevocationRecorder, VerifyToken } from "./domain/ports.js";
 import {
   type DynamoDbClient,
   dynamoDbClientFromEnvironment,
@@ -23,7 +23,7 @@ export interface BearerCheck {
   logger: Logger;
   verify: VerifyToken;
   /** undefined: no REVOCATION_TABLE_NAME. */
-  revocations: RevocationRecorder | undefined;
+  revocations: (RevocationRecorder & OperatorRevocation) | undefined;
 }
 
 /** What a deployment never sets: a test, the bench or a local run may. */

@@ -1,7 +1,8 @@
 /**
  * One stage of the Rinne API's logout and token revocation: the logout function behind its HTTP
  * API at POST /core/v1/auth/logout, the revocation-aware authorizer every other route can use,
- * the revocation table they share, their encrypted logs, and what watches them.
+ * the operator's sign-out for incident response, the revocation table they share, their
+ * encrypted logs, and what watches them.
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
@@ -9,7 +10,11 @@ import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
 import { loadConfig } from "../functions/config/config.js";
-import { authorizerWaitMs, logoutWaitMs } from "../functions/config/wait-budgets.js";
+import {
+  authorizerWaitMs,
+  logoutWaitMs,
+  operatorWaitMs,
+} from "../functions/config/wait-budgets.js";
 import { secretStoreOf, userPoolRegion } from "../functions/domain/aws-identifiers.js";
 import { ConfigurationError } from "../functions/domain/errors.js";
 import { SERVICE_NAMES } from "../functions/domain/log-schema.js";
@@ -17,6 +22,7 @@ import { BundledFunction } from "./bundled-function.js";
 import { API_BASE_PATH, LogoutApi } from "./logout-api.js";
 import { Monitoring } from "./monitoring.js";
 import { OperationsKey } from "./operations-key.js";
+import { OperatorSignOut } from "./operator-sign-out.js";
 import { RevocationTable } from "./revocation-table.js";
 import { authorizerArnParameter } from "./stage-authorizer-function.js";
 import { type StageConfig, StageConfigError } from "./stage-config.js";
@@ -34,6 +40,7 @@ export const timeoutCovering = (waitMs: number) =>
 const INTEGRATION_TIMEOUT_SECONDS = 30;
 const LOGOUT_TIMEOUT = timeoutCovering(logoutWaitMs());
 const AUTHORIZER_TIMEOUT = timeoutCovering(authorizerWaitMs());
+const OPERATOR_TIMEOUT = timeoutCovering(operatorWaitMs());
 if (LOGOUT_TIMEOUT.toSeconds() >= INTEGRATION_TIMEOUT_SECONDS) {
   throw new Error(
     `The logout's waits need a ${LOGOUT_TIMEOUT.toSeconds()} s timeout, past API Gateway's ${INTEGRATION_TIMEOUT_SECONDS} s`,
@@ -102,6 +109,20 @@ export class LogoutStack extends Stack {
     });
     revocations.grantCheck(authorizer.role);
 
+    const userPoolArn =
+      "cognitoUserPoolId" in stage.auth
+        ? this.userPoolArn(stage.auth.cognitoUserPoolId)
+        : undefined;
+    const operator = new OperatorSignOut(this, "OperatorSignOut", {
+      stage,
+      environment: verifierEnvironment,
+      revocations,
+      userPoolArn,
+      timeout: OPERATOR_TIMEOUT,
+      memorySize: FUNCTION_MEMORY_MB,
+      operationsKey,
+    });
+
     const api = new LogoutApi(this, "LogoutApi", {
       stage,
       logout: logout.function,
@@ -122,6 +143,12 @@ export class LogoutStack extends Stack {
       "ARN of the revocation table: grant BatchGetItem on it",
       revocations.table.tableArn,
       parameter("revocation-table-arn"),
+    );
+    this.publish(
+      "OperatorSignOutUrl",
+      "The operator's sign-out (IAM auth): npm run sign-out-user",
+      operator.url.url,
+      parameter("operator-sign-out-url"),
     );
     this.publish(
       "AuthorizerFunctionArn",
@@ -147,6 +174,15 @@ export class LogoutStack extends Stack {
     }
   }
 
+  private userPoolArn(userPoolId: string): string {
+    return this.formatArn({
+      service: "cognito-idp",
+      region: userPoolRegion(userPoolId),
+      resource: "userpool",
+      resourceName: userPoolId,
+    });
+  }
+
   /**
    * Signing out at Cognito: AdminUserGlobalSignOut on the stage's pool and nothing else
    * (GlobalSignOut and RevokeToken are authorized by the user's own tokens), and reading the
@@ -159,14 +195,7 @@ export class LogoutStack extends Stack {
     role.addToPolicy(
       new PolicyStatement({
         actions: ["cognito-idp:AdminUserGlobalSignOut"],
-        resources: [
-          this.formatArn({
-            service: "cognito-idp",
-            region: userPoolRegion(auth.cognitoUserPoolId),
-            resource: "userpool",
-            resourceName: auth.cognitoUserPoolId,
-          }),
-        ],
+        resources: [this.userPoolArn(auth.cognitoUserPoolId)],
       }),
     );
     if (auth.clientSecretArn) {

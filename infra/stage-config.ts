@@ -41,6 +41,11 @@ export interface StageConfig {
   alarmTopicArn?: string;
   /** Addresses subscribed to the created topic (each confirms by email once). */
   alarmEmails: string[];
+  /**
+   * IAM principals (role or user ARNs) that may call the operator's sign-out. Others of the
+   * account may too where their own IAM policy allows `lambda:InvokeFunctionUrl` on it.
+   */
+  operators: string[];
   /** How long a session can mint tokens (the refresh token's validity); older ones are refused. */
   maxSessionSeconds: number;
   /** How long any access token can live; longer ones are refused. */
@@ -190,6 +195,11 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
       /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)
         ? email
         : fail("alarmEmails", `must list email addresses ("${email}" is not one)`),
+    ),
+    operators: strings("operators", stage.operators ?? []).map((arn) =>
+      /^arn:aws[\w-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(arn)
+        ? arn
+        : fail("operators", `must list IAM role or user ARNs ("${arn}" is not one)`),
     ),
     maxSessionSeconds: positive(
       "maxSessionSeconds",

@@ -9,6 +9,7 @@ import type {
   APIGatewayEventRequestContextV2,
   APIGatewayProxyEvent,
   APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithIAMAuthorizer,
   APIGatewayRequestAuthorizerEvent,
   APIGatewayRequestAuthorizerEventV2,
 } from "aws-lambda";
@@ -165,4 +166,31 @@ export function restApiAuthorizerEvent(
     httpMethod,
     requestContext: requestContext as unknown as APIGatewayRequestAuthorizerEvent["requestContext"],
   };
+}
+
+/**
+ * The event a Lambda function URL with IAM auth hands its function (payload 2.0): AWS adds the
+ * signer's identity. `callerArn` undefined: none, as under auth type NONE.
+ */
+export function functionUrlEvent(
+  request: HttpRequestShape,
+  callerArn: string | undefined,
+): APIGatewayProxyEventV2WithIAMAuthorizer {
+  const event = httpApiEvent({ path: "/", routeKey: "$default", ...request });
+  const iam = {
+    accessKey: "ASIALOCAL",
+    accountId: "123456789012",
+    callerId: "AROALOCAL:operator",
+    cognitoIdentity: null,
+    principalOrgId: null,
+    userArn: callerArn as string,
+    userId: "AROALOCAL:operator",
+  };
+  return {
+    ...event,
+    requestContext: {
+      ...event.requestContext,
+      ...(callerArn === undefined ? {} : { authorizer: { iam } }),
+    },
+  } as unknown as APIGatewayProxyEventV2WithIAMAuthorizer;
 }

@@ -56,8 +56,8 @@ const LAYERS: readonly (readonly string[])[] = [
   // The HTTP edge: events, the error table, the envelope, the reusable guard.
   ["http"],
   ["."],
-  // The two functions: their Lambda adapters and entry points.
-  ["logout", "authorizer"],
+  // The functions: their Lambda adapters and entry points.
+  ["logout", "authorizer", "operator"],
 ];
 
 const folderOf = (file: string) => {

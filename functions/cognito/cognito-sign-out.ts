@@ -10,7 +10,7 @@ import {
   IdentityProviderMisconfiguredError,
   IdentityProviderUnavailableError,
 } from "../domain/errors.js";
-import type { UpstreamSignOut } from "../domain/ports.js";
+import type { UpstreamSignOut, UpstreamUserAdmin } from "../domain/ports.js";
 import type { ClientSecretLookup } from "./client-secrets.js";
 
 export interface CognitoSignOutOptions {
@@ -31,6 +31,8 @@ const ADMIN_SCOPE = "aws.cognito.signin.user.admin";
 const ALREADY_DONE = {
   GlobalSignOut: new Set<string>(),
   AdminUserGlobalSignOut: new Set(["UserNotFoundException"]),
+  // Not "done", but an answer: the user is unknown (read by `subjectOf`).
+  AdminGetUser: new Set<string>(),
   RevokeToken: new Set(["NotAuthorizedException", "UnsupportedTokenTypeException"]),
 } as const;
 
@@ -45,7 +47,7 @@ export function createCognitoSignOut({
   userPoolId,
   clientSecret,
   callBudgetMs = WAIT_BUDGETS.cognitoCallMs,
-}: CognitoSignOutOptions): UpstreamSignOut {
+}: CognitoSignOutOptions): UpstreamSignOut & UpstreamUserAdmin {
   const region = userPoolRegion(userPoolId);
   let loaded:
     | Promise<{
@@ -97,6 +99,15 @@ export function createCognitoSignOut({
     if (refused !== undefined) throw unavailable(operation, refused);
   }
 
+  /** Cognito's Username is the user name, an alias, or the `sub` of a local user. */
+  const signOutUser = (username: string) =>
+    call("AdminUserGlobalSignOut", ({ sdk, client }, options) =>
+      client.send(
+        new sdk.AdminUserGlobalSignOutCommand({ UserPoolId: userPoolId, Username: username }),
+        options,
+      ),
+    );
+
   return {
     async signOutEverywhere(token) {
       const { claims } = token;
@@ -110,15 +121,23 @@ export function createCognitoSignOut({
         if (refused !== "NotAuthorizedException") throw unavailable("GlobalSignOut", refused);
       }
       const username = claims.username ?? claims["cognito:username"];
-      await call("AdminUserGlobalSignOut", ({ sdk, client }, options) =>
-        client.send(
-          new sdk.AdminUserGlobalSignOutCommand({
-            UserPoolId: userPoolId,
-            Username: String(username ?? claims.sub),
-          }),
+      await signOutUser(String(username ?? claims.sub));
+    },
+
+    signOutUser,
+
+    async subjectOf(username) {
+      let sub: string | undefined;
+      const refused = await attempt("AdminGetUser", async ({ sdk, client }, options) => {
+        const user = await client.send(
+          new sdk.AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }),
           options,
-        ),
-      );
+        );
+        sub = user.UserAttributes?.find((attribute) => attribute.Name === "sub")?.Value;
+      });
+      if (refused === "UserNotFoundException") return undefined;
+      if (refused !== undefined) throw unavailable("AdminGetUser", refused);
+      return sub;
     },
 
     async revokeRefreshToken(token, refreshToken) {

@@ -62,3 +62,8 @@ export function logoutWaitMs(waits: WaitBudgets = WAIT_BUDGETS): number {
 export function authorizerWaitMs(waits: WaitBudgets = WAIT_BUDGETS): number {
   return JWKS_TRIES * waits.jwksFetchMs + dynamoDbCallMs(waits.dynamoDb);
 }
+
+/** The operator's sign-out: AdminGetUser, AdminUserGlobalSignOut, the user item's read and write, the next second. */
+export function operatorWaitMs(waits: WaitBudgets = WAIT_BUDGETS): number {
+  return 2 * waits.cognitoCallMs + 2 * dynamoDbCallMs(waits.dynamoDb) + NEXT_SECOND_MS;
+}

@@ -28,3 +28,8 @@ export function secretStoreOf(arn: string): "secretsmanager" | "ssm" {
 export function ssmParameterName(arn: string): string {
   return arn.slice(arn.indexOf(":parameter") + ":parameter".length);
 }
+
+/** The `iss` of every token a Cognito user pool issues. */
+export function cognitoIssuer(userPoolId: string): string {
+  return `https://cognito-idp.${userPoolRegion(userPoolId)}.amazonaws.com/${userPoolId}`;
+}

@@ -35,6 +35,20 @@ export class NoSubjectError extends InvalidTokenError {
 /** A parameter, header or body of the request is not one the endpoint accepts. */
 export class InvalidRequestError extends RinneError {}
 
+/** The identity provider knows no user of the name an operator gave. */
+export class UnknownUserError extends RinneError {
+  constructor() {
+    super("No such user at the identity provider");
+  }
+}
+
+/** The request does not say who sent it (an operator's call without its IAM identity). */
+export class CallerUnknownError extends RinneError {
+  constructor() {
+    super("The caller's IAM identity is required");
+  }
+}
+
 /**
  * A dependency could not answer (unreachable, throttled, slow, or its answer made no sense):
  * nothing may be assumed, and a retry may succeed.

@@ -44,6 +44,9 @@ export type RequestLogLine = RequestIdentity & {
   /** A refusal's: the class of what the library or the store raised, never its message. */
   cause?: string;
   error?: FailureField;
+  /** The operator's sign-out: who asked (their IAM identity), and why. */
+  caller?: string;
+  justification?: string;
 };
 
 export const DECISIONS = ["allow", "deny", "error"] as const;
@@ -62,4 +65,8 @@ export type DecisionLogLine = RequestIdentity & {
 export const REVOKED_REASON = new TokenRevokedError().message;
 
 /** The service names the stack gives each function's logger (`POWERTOOLS_SERVICE_NAME`). */
-export const SERVICE_NAMES = { logout: "auth-logout", authorizer: "auth-authorizer" } as const;
+export const SERVICE_NAMES = {
+  logout: "auth-logout",
+  authorizer: "auth-authorizer",
+  operator: "auth-operator-sign-out",
+} as const;

@@ -54,10 +54,27 @@ export interface RevocationRecorder extends RevocationCheck {
   ): Promise<LogoutRecord>;
 }
 
+/** The operator's side: a user signed out with no token of theirs (account takeover). */
+export interface OperatorRevocation {
+  /**
+   * Every session of `sub` at `iss` that began up to now, as a global logout does; the same
+   * `logoutId` again is a replay. Resolves, as a global logout does, the next second.
+   */
+  revokeUser(user: { iss: string; sub: string }, logoutId: string): Promise<LogoutRecord>;
+}
+
 /** The identity provider's own sign-out (Cognito's), so its refresh tokens mint nothing more. */
 export interface UpstreamSignOut {
   /** Ends every session of the token's user: no refresh token of theirs mints tokens again. */
   signOutEverywhere(token: VerifiedToken): Promise<void>;
   /** Revokes one refresh token of the token's app client. */
   revokeRefreshToken(token: VerifiedToken, refreshToken: string): Promise<void>;
+}
+
+/** The identity provider's administrator side: a user signed out, or found, by name. */
+export interface UpstreamUserAdmin {
+  /** Ends every session of the user at the provider (Cognito: AdminUserGlobalSignOut). */
+  signOutUser(username: string): Promise<void>;
+  /** The user's `sub`, or undefined where the provider knows no such user. */
+  subjectOf(username: string): Promise<string | undefined>;
 }

@@ -4,23 +4,27 @@
  * A failure of no class below is a bug: a 500 whose reason says nothing.
  */
 import {
+  CallerUnknownError,
   CredentialsMissingError,
   DependencyMisconfiguredError,
   DependencyUnavailableError,
   InvalidRequestError,
   InvalidTokenError,
   SigningKeyNotYetKnownError,
+  UnknownUserError,
 } from "../domain/errors.js";
 
 export type ProblemCode =
   | "AUTHENTICATION_ERROR"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
   | "VALIDATION_ERROR"
   | "SERVICE_UNAVAILABLE"
   | "INTERNAL_ERROR";
 
 /** What the client is told of a failure, and what its log line holds. */
 export interface Problem {
-  readonly status: 400 | 401 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 500 | 503;
   readonly code: ProblemCode;
   /** The code's generic sentence: `error.message`. */
   readonly message: string;
@@ -75,6 +79,27 @@ const PROBLEMS: readonly Row[] = [
       status: 400,
       code: "VALIDATION_ERROR",
       message: "The request is invalid",
+      reason: error.message,
+      headers: {},
+    }),
+  ],
+  // The operator's sign-out only: it has no token to refuse, but a caller and a user to find.
+  [
+    CallerUnknownError,
+    (error: Error) => ({
+      status: 403,
+      code: "FORBIDDEN",
+      message: "The request is not allowed",
+      reason: error.message,
+      headers: {},
+    }),
+  ],
+  [
+    UnknownUserError,
+    (error: Error) => ({
+      status: 404,
+      code: "NOT_FOUND",
+      message: "The user was not found",
       reason: error.message,
       headers: {},
     }),

@@ -21,14 +21,20 @@ import {
   RevocationStoreUnavailableError,
   TokenRevokedError,
 } from "../domain/errors.js";
-import type { LogoutRecord, RevocationRecorder } from "../domain/ports.js";
+import type { LogoutRecord, OperatorRevocation, RevocationRecorder } from "../domain/ports.js";
 import {
   CLOCK_LEEWAY_SECONDS,
   sessionStart,
   type VerifiedToken,
 } from "../domain/verified-token.js";
 import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
-import { isSessionKey, REVOCATION_TABLE, sessionKey, userKey } from "./revocation-table.js";
+import {
+  isSessionKey,
+  REVOCATION_TABLE,
+  sessionKey,
+  type UserIdentity,
+  userKey,
+} from "./revocation-table.js";
 
 const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
 
@@ -207,7 +213,7 @@ export function createRevocationStore(
   dynamodb: DynamoDbClient,
   { tableName, maxSessionSeconds, maxTokenLifetimeSeconds }: RevocationConfig,
   clock: Clock = systemClock,
-): RevocationRecorder {
+): RevocationRecorder & OperatorRevocation {
   async function read(keys: string[]): Promise<Map<string, Item>> {
     const output = await dynamodb.send<unknown>("BatchGetItem", {
       RequestItems: {
@@ -221,9 +227,13 @@ export function createRevocationStore(
   const live = <T extends { expiresAt: number }>(record: T | undefined, now: number) =>
     record !== undefined && record.expiresAt > now ? record : undefined;
 
-  function snapshotOf(found: Map<string, Item>, session: string, user: string | undefined) {
+  function snapshotOf(
+    found: Map<string, Item>,
+    session: string | undefined,
+    user: string | undefined,
+  ) {
     const now = clock.now();
-    const sessionItem = found.get(session);
+    const sessionItem = session === undefined ? undefined : found.get(session);
     const userItem = user === undefined ? undefined : found.get(user);
     const userRecord = userItem && userRevocationsOf(userItem);
     return {
@@ -235,7 +245,7 @@ export function createRevocationStore(
   }
 
   async function snapshot(token: VerifiedToken, session: string): Promise<Snapshot> {
-    const user = userKey(token);
+    const user = userKey(token.claims);
     try {
       return snapshotOf(
         await read(user === undefined ? [session] : [session, user]),
@@ -285,7 +295,7 @@ export function createRevocationStore(
     const now = clock.now();
     const session = sessionKey(token);
     const writer = writerOf(session, logoutId);
-    const user = userKey(token);
+    const user = userKey(token.claims);
     const keys = user === undefined ? [session] : [session, user];
     // One round trip: the conditional write, and beside it the read that says whether a user
     // revocation covers the token already, or (when the write finds an item) whose item it is.
@@ -326,52 +336,115 @@ export function createRevocationStore(
     throw new TokenRevokedError();
   }
 
+  /**
+   * Writes the user's item: the union of what was read and a revocation at `instant`, with
+   * `writer` remembered until `rememberUntil`, under the version read. The condition's error
+   * where another logout of the user wrote in between: read again.
+   */
+  async function writeUser(
+    user: string,
+    state: Pick<Snapshot, "now" | "user" | "userVersion">,
+    change: {
+      instant: number;
+      keptSession: string | undefined;
+      writer: string;
+      rememberUntil: number;
+    },
+  ): Promise<"written" | DynamoDbError> {
+    const previous = state.user;
+    const revocation = withUserRevocation(previous, change.instant, change.keptSession);
+    const logouts = rememberedLogouts(previous, Math.floor(state.now));
+    logouts.set(change.writer, change.rememberUntil);
+    // A covered session is refused once older than the bound; the token's own record outlives it.
+    const expiresAt = Math.max(
+      change.instant + maxSessionSeconds + CLOCK_LEEWAY_SECONDS + 1,
+      ...logouts.values(),
+    );
+    try {
+      await dynamodb.send("PutItem", {
+        TableName: tableName,
+        Item: userItem(user, { ...revocation, expiresAt, logouts }, state.userVersion),
+        // Written over only as read: another logout of the user in between is read again.
+        ConditionExpression: "attribute_not_exists(#pk) OR #version = :version",
+        ExpressionAttributeNames: { "#pk": PK, "#version": "version" },
+        ExpressionAttributeValues: { ":version": { N: String(state.userVersion ?? 0) } },
+      });
+      return "written";
+    } catch (error) {
+      if (conditionFailed(error)) return error as DynamoDbError;
+      throw storeError(error);
+    }
+  }
+
   async function revokeUserSessions(
     token: VerifiedToken,
     { keepOwnSession, logoutId }: { keepOwnSession: boolean; logoutId: string },
   ): Promise<LogoutRecord> {
-    const user = userKey(token);
+    const user = userKey(token.claims);
     if (user === undefined) throw new NoSubjectError();
     const session = sessionKey(token);
     const writer = writerOf(session, logoutId);
-    for (let attempt = 1; ; attempt++) {
+    let conflict: DynamoDbError | undefined;
+    for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
       const state = await snapshot(token, session);
       // Only a token that no revocation covers may move the user's; a replay moves nothing.
       const found = verdict(state, token, session, writer);
       if (found === "replayed") return "replayed";
       if (found === "revoked") throw new TokenRevokedError();
       const second = Math.floor(state.now);
-      const previous = state.user;
-      const instant = Math.max(second, startSecond(token), previous?.revokedBefore ?? 0);
-      const revocation = withUserRevocation(
-        previous,
+      const instant = Math.max(second, startSecond(token), state.user?.revokedBefore ?? 0);
+      const written = await writeUser(user, state, {
         instant,
-        keepOwnSession ? session : undefined,
-      );
-      const logouts = rememberedLogouts(previous, second);
-      logouts.set(writer, Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS + 1);
-      // A covered session is refused once older than the bound; the token's own record outlives it.
-      const expiresAt = Math.max(
-        instant + maxSessionSeconds + CLOCK_LEEWAY_SECONDS + 1,
-        ...logouts.values(),
-      );
-      try {
-        await dynamodb.send("PutItem", {
-          TableName: tableName,
-          Item: userItem(user, { ...revocation, expiresAt, logouts }, state.userVersion),
-          // Written over only as read: another logout of the user in between is read again.
-          ConditionExpression: "attribute_not_exists(#pk) OR #version = :version",
-          ExpressionAttributeNames: { "#pk": PK, "#version": "version" },
-          ExpressionAttributeValues: { ":version": { N: String(state.userVersion ?? 0) } },
-        });
-      } catch (error) {
-        if (conditionFailed(error) && attempt < USER_WRITE_ATTEMPTS) continue;
-        throw storeError(error);
+        keptSession: keepOwnSession ? session : undefined,
+        writer,
+        rememberUntil: Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS + 1,
+      });
+      if (written !== "written") {
+        conflict = written;
+        continue;
       }
       // A session begun after this answer starts in a later second than `instant`'s.
       await clock.sleepUntil(second + 1);
       return "recorded";
     }
+    // Too many concurrent logouts of the user to say: retry later.
+    throw storeError(conflict);
+  }
+
+  /**
+   * An operator's sign-out of a user, with no token of theirs: what a global logout does, at
+   * now. Its replay (the same `logoutId`) is remembered as long as a token may live.
+   */
+  async function revokeUser(identity: UserIdentity, logoutId: string): Promise<LogoutRecord> {
+    const user = userKey(identity);
+    if (user === undefined) throw new NoSubjectError();
+    const writer = writerOf(user, logoutId);
+    let conflict: DynamoDbError | undefined;
+    for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
+      let state: Snapshot;
+      try {
+        state = snapshotOf(await read([user]), undefined, user);
+      } catch (error) {
+        throw storeError(error);
+      }
+      const remembered = state.user?.logouts.get(writer);
+      if (remembered !== undefined && remembered > state.now) return "replayed";
+      const second = Math.floor(state.now);
+      const written = await writeUser(user, state, {
+        instant: Math.max(second, state.user?.revokedBefore ?? 0),
+        keptSession: undefined,
+        writer,
+        rememberUntil: second + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS + 1,
+      });
+      if (written !== "written") {
+        conflict = written;
+        continue;
+      }
+      await clock.sleepUntil(second + 1);
+      return "recorded";
+    }
+    // Too many concurrent logouts of the user to say: retry later.
+    throw storeError(conflict);
   }
 
   return {
@@ -396,6 +469,7 @@ export function createRevocationStore(
 
     revokeSession,
     revokeUserSessions,
+    revokeUser,
   };
 }
 

@@ -49,8 +49,13 @@ export const KEY_FORMAT = "v2";
 
 type Kind = "token" | "session" | "user";
 
-function key(kind: Kind, token: VerifiedToken, id: string | null): string {
-  const { iss, sub } = token.claims;
+/** Whom a user item is for: the issuer and its subject, as a token names them. */
+export interface UserIdentity {
+  iss: string;
+  sub?: unknown;
+}
+
+function key(kind: Kind, { iss, sub }: UserIdentity, id: string | null): string {
   const digest = createHash("sha256")
     .update(JSON.stringify([iss, typeof sub === "string" ? sub : null, id]))
     .digest("base64url");
@@ -69,19 +74,19 @@ function signedPart(token: VerifiedToken): string {
  */
 export function sessionKey(token: VerifiedToken): string {
   const session = sessionId(token.claims);
-  if (session !== undefined) return key("session", token, session);
+  if (session !== undefined) return key("session", token.claims, session);
   const { jti } = token.claims;
-  if (typeof jti === "string" && jti !== "") return key("token", token, jti);
-  return key("token", token, `signed:${signedPart(token)}`);
+  if (typeof jti === "string" && jti !== "") return key("token", token.claims, jti);
+  return key("token", token.claims, `signed:${signedPart(token)}`);
 }
 
 /** Whether the token's item revokes a session, which outlives any one of its tokens. */
 export const isSessionKey = (key: string) => key.startsWith("session#");
 
-/** The item of the token's user, or undefined for a token that names none. */
-export function userKey(token: VerifiedToken): string | undefined {
-  const { sub } = token.claims;
-  return typeof sub === "string" && sub !== "" ? key("user", token, null) : undefined;
+/** The item of a user (a token's, or one an operator names), or undefined where none is named. */
+export function userKey(user: UserIdentity): string | undefined {
+  const { sub } = user;
+  return typeof sub === "string" && sub !== "" ? key("user", user, null) : undefined;
 }
 
 /** CreateTable input for DynamoDB's API (dynalite in tests and local runs). */

@@ -8,7 +8,11 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
-import { authorizerWaitMs, logoutWaitMs } from "../../functions/config/wait-budgets.js";
+import {
+  authorizerWaitMs,
+  logoutWaitMs,
+  operatorWaitMs,
+} from "../../functions/config/wait-budgets.js";
 import { SERVICE_NAMES } from "../../functions/domain/log-schema.js";
 import { REVOCATION_TABLE } from "../../functions/revocation/revocation-table.js";
 import { buildApp } from "../../infra/app.js";
@@ -82,11 +86,12 @@ describe.each([
     expect(ROUTE_PATH).toBe("/core/v1/auth/logout");
   });
 
-  it("runs both functions on Node.js 24, arm64, with their memory and timeouts, source maps off at run time", () => {
-    template().resourceCountIs("AWS::Lambda::Function", 2);
+  it("runs the three functions on Node.js 24, arm64, with their memory and timeouts, source maps off at run time", () => {
+    template().resourceCountIs("AWS::Lambda::Function", 3);
     for (const [service, waitMs] of [
       [SERVICE_NAMES.logout, logoutWaitMs()],
       [SERVICE_NAMES.authorizer, authorizerWaitMs()],
+      [SERVICE_NAMES.operator, operatorWaitMs()],
     ] as const) {
       const [fn] = Object.values(
         template().findResources("AWS::Lambda::Function", {
@@ -164,7 +169,7 @@ describe.each([
   });
 
   it("keeps each function's logs and the access logs, encrypted with the stage's rotated key, for the stage's retention", () => {
-    template().resourceCountIs("AWS::Logs::LogGroup", 3);
+    template().resourceCountIs("AWS::Logs::LogGroup", 4);
     template().allResourcesProperties("AWS::Logs::LogGroup", {
       RetentionInDays: retentionDays,
       KmsKeyId: { "Fn::GetAtt": [Match.stringLikeRegexp("^OperationsKey"), "Arn"] },
@@ -195,8 +200,13 @@ describe.each([
         ],
       ),
     );
-    expect(arns).toHaveLength(3);
-    for (const [index, name] of ["logout", "authorizer", "api-access"].entries()) {
+    expect(arns).toHaveLength(4);
+    for (const [index, name] of [
+      "logout",
+      "authorizer",
+      "operator-sign-out",
+      "api-access",
+    ].entries()) {
       expect(arns[index]).toContain(`:log-group:/rinne/${stage}/auth/${name}`);
     }
   });
@@ -353,7 +363,7 @@ describe.each([
         .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
         .flatMap((statement) => [statement.Action].flat())
         .sort();
-    expect(Object.keys(policies)).toHaveLength(2);
+    expect(Object.keys(policies)).toHaveLength(3);
     expect(actionsOf("Logout")).toEqual([
       "dynamodb:BatchGetItem",
       "dynamodb:PutItem",
@@ -362,6 +372,13 @@ describe.each([
     ]);
     expect(actionsOf("Authorizer")).toEqual([
       "dynamodb:BatchGetItem",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]);
+    // The stages' issuers are not Cognito pools: no user admin calls to grant.
+    expect(actionsOf("OperatorSignOut")).toEqual([
+      "dynamodb:BatchGetItem",
+      "dynamodb:PutItem",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
     ]);
@@ -463,6 +480,35 @@ describe("the stages' differences", () => {
     });
   });
 
+  it("gives the operator's sign-out an IAM-only function URL, invocable by the stage's operators, and publishes it", () => {
+    const operator = "arn:aws:iam::111111111111:role/rinne-support";
+    const { template } = synthesize(
+      (stages) => {
+        (stages.sandbox as Record<string, unknown>).operators = [operator];
+      },
+      { stage: "sandbox" },
+    );
+    template("sandbox").resourceCountIs("AWS::Lambda::Url", 1);
+    template("sandbox").hasResourceProperties("AWS::Lambda::Url", { AuthType: "AWS_IAM" });
+    template("sandbox").hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunctionUrl",
+      Principal: operator,
+      FunctionUrlAuthType: "AWS_IAM",
+    });
+    // No API Gateway route reaches it: the API has the logout's one.
+    template("sandbox").resourceCountIs("AWS::ApiGatewayV2::Route", 1);
+    template("sandbox").hasResourceProperties("AWS::SSM::Parameter", {
+      Name: "/rinne/sandbox/auth/operator-sign-out-url",
+    });
+    // Without operators, nobody but the account's own IAM policies may call it.
+    sandbox.resourceCountIs("AWS::Lambda::Url", 1);
+    expect(
+      Object.values(sandbox.findResources("AWS::Lambda::Permission")).filter((permission) =>
+        JSON.stringify(permission).includes("InvokeFunctionUrl"),
+      ),
+    ).toEqual([]);
+  });
+
   it("configures a Cognito user pool where the stage names one, and may sign its users out", () => {
     const secretArn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:rinne/clients-AbCdEf";
     const { template } = synthesize(
@@ -489,6 +535,12 @@ describe("the stages' differences", () => {
       Action: "secretsmanager:GetSecretValue",
       Effect: "Allow",
       Resource: secretArn,
+    });
+    // The operator's sign-out finds and signs out users of that pool, and of no other.
+    expect(statements).toContainEqual({
+      Action: ["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"],
+      Effect: "Allow",
+      Resource: `arn:aws:cognito-idp:us-east-1:${CDK_CONTEXT.stages.sandbox.account}:userpool/us-east-1_AbC123`,
     });
     // Without a pool, no Cognito permission at all.
     expect(JSON.stringify(sandbox.toJSON())).not.toContain("cognito-idp:");
@@ -572,6 +624,7 @@ describe("AWS Control Tower proactive controls (cfn-guard)", () => {
       lambda_inside_vpc_check: [
         "RinneAuthLogout-sandbox/Authorizer/Function",
         "RinneAuthLogout-sandbox/Logout/Function",
+        "RinneAuthLogout-sandbox/OperatorSignOut/Function/Function",
       ],
     });
   });

@@ -303,7 +303,7 @@ describe("the store's own reading of an item", () => {
     });
   const keysOf = (token: string) => ({
     session: sessionKey(verified(token)),
-    user: userKey(verified(token)) as string,
+    user: userKey(verified(token).claims) as string,
   });
   /** A user item as the store writes one, but for `fields`; then the check's 503 and its log. */
   async function refusedUserItem(fields: Record<string, unknown>): Promise<string> {

@@ -1,0 +1,100 @@
+/**
+ * The Lambda adapter of the operator's sign-out: a Lambda function URL with IAM auth, so that
+ * every call is signed and AWS tells the function who made it. No API Gateway route; who may
+ * call it is the stage's `operators`. One log line per call: who, why, whom, what came of it.
+ */
+import { randomUUID } from "node:crypto";
+import middy from "@middy/core";
+import httpErrorHandler from "@middy/http-error-handler";
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from "aws-lambda";
+import {
+  type BearerCheckOptions,
+  bearerCheckFromEnvironment,
+  type Environment,
+} from "../bearer-check.js";
+import { clientSecretsFrom } from "../cognito/client-secrets.js";
+import { createCognitoSignOut } from "../cognito/cognito-sign-out.js";
+import type { Logger } from "../config/logger.js";
+import { WAIT_BUDGETS } from "../config/wait-budgets.js";
+import { signOutUser } from "../core/operator-sign-out.js";
+import { cognitoIssuer } from "../domain/aws-identifiers.js";
+import { CallerUnknownError, ConfigurationError } from "../domain/errors.js";
+import type { OperatorRevocation, UpstreamUserAdmin } from "../domain/ports.js";
+import { type ApiContext, apiContract } from "../http/api-contract.js";
+import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
+import { parseIdempotencyKey } from "../http/logout-request.js";
+import { parseOperatorRequest } from "../http/operator-request.js";
+import { type HttpResponse, jsonResponse } from "../http/responses.js";
+
+export interface OperatorHandlerDependencies {
+  logger: Logger;
+  issuer: string;
+  revocations: OperatorRevocation;
+  upstream: UpstreamUserAdmin | undefined;
+}
+
+export type OperatorHandler = (
+  event: APIGatewayProxyEventV2WithIAMAuthorizer,
+  context: Context,
+) => Promise<HttpResponse>;
+
+export function createOperatorHandler({
+  logger,
+  issuer,
+  revocations,
+  upstream,
+}: OperatorHandlerDependencies): OperatorHandler {
+  const handler = middy<ApiGatewayEvent, HttpResponse, Error, ApiContext>({
+    timeoutEarlyInMillis: 0,
+  })
+    .use(httpErrorHandler({ logger: false }))
+    .use(apiContract({ logger, apiBasePath: "/" }))
+    .handler(async (event, context) => {
+      // Set by AWS from the request's signature: the caller cannot choose it.
+      const caller = (event as APIGatewayProxyEventV2WithIAMAuthorizer).requestContext?.authorizer
+        ?.iam?.userArn;
+      if (typeof caller !== "string" || caller === "") throw new CallerUnknownError();
+      context.logFields.caller = caller;
+      const { target, reason } = parseOperatorRequest(context.httpRequest.body, {
+        issuer,
+        byUsername: upstream !== undefined,
+      });
+      context.logFields.justification = reason;
+      const key = parseIdempotencyKey(context.httpRequest.idempotencyKey) ?? randomUUID();
+      const { sub, outcome } = await signOutUser(target, `operator:${key}`, {
+        issuer,
+        revocations,
+        upstream,
+      });
+      context.logFields.sub = sub.slice(0, 128);
+      context.logFields.outcome = outcome;
+      return jsonResponse(200, { success: true, message: "User signed out", sub, outcome });
+    });
+  return (event, context) => handler(event, context as ApiContext);
+}
+
+/** The function as deployed: the logout's configuration variables, read and checked once. */
+export function operatorHandlerFromEnvironment(
+  env: Environment,
+  options: BearerCheckOptions = {},
+): OperatorHandler {
+  const { config, logger, revocations } = bearerCheckFromEnvironment(env, options);
+  if (!revocations) {
+    throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required to sign users out");
+  }
+  const { verifier } = config;
+  const { cognitoCallMs, secretReadMs } = options.waits ?? WAIT_BUDGETS;
+  return createOperatorHandler({
+    logger,
+    issuer: verifier.kind === "cognito" ? cognitoIssuer(verifier.userPoolId) : verifier.issuer,
+    revocations,
+    upstream:
+      verifier.kind === "cognito"
+        ? createCognitoSignOut({
+            userPoolId: verifier.userPoolId,
+            clientSecret: clientSecretsFrom(verifier.clientSecretArn, secretReadMs),
+            callBudgetMs: cognitoCallMs,
+          })
+        : undefined,
+  });
+}
