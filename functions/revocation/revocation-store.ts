@@ -183,6 +183,14 @@ function withUserRevocation(
   return { revokedBefore: instant, keptSessionRevokedBefore, keptSession };
 }
 
+/** A user-wide revocation at `instant`, and the logout that made it, remembered until then. */
+interface UserChange {
+  instant: number;
+  keptSession: string | undefined;
+  writer: string;
+  rememberUntil: number;
+}
+
 interface Snapshot {
   now: number;
   session: SessionRevocation | undefined;
@@ -344,12 +352,7 @@ export function createRevocationStore(
   async function writeUser(
     user: string,
     state: Pick<Snapshot, "now" | "user" | "userVersion">,
-    change: {
-      instant: number;
-      keptSession: string | undefined;
-      writer: string;
-      rememberUntil: number;
-    },
+    change: UserChange,
   ): Promise<"written" | DynamoDbError> {
     const previous = state.user;
     const revocation = withUserRevocation(previous, change.instant, change.keptSession);
@@ -376,6 +379,30 @@ export function createRevocationStore(
     }
   }
 
+  /**
+   * Reads and writes the user's item until a write lands (another logout of the user in
+   * between is read again), then waits until a session begun after the answer can be told apart
+   * by its start: the next second.
+   */
+  async function reviseUser(
+    user: string,
+    plan: () => Promise<"replayed" | { state: Snapshot; change: UserChange }>,
+  ): Promise<LogoutRecord> {
+    let conflict: DynamoDbError | undefined;
+    for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
+      const planned = await plan();
+      if (planned === "replayed") return "replayed";
+      const written = await writeUser(user, planned.state, planned.change);
+      if (written === "written") {
+        await clock.sleepUntil(Math.floor(planned.state.now) + 1);
+        return "recorded";
+      }
+      conflict = written;
+    }
+    // Too many concurrent logouts of the user to say: retry later.
+    throw storeError(conflict);
+  }
+
   async function revokeUserSessions(
     token: VerifiedToken,
     { keepOwnSession, logoutId }: { keepOwnSession: boolean; logoutId: string },
@@ -384,31 +411,23 @@ export function createRevocationStore(
     if (user === undefined) throw new NoSubjectError();
     const session = sessionKey(token);
     const writer = writerOf(session, logoutId);
-    let conflict: DynamoDbError | undefined;
-    for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
+    return reviseUser(user, async () => {
       const state = await snapshot(token, session);
       // Only a token that no revocation covers may move the user's; a replay moves nothing.
       const found = verdict(state, token, session, writer);
       if (found === "replayed") return "replayed";
       if (found === "revoked") throw new TokenRevokedError();
       const second = Math.floor(state.now);
-      const instant = Math.max(second, startSecond(token), state.user?.revokedBefore ?? 0);
-      const written = await writeUser(user, state, {
-        instant,
-        keptSession: keepOwnSession ? session : undefined,
-        writer,
-        rememberUntil: Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS + 1,
-      });
-      if (written !== "written") {
-        conflict = written;
-        continue;
-      }
-      // A session begun after this answer starts in a later second than `instant`'s.
-      await clock.sleepUntil(second + 1);
-      return "recorded";
-    }
-    // Too many concurrent logouts of the user to say: retry later.
-    throw storeError(conflict);
+      return {
+        state,
+        change: {
+          instant: Math.max(second, startSecond(token), state.user?.revokedBefore ?? 0),
+          keptSession: keepOwnSession ? session : undefined,
+          writer,
+          rememberUntil: Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS + 1,
+        },
+      };
+    });
   }
 
   /**
@@ -419,8 +438,7 @@ export function createRevocationStore(
     const user = userKey(identity);
     if (user === undefined) throw new NoSubjectError();
     const writer = writerOf(user, logoutId);
-    let conflict: DynamoDbError | undefined;
-    for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
+    return reviseUser(user, async () => {
       let state: Snapshot;
       try {
         state = snapshotOf(await read([user]), undefined, user);
@@ -430,21 +448,16 @@ export function createRevocationStore(
       const remembered = state.user?.logouts.get(writer);
       if (remembered !== undefined && remembered > state.now) return "replayed";
       const second = Math.floor(state.now);
-      const written = await writeUser(user, state, {
-        instant: Math.max(second, state.user?.revokedBefore ?? 0),
-        keptSession: undefined,
-        writer,
-        rememberUntil: second + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS + 1,
-      });
-      if (written !== "written") {
-        conflict = written;
-        continue;
-      }
-      await clock.sleepUntil(second + 1);
-      return "recorded";
-    }
-    // Too many concurrent logouts of the user to say: retry later.
-    throw storeError(conflict);
+      return {
+        state,
+        change: {
+          instant: Math.max(second, state.user?.revokedBefore ?? 0),
+          keptSession: undefined,
+          writer,
+          rememberUntil: second + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS + 1,
+        },
+      };
+    });
   }
 
   return {
