@@ -3,8 +3,10 @@
  * endpoint can give is produced for real here and checked against the document; an
  * undocumented status or header fails.
  */
+import { readFileSync } from "node:fs";
 import { createConfig, lint } from "@redocly/openapi-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { createTokenVerifier } from "../../functions/auth/token-verifier.js";
 import { loadConfig } from "../../functions/config/config.js";
 import { createLogger } from "../../functions/config/logger.js";
@@ -33,15 +35,68 @@ describe("api/openapi.yaml", () => {
     expect(problems.map((problem) => `${problem.ruleId}: ${problem.message}`)).toEqual([]);
   });
 
+  it("passes them in the local document too, which reaches the published one's schemas", async () => {
+    const config = await createConfig({ extends: ["recommended-strict"] });
+    const problems = await lint({ ref: "api/local.openapi.yaml", config });
+    expect(problems.map((problem) => `${problem.ruleId}: ${problem.message}`)).toEqual([]);
+  });
+
   it("keeps the seed contract's 200 body and 401 envelope", async () => {
     const { contract } = await import("../support/openapi-contract.js");
     const logout = contract.paths["/v1/auth/logout"].post;
     expect(logout.security).toEqual([{ BearerAuth: [] }]);
-    expect(Object.keys(logout.responses).sort()).toEqual(["200", "400", "401", "500", "503"]);
+    expect(Object.keys(logout.responses).sort()).toEqual([
+      "200",
+      "400",
+      "401",
+      "429",
+      "500",
+      "503",
+    ]);
     expect(contract.servers.map((server: { url: string }) => server.url)).toEqual([
       "https://api-sandbox.rinne.com.br/core",
       "https://api.rinne.com.br/core",
     ]);
+  });
+});
+
+/**
+ * The name a client generator gives an operation without an `operationId`, as the seed's has
+ * none: the method, then each path segment capitalized, non-alphanumerics dropped (openapi-
+ * generator's and openapi-typescript-codegen's default), `post /v1/auth/logout` →
+ * `postV1AuthLogout`.
+ */
+const generatedName = (method: string, path: string) =>
+  method.toLowerCase() +
+  path
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join("");
+
+const SEED = parse(
+  (readFileSync("../shared/spec/logout-openapi.md", "utf8").match(
+    /````yaml[^\n]*\n([\s\S]*?)````/,
+  ) ?? [])[1] ?? "",
+);
+
+describe("what a generated client gets", () => {
+  it("the seed's operations, under the names a client generated from the seed has", async () => {
+    const { contract } = await import("../support/openapi-contract.js");
+    const operations = (document: Record<string, Record<string, Record<string, unknown>>>) =>
+      Object.entries(document).flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => [
+          `${method} ${path}`,
+          (operation.operationId as string | undefined) ?? generatedName(method, path),
+        ]),
+      );
+    expect(operations(contract.paths)).toEqual(operations(SEED.paths));
+  });
+
+  it("no route that only npm start serves: that one is in the local document", async () => {
+    const { contract, localContract } = await import("../support/openapi-contract.js");
+    expect(Object.keys(localContract.paths)).toEqual(["/v1/example/protected"]);
+    expect(contract.paths["/v1/example/protected"]).toBeUndefined();
   });
 });
 
