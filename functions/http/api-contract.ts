@@ -54,11 +54,17 @@ export function apiContract({
     onError(request: ApiRequest) {
       if (request.response !== undefined) return;
       const problem = toProblem(request.error);
-      // The event may have failed to parse before `before` finished.
+      // The event may have failed to parse before `before` finished: the line still names it.
       const httpRequest = request.context.httpRequest ?? {
         path: "/",
         requestId: request.context.awsRequestId ?? "unknown",
       };
+      request.context.logFields ??= {
+        correlation_id: httpRequest.requestId,
+        function_request_id: request.context.awsRequestId,
+        cold_start: coldStart,
+      };
+      coldStart = false;
       const fields: Partial<RequestLogLine> = {
         status: problem.status,
         code: problem.code,

@@ -103,31 +103,79 @@ describe("loadConfig", () => {
     );
   });
 
+  const POOL = { COGNITO_USER_POOL_ID: "us-east-1_x", COGNITO_CLIENT_ID: "c" };
+  // Each message says what is wrong and what would do: it is all a deployer reads.
   it.each([
-    [{}, "JWT_ISSUER"],
-    [{ JWT_ISSUER: "http://id.example" }, "JWT_ISSUER"],
-    [{ JWT_ISSUER: "not a url" }, "JWT_ISSUER"],
-    [{ JWT_ISSUER: "https://i.example", JWKS_URI: "http://k.example" }, "JWKS_URI"],
-    [{ JWT_ISSUER: "https://i.example", JWKS: "{" }, "JWKS"],
-    [{ JWT_ISSUER: "https://i.example", JWKS: '{"keys":[]}' }, "JWKS"],
-    [{ JWT_ISSUER: "https://i.example", JWT_AUDIENCE: " , " }, "JWT_AUDIENCE"],
-    [{ COGNITO_USER_POOL_ID: "pool" }, "COGNITO_USER_POOL_ID"],
-    [{ COGNITO_USER_POOL_ID: "us-east-1_x" }, "COGNITO_CLIENT_ID"],
+    [{}, "JWT_ISSUER", "or COGNITO_USER_POOL_ID is required"],
+    [{ JWT_ISSUER: "http://id.example" }, "JWT_ISSUER", "must be an https URL"],
+    [{ JWT_ISSUER: "not a url" }, "JWT_ISSUER", "must be an absolute https URL"],
+    [{ ...ISSUER, JWKS_URI: "http://k.example" }, "JWKS_URI", "must be an https URL"],
+    [{ ...ISSUER, JWKS: "{" }, "JWKS", "must be a JSON Web Key Set (JSON)"],
     [
-      { COGNITO_USER_POOL_ID: "us-east-1_x", COGNITO_CLIENT_ID: "c", COGNITO_TOKEN_USE: "refresh" },
-      "COGNITO_TOKEN_USE",
+      { ...ISSUER, JWKS: '{"keys":[]}' },
+      "JWKS",
+      'must be a JSON object with a non-empty "keys" array',
     ],
     [
-      { COGNITO_USER_POOL_ID: "us-east-1_x", COGNITO_CLIENT_ID: "c", JWT_ISSUER: "https://i.x" },
+      { ...ISSUER, JWKS: '{"keys":["x"]}' },
+      "JWKS",
+      'must be a JSON object with a non-empty "keys" array',
+    ],
+    [{ ...ISSUER, JWKS: "[]" }, "JWKS", 'must be a JSON object with a non-empty "keys" array'],
+    [
+      { JWT_ISSUER: "https://i.example", JWT_AUDIENCE: " , " },
+      "JWT_AUDIENCE",
+      "must list at least one value",
+    ],
+    [{ COGNITO_USER_POOL_ID: "pool" }, "COGNITO_USER_POOL_ID", "must look like <region>_<id>"],
+    [
+      { COGNITO_USER_POOL_ID: "us-east-1_x" },
+      "COGNITO_CLIENT_ID",
+      "is required with COGNITO_USER_POOL_ID",
+    ],
+    [{ ...POOL, COGNITO_TOKEN_USE: "refresh" }, "COGNITO_TOKEN_USE", 'must be "access" or "id"'],
+    [
+      { ...POOL, JWT_ISSUER: "https://i.x" },
       "JWT_ISSUER",
+      "cannot be set together with COGNITO_USER_POOL_ID",
     ],
-    [{ JWT_ISSUER: "https://i.example" }, "JWT_AUDIENCE"],
-    [{ JWT_ISSUER: "https://i.example", JWT_AUDIENCE: "*,a" }, "JWT_AUDIENCE"],
-    [{ ...ISSUER, REVOCATION_TABLE_NAME: "a" }, "REVOCATION_TABLE_NAME"],
-    [{ ...ISSUER, REVOCATION_TABLE_NAME: "t-1", MAX_SESSION_SECONDS: "-1" }, "MAX_SESSION_SECONDS"],
-    [{ ...ISSUER, MAX_TOKEN_LIFETIME_SECONDS: "1.5" }, "MAX_TOKEN_LIFETIME_SECONDS"],
-    [{ ...ISSUER, API_BASE_PATH: "core" }, "API_BASE_PATH"],
-  ])("fails fast on %j, naming %s", (env, variable) => {
+    [
+      { ...POOL, COGNITO_CLIENT_SECRET_ARN: "arn:aws:s3:::bucket" },
+      "COGNITO_CLIENT_SECRET_ARN",
+      "must be a Secrets Manager secret ARN or an SSM parameter ARN",
+    ],
+    [
+      { JWT_ISSUER: "https://i.example" },
+      "JWT_AUDIENCE",
+      'is required with JWT_ISSUER (the allowed "aud" values; "*" to accept any)',
+    ],
+    [
+      { JWT_ISSUER: "https://i.example", JWT_AUDIENCE: "*,a" },
+      "JWT_AUDIENCE",
+      'cannot list "*" with audiences',
+    ],
+    [
+      { ...ISSUER, REVOCATION_TABLE_NAME: "a" },
+      "REVOCATION_TABLE_NAME",
+      "is not a valid DynamoDB table name",
+    ],
+    [
+      { ...ISSUER, REVOCATION_TABLE_NAME: "t-1", MAX_SESSION_SECONDS: "-1" },
+      "MAX_SESSION_SECONDS",
+      "must be a whole number of seconds above 0",
+    ],
+    [
+      { ...ISSUER, MAX_SESSION_SECONDS: "0" },
+      "MAX_SESSION_SECONDS",
+      "must be a whole number of seconds above 0",
+    ],
+    [
+      { ...ISSUER, MAX_TOKEN_LIFETIME_SECONDS: "1.5" },
+      "MAX_TOKEN_LIFETIME_SECONDS",
+      "must be a whole number of seconds above 0",
+    ],
+    [{ ...ISSUER, API_BASE_PATH: "core" }, "API_BASE_PATH", 'must start with "/"'],
+  ])("fails fast on %j, naming %s: %s", (env, variable, problem) => {
     let error: unknown;
     try {
       loadConfig(env);
@@ -136,7 +184,30 @@ describe("loadConfig", () => {
     }
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as ConfigurationError).variable).toBe(variable);
-    expect((error as Error).message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+    expect((error as Error).message).toBe(`Invalid configuration: ${variable} ${problem}`);
+  });
+
+  it("reads values trimmed, and base paths and issuers without trailing slashes", () => {
+    const config = loadConfig({
+      JWT_ISSUER: " https://i.example// ",
+      JWT_AUDIENCE: " a , b ",
+      API_BASE_PATH: "/core//",
+    });
+    expect(config.verifier).toMatchObject({
+      issuer: "https://i.example//",
+      audience: ["a", "b"],
+      jwksUri: "https://i.example/.well-known/jwks.json",
+    });
+    expect(config.apiBasePath).toBe("/core");
+  });
+
+  it("pins a Cognito pool's inline keys, and fetches them without; takes id tokens when told", () => {
+    const jwks = JSON.stringify({ keys: [{ kty: "RSA", kid: "k", n: "AQAB", e: "AQAB" }] });
+    expect(loadConfig({ ...POOL, JWKS: jwks }).verifier).toMatchObject({ jwksPinned: true });
+    expect(loadConfig(POOL).verifier).toMatchObject({ jwksPinned: false, tokenUse: "access" });
+    expect(loadConfig({ ...POOL, COGNITO_TOKEN_USE: "id" }).verifier).toMatchObject({
+      tokenUse: "id",
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readHttpRequest } from "../../../functions/http/api-gateway-event.js";
+import { readHttpRequest, stripPrefix } from "../../../functions/http/api-gateway-event.js";
 import { lambdaContext } from "../../../scripts/lambda-context.js";
 import { httpApiEvent, restApiEvent } from "../../support/logout-app.js";
 
@@ -48,5 +48,51 @@ describe("readHttpRequest", () => {
     const request = readHttpRequest(event, context, "/core");
     expect(request.requestId).toBe("lambda-request-id");
     expect(request.body).toBe('{"a":1}');
+  });
+});
+
+describe("the path relative to the API's base", () => {
+  it.each([
+    ["/core/v1/auth/logout", "/core", "/v1/auth/logout"],
+    ["/core", "/core", "/"],
+    ["/corex/v1/auth/logout", "/core", "/corex/v1/auth/logout"],
+    ["/v1/auth/logout", "/", "/v1/auth/logout"],
+    ["/v1/auth/logout", "", "/v1/auth/logout"],
+  ])("%s below %j is %s", (path, base, expected) => {
+    expect(stripPrefix(path, base)).toBe(expected);
+    const event = httpApiEvent({});
+    event.rawPath = path;
+    expect(readHttpRequest(event, context, base).path).toBe(expected);
+    const rest = restApiEvent({});
+    rest.path = path;
+    expect(readHttpRequest(rest, context, base).path).toBe(expected);
+  });
+
+  it("strips no stage named $default, and reads an event without a request context", () => {
+    const event = httpApiEvent({});
+    event.rawPath = "/$default/core/v1/auth/logout";
+    expect(readHttpRequest(event, context, "/core").path).toBe("/$default/core/v1/auth/logout");
+    const bare = httpApiEvent({});
+    (bare as { requestContext?: unknown }).requestContext = undefined;
+    expect(readHttpRequest(bare, context, "/core").requestId).toBe("lambda-request-id");
+  });
+});
+
+describe("headers and query values", () => {
+  it("takes only the header asked for, in any case, never one whose name merely contains it", () => {
+    const event = httpApiEvent({
+      headers: { "X-Authorization": "Bearer x", AUTHORIZATION: "Bearer y" },
+    });
+    expect(readHttpRequest(event, context, "/core").authorization).toEqual(["Bearer y"]);
+  });
+
+  it("reads a payload 1.0 query from its single-value map where no multi-value one is given", () => {
+    const event = restApiEvent({ query: "scope=global" });
+    event.multiValueQueryStringParameters = null;
+    expect(readHttpRequest(event, context, "/core").query).toEqual({ scope: ["global"] });
+  });
+
+  it("has no query without a query string", () => {
+    expect(readHttpRequest(httpApiEvent({}), context, "/core").query).toEqual({});
   });
 });
