@@ -13,6 +13,13 @@ if (!file) {
 }
 
 const local = await startLocalEnvironment();
+if (!local.identity) {
+  console.error(
+    `The sample events hold tokens of the local identity: unset COGNITO_USER_POOL_ID and JWT_ISSUER (tokens of ${local.issuer} go to npm start)`,
+  );
+  await local.stop();
+  process.exit(2);
+}
 let event: Awaited<ReturnType<typeof loadSampleEvent>>;
 try {
   event = await loadSampleEvent(file, local.identity);

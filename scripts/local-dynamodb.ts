@@ -1,9 +1,11 @@
 /**
- * An embedded DynamoDB (dynalite, in memory) on 127.0.0.1 with the revocation table created
- * from the same definition the stack uses. For local runs, tests and the bench.
+ * An embedded DynamoDB (dynalite) on 127.0.0.1 with the revocation table created from the same
+ * definition the stack uses: in memory for tests and the bench, or kept in a folder (`npm
+ * start`), so that revocations survive a restart.
  */
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
+import { Level } from "level";
 import {
   createDynamoDbClient,
   type DynamoDbClient,
@@ -23,8 +25,38 @@ export interface LocalDynamoDb {
   stop(): Promise<void>;
 }
 
-export async function startLocalDynamoDb(port = 0): Promise<LocalDynamoDb> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+/** The kept folder cannot be had: its message is all a user needs to read. */
+export class LocalTableUnavailableError extends Error {}
+
+async function assertFolderFree(path: string): Promise<void> {
+  const probe = new Level(path);
+  try {
+    await probe.open();
+  } catch (error) {
+    const reason = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
+    throw new LocalTableUnavailableError(
+      `The local table in ${path} cannot be opened (${reason}): is another npm start running? Stop it first.`,
+    );
+  }
+  await probe.close();
+}
+
+/** @param path a folder to keep the tables in (LevelDB); undefined: in memory, gone at stop. */
+export async function startLocalDynamoDb({
+  port = 0,
+  path,
+}: {
+  port?: number;
+  path?: string;
+} = {}): Promise<LocalDynamoDb> {
+  // LevelDB lets one process at a time hold a folder; dynalite would throw out of a callback.
+  if (path) await assertFolderFree(path);
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(path ? { path } : {}),
+  });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = createDynamoDbClient({
@@ -43,7 +75,12 @@ export async function startLocalDynamoDb(port = 0): Promise<LocalDynamoDb> {
     },
     async createRevocationTable(tableName) {
       // dynalite has no UpdateTimeToLive: the store treats expired items as absent anyway.
-      await client.send("CreateTable", createRevocationTableInput(tableName));
+      try {
+        await client.send("CreateTable", createRevocationTableInput(tableName));
+      } catch (error) {
+        // Kept from an earlier run, in a folder: its revocations are what it is kept for.
+        if ((error as { type?: string }).type !== "ResourceInUseException") throw error;
+      }
     },
     stop: () =>
       new Promise((resolve) => {

@@ -1,32 +1,67 @@
 /**
- * The embedded default the function runs on locally: the local development identity and an
- * in-memory DynamoDB holding the revocation table, set into `process.env` as the function's
- * configuration, so a new user sees the whole story with no account and no network.
+ * The embedded default the functions run on locally: the local development identity and a
+ * DynamoDB (dynalite) holding the revocation table, set into `process.env` as the functions'
+ * configuration, so a new user sees the whole story with no account and no network. Where the
+ * user names a real issuer (`COGNITO_USER_POOL_ID` or `JWT_ISSUER`), its tokens are verified
+ * with its real keys instead, against the same local table.
  */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocalDynamoDb } from "./local-dynamodb.js";
+
+export { LocalTableUnavailableError } from "./local-dynamodb.js";
+
 import { createLocalIdentity, type LocalIdentity } from "./local-identity.js";
 
 export const LOCAL_TABLE_NAME = "auth-logout-local-revocations";
+/** `.local/` (git-ignored), or where `RINNE_LOCAL_DIR` says (the tests' own folders). */
+const local = (name: string) =>
+  process.env.RINNE_LOCAL_DIR
+    ? join(process.env.RINNE_LOCAL_DIR, name)
+    : fileURLToPath(new URL(`../.local/${name}`, import.meta.url));
 /** The local signing key, kept between runs (git-ignored): printed tokens outlive a restart. */
-export const LOCAL_KEY_FILE = fileURLToPath(
-  new URL("../.local/dev-signing-key.json", import.meta.url),
-);
+export const LOCAL_KEY_FILE = local("dev-signing-key.json");
+/** The local table, kept beside the key: a logged-out token stays out after a restart. */
+export const LOCAL_TABLE_DIRECTORY = local("dynamodb");
 
 export interface LocalEnvironment {
-  identity: LocalIdentity;
+  /** undefined: a real issuer's tokens are verified (`COGNITO_USER_POOL_ID` or `JWT_ISSUER`). */
+  identity: LocalIdentity | undefined;
+  /** What tokens are verified against, for the user to read. */
+  issuer: string;
   stop(): Promise<void>;
 }
 
-export async function startLocalEnvironment(): Promise<LocalEnvironment> {
-  const identity = await createLocalIdentity({ keyFile: LOCAL_KEY_FILE });
-  const dynamodb = await startLocalDynamoDb();
+export interface LocalEnvironmentOptions {
+  /** Keep the table in `.local/dynamodb` between runs (`npm start`); else in memory. */
+  persist?: boolean;
+  /** Start from an empty table, as on a fresh clone (`npm start -- --fresh`). */
+  fresh?: boolean;
+}
+
+export async function startLocalEnvironment({
+  persist = false,
+  fresh = false,
+}: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
+  const realIssuer = process.env.COGNITO_USER_POOL_ID ?? process.env.JWT_ISSUER;
+  if (fresh) rmSync(LOCAL_TABLE_DIRECTORY, { recursive: true, force: true });
+  const dynamodb = await startLocalDynamoDb(persist ? { path: LOCAL_TABLE_DIRECTORY } : {});
   await dynamodb.createRevocationTable(LOCAL_TABLE_NAME);
+  const identity = realIssuer ? undefined : await createLocalIdentity({ keyFile: LOCAL_KEY_FILE });
+  // dynalite checks that requests are signed, not by whom: a user's own AWS credentials (for a
+  // Cognito pool's sign-out) stay as they are.
+  const { AWS_ENDPOINT_URL_DYNAMODB, ...credentials } = dynamodb.environment;
   Object.assign(process.env, {
-    ...identity.environment,
-    ...dynamodb.environment,
+    ...identity?.environment,
+    ...Object.fromEntries(Object.entries(credentials).filter(([name]) => !process.env[name])),
+    AWS_ENDPOINT_URL_DYNAMODB,
     REVOCATION_TABLE_NAME: LOCAL_TABLE_NAME,
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? "auth-logout-local",
   });
-  return { identity, stop: () => dynamodb.stop() };
+  return {
+    identity,
+    issuer: identity?.issuer ?? (realIssuer as string),
+    stop: () => dynamodb.stop(),
+  };
 }

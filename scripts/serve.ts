@@ -1,27 +1,80 @@
 /**
- * `npm start`: serves the functions on 127.0.0.1 as API Gateway would, on the embedded local
- * environment: POST /core/v1/auth/logout runs the logout handler on a payload 2.0 event, and
- * GET /core/v1/example/protected runs the real authorizer first, answering as API Gateway does
- * for its decision. Prints curl lines that tell the whole story: allowed, logout, refused.
+ * `npm start [-- --fresh]`: serves the functions on 127.0.0.1 as API Gateway would, on the
+ * embedded local environment: POST /core/v1/auth/logout runs the logout handler on a payload
+ * 2.0 event, and GET /core/v1/example/protected runs the real authorizer first, answering as
+ * API Gateway does for its decision (and saying its reason on this screen). Prints short curl
+ * lines that tell the whole story: allowed, logout, refused. Revocations are kept in
+ * `.local/dynamodb` between runs; `--fresh` starts from none.
  */
+import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { decide } from "../functions/authorizer/authorizer.js";
+import { authorizerHandlerFromEnvironment } from "../functions/authorizer/authorizer-handler.js";
+import { bearerCheckFromEnvironment } from "../functions/bearer-check.js";
+import { ConfigurationError } from "../functions/domain/errors.js";
+import { headerValues } from "../functions/http/api-gateway-event.js";
+import { logoutHandlerFromEnvironment } from "../functions/logout/logout-handler.js";
 import {
   type HttpRequestShape,
   httpApiAuthorizerEvent,
   httpApiEvent,
 } from "./api-gateway-events.js";
 import { lambdaContext } from "./lambda-context.js";
-import { startLocalEnvironment } from "./local-environment.js";
+import { LocalTableUnavailableError, startLocalEnvironment } from "./local-environment.js";
 
 const LOGOUT_ROUTE = "/core/v1/auth/logout";
 const PROTECTED_ROUTE = "/core/v1/example/protected";
-const port = Number(process.env.PORT ?? 3000);
+const USAGE = "usage: npm start [-- --fresh]   (PORT=3001 npm start to move it)";
 
-const local = await startLocalEnvironment();
-// The handlers read their configuration at import: import them once the environment is set.
-const { handler: logout } = await import("../functions/logout/handler.js");
-const { handler: authorizer } = await import("../functions/authorizer/handler.js");
+/** What a user typed, wrong: one line that names it and how to fix it, and no stack trace. */
+function refuse(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+let fresh = false;
+try {
+  const { values } = parseArgs({
+    options: { fresh: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  fresh = values.fresh === true;
+} catch (error) {
+  refuse(`${(error as Error).message}\n${USAGE}`);
+}
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  refuse(
+    `PORT must be a whole number from 1 to 65535, not "${process.env.PORT}": PORT=3001 npm start`,
+  );
+}
+
+const local = await startLocalEnvironment({ persist: true, fresh }).catch((error: Error) =>
+  error instanceof LocalTableUnavailableError ? refuse(error.message) : Promise.reject(error),
+);
+let handlers: {
+  logout: ReturnType<typeof logoutHandlerFromEnvironment>;
+  authorizer: ReturnType<typeof authorizerHandlerFromEnvironment>;
+  check: ReturnType<typeof bearerCheckFromEnvironment>;
+};
+try {
+  handlers = {
+    // Cognito's own sign-out needs the pool's account: on only where the user says so.
+    logout: logoutHandlerFromEnvironment(process.env, {
+      signOutUpstream: process.env.LOCAL_COGNITO_SIGN_OUT === "on",
+    }),
+    authorizer: authorizerHandlerFromEnvironment(process.env),
+    check: bearerCheckFromEnvironment(process.env),
+  };
+} catch (error) {
+  await local.stop();
+  if (error instanceof ConfigurationError) refuse(error.message);
+  throw error;
+}
 
 async function requestShape(request: Request, sourceIp: string): Promise<HttpRequestShape> {
   const url = new URL(request.url);
@@ -47,22 +100,38 @@ const sourceIp = (c: { env: Bindings["Bindings"] }) =>
 
 app.post(LOGOUT_ROUTE, async (c) => {
   const event = httpApiEvent(await requestShape(c.req.raw, sourceIp(c)));
-  const response = await logout(event, lambdaContext());
+  const response = await handlers.logout(event, lambdaContext());
   return new Response(response.body, { status: response.statusCode, headers: response.headers });
 });
+
+/** The authorizer's reason, which API Gateway's bare body leaves out, for this screen only. */
+async function reasonFor(authorization: readonly string[]): Promise<string> {
+  try {
+    const decision = await decide(authorization, handlers.check);
+    return decision.isAuthorized ? "allowed" : decision.problem.reason;
+  } catch {
+    return "undecided";
+  }
+}
 
 // A route of the API protected by the authorizer, answered as API Gateway answers each decision.
 app.get(PROTECTED_ROUTE, async (c) => {
   const request = await requestShape(c.req.raw, sourceIp(c));
   // The identity source is missing: API Gateway refuses without calling the authorizer.
   if (c.req.header("authorization") === undefined) return c.json({ message: "Unauthorized" }, 401);
-  let decision: Awaited<ReturnType<typeof authorizer>>;
+  const event = httpApiAuthorizerEvent(request);
+  let decision: Awaited<ReturnType<typeof handlers.authorizer>>;
   try {
-    decision = await authorizer(httpApiAuthorizerEvent(request), lambdaContext());
+    decision = await handlers.authorizer(event, lambdaContext());
   } catch {
+    console.log(`500 GET ${PROTECTED_ROUTE}: the authorizer could not decide (see its log line)`);
     return c.json({ message: "Internal Server Error" }, 500);
   }
-  if (!decision.isAuthorized) return c.json({ message: "Forbidden" }, 403);
+  if (!decision.isAuthorized) {
+    const reason = await reasonFor(headerValues(event.headers, "authorization"));
+    console.log(`403 GET ${PROTECTED_ROUTE}: the authorizer denied it: ${reason}`);
+    return c.json({ message: "Forbidden" }, 403);
+  }
   // What the backend integration sees at event.requestContext.authorizer.lambda.
   return c.json({
     message: "Hello from a protected route",
@@ -73,18 +142,24 @@ app.get(PROTECTED_ROUTE, async (c) => {
 app.all("*", (c) => c.json({ message: "Not Found" }, 404));
 
 const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, async (info) => {
-  const base = `http://127.0.0.1:${info.port}`;
-  const bearer = `-H 'Authorization: Bearer ${await local.identity.mint("valid")}'`;
-  console.log(`Logout:          POST ${base}${LOGOUT_ROUTE}`);
-  console.log(`Protected route: GET  ${base}${PROTECTED_ROUTE} (behind the authorizer)\n`);
+  const base = `http://127.0.0.1:${info.port}/core`;
+  console.log(`Logout:          POST ${base}/v1/auth/logout`);
+  console.log(`Protected route: GET  ${base}/v1/example/protected (behind the authorizer)`);
+  console.log(`Revocations kept in .local/dynamodb (npm start -- --fresh forgets them)\n`);
+  const token = local.identity
+    ? await local.identity.mint("valid")
+    : `<a token of ${local.issuer}>`;
   console.log(
-    "Try it with a fresh token (valid for one hour): the route, the logout, the route again.\n",
+    local.identity
+      ? "Try it with a fresh token (valid for one hour): the route, the logout, the route again.\n"
+      : `Verifying tokens of ${local.issuer} with its own keys; paste one of its tokens.\n`,
   );
-  console.log(`curl -i ${base}${PROTECTED_ROUTE} ${bearer}`);
-  console.log(`curl -i -X POST ${base}${LOGOUT_ROUTE} ${bearer}`);
-  console.log(`curl -i ${base}${PROTECTED_ROUTE} ${bearer}\n`);
+  console.log(`TOKEN=${token}`);
+  console.log(`curl -i ${base}/v1/example/protected -H "Authorization: Bearer $TOKEN"`);
+  console.log(`curl -i -X POST ${base}/v1/auth/logout -H "Authorization: Bearer $TOKEN"`);
+  console.log(`curl -i ${base}/v1/example/protected -H "Authorization: Bearer $TOKEN"\n`);
   console.log(
-    "More tokens: npm run token -- --sub alice --session s1   (then ?scope=global|others)",
+    "More tokens: npm run -s token -- --sub alice --session s1   (then ?scope=global|others)",
   );
 });
 

@@ -71,10 +71,15 @@ export function createLogoutHandler({
   return (event, context) => handler(event, context as AuthenticatedContext);
 }
 
+export interface LogoutHandlerOptions extends BearerCheckOptions {
+  /** false: no sign-out at Cognito (a local run without credentials for the pool). */
+  signOutUpstream?: boolean;
+}
+
 /** The handler as deployed: configuration read and checked, clients made, once. */
 export function logoutHandlerFromEnvironment(
   env: Environment,
-  options: BearerCheckOptions = {},
+  { signOutUpstream = true, ...options }: LogoutHandlerOptions = {},
 ): LogoutHandler {
   const { config, logger, verify, revocations } = bearerCheckFromEnvironment(env, options);
   const { cognitoCallMs, secretReadMs } = options.waits ?? WAIT_BUDGETS;
@@ -83,7 +88,7 @@ export function logoutHandlerFromEnvironment(
     verify,
     revocations,
     upstream:
-      config.verifier.kind === "cognito"
+      config.verifier.kind === "cognito" && signOutUpstream
         ? createCognitoSignOut({
             userPoolId: config.verifier.userPoolId,
             clientSecret: clientSecretsFrom(config.verifier.clientSecretArn, secretReadMs),

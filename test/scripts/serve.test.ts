@@ -1,42 +1,92 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLocalIdentity } from "../../scripts/local-identity.js";
 import { type Answer, startAwsJsonStandIn } from "../support/aws-json-stand-in.js";
+import { startJwksServer } from "../support/jwks-server.js";
 import { contractViolations } from "../support/openapi-contract.js";
 
 let server: ChildProcess;
 let curlLine = "";
 let curlLines: string[] = [];
+let printed = "";
 let port = "";
+/** The run's own `.local/`: its key and its table, apart from the developer's. */
+const localDir = mkdtempSync(join(tmpdir(), "rinne-local-"));
+const environment = (extra: Record<string, string> = {}) => ({
+  ...process.env,
+  PORT: port,
+  LOG_LEVEL: "ERROR",
+  RINNE_LOCAL_DIR: localDir,
+  ...extra,
+});
+
+/** Starts `npm start` as a user would, and waits for its curl lines. */
+async function start(args: string[] = [], extra: Record<string, string> = {}) {
+  const child = spawn("npx", ["tsx", "scripts/serve.ts", ...args], {
+    env: environment(extra),
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
+  let output = "";
+  child.stdout?.setEncoding("utf8");
+  while (!/^More tokens/m.test(output)) {
+    const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, "data")) as [string];
+    output += chunk;
+  }
+  child.stdout?.on("data", (chunk: string) => {
+    printed += chunk;
+  });
+  return { child, output };
+}
+
+async function stop(child: ChildProcess) {
+  const exited = once(child, "exit");
+  if (child.pid) process.kill(-child.pid, "SIGTERM");
+  await exited;
+}
+
+/**
+ * A run that must refuse at once: its exit code and what it said on stderr. Its own folder,
+ * unless `extra` says otherwise: one process at a time may hold a kept table.
+ */
+async function refusedRun(args: string[], extra: Record<string, string>) {
+  const child = spawn("node_modules/.bin/tsx", ["scripts/serve.ts", ...args], {
+    env: environment({ RINNE_LOCAL_DIR: mkdtempSync(join(tmpdir(), "rinne-local-")), ...extra }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let errors = "";
+  child.stderr?.on("data", (chunk) => {
+    errors += String(chunk);
+  });
+  const [code] = (await once(child, "exit")) as [number];
+  return { code, lines: errors.trim().split("\n") };
+}
 
 beforeAll(async () => {
   // Port 0 is not offered: pick a free high port from the pid, as a user would pick PORT.
   port = String(20_000 + (process.pid % 20_000));
-  server = spawn("npx", ["tsx", "scripts/serve.ts"], {
-    env: { ...process.env, PORT: port, LOG_LEVEL: "ERROR" },
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
-  let printed = "";
-  server.stdout?.setEncoding("utf8");
-  while (!/^More tokens/m.test(printed)) {
-    const [chunk] = (await once(server.stdout as NodeJS.ReadableStream, "data")) as [string];
-    printed += chunk;
-  }
-  curlLines = printed.match(/^curl .*$/gm) ?? [];
+  const started = await start();
+  server = started.child;
+  printed = started.output;
+  const token = /^TOKEN=(\S+)$/m.exec(started.output)?.[1] ?? "";
+  curlLines = (started.output.match(/^curl .*$/gm) ?? []).map((line) =>
+    line.replace("$TOKEN", token),
+  );
   curlLine = curlLines.find((line) => line.includes("-X POST")) ?? "";
 }, 60_000);
 
-afterAll(() => {
-  if (server.pid) process.kill(-server.pid, "SIGTERM");
+afterAll(async () => {
+  await stop(server);
+  rmSync(localDir, { recursive: true, force: true });
 });
 
 function requestFromCurl(line: string): { url: string; authorization: string; method: string } {
   const url = /(http:\/\/127\.0\.0\.1:\d+\S+)/.exec(line)?.[1] ?? "";
-  const authorization = /-H 'Authorization: ([^']+)'/.exec(line)?.[1] ?? "";
+  const authorization = /-H "Authorization: ([^"]+)"/.exec(line)?.[1] ?? "";
   return { url, authorization, method: line.includes("-X POST") ? "POST" : "GET" };
 }
 
@@ -63,7 +113,98 @@ describe("npm start", () => {
     expect(statuses).toEqual([200, 200, 403]);
     expect(JSON.parse(bodies[0] as string).authorizer.lambda).toMatchObject({ sub: "user-0001" });
     expect(bodies[2]).toBe('{"message":"Forbidden"}');
+    // API Gateway's body says nothing of why: the screen does.
+    expect(printed).toContain(
+      "403 GET /core/v1/example/protected: the authorizer denied it: Token has been revoked",
+    );
   });
+
+  it("keeps the revocation across a restart, and forgets it with --fresh", async () => {
+    const { url, authorization } = requestFromCurl(curlLines[0] as string);
+    await stop(server);
+    server = (await start()).child;
+    expect((await fetch(url, { headers: { authorization } })).status).toBe(403);
+    await stop(server);
+    server = (await start(["--fresh"])).child;
+    expect((await fetch(url, { headers: { authorization } })).status).toBe(200);
+  }, 60_000);
+
+  it.each([
+    [
+      { PORT: "abc" },
+      'PORT must be a whole number from 1 to 65535, not "abc": PORT=3001 npm start',
+    ],
+    [
+      { COGNITO_USER_POOL_ID: "not-a-pool" },
+      "Invalid configuration: COGNITO_USER_POOL_ID must look like <region>_<id>",
+    ],
+    [
+      {
+        JWT_ISSUER: "https://issuer.example",
+        JWT_AUDIENCE: "*",
+        COGNITO_USER_POOL_ID: "us-east-1_a",
+      },
+      "Invalid configuration: JWT_ISSUER cannot be set together with COGNITO_USER_POOL_ID",
+    ],
+  ])(
+    "refuses %j in one line that says how to fix it",
+    async (extra, line) => {
+      const { code, lines } = await refusedRun([], extra);
+      expect(code).toBe(2);
+      expect(lines).toEqual([line]);
+    },
+    30_000,
+  );
+
+  it("says in one line that another npm start holds the kept table", async () => {
+    const { code, lines } = await refusedRun([], { RINNE_LOCAL_DIR: localDir, PORT: "1" });
+    expect(code).toBe(2);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /cannot be opened .*: is another npm start running\? Stop it first\.$/,
+    );
+  }, 30_000);
+
+  it("verifies a real issuer's tokens with its own keys, against the local table, when told its issuer", async () => {
+    const issuer = await createLocalIdentity({ issuer: "https://auth.partner.test" });
+    const jwks = await startJwksServer();
+    jwks.answer(200, JSON.stringify(issuer.jwks));
+    const certificate = join(localDir, "jwks-ca.pem");
+    writeFileSync(certificate, jwks.certificate);
+    const own = {
+      JWT_ISSUER: issuer.issuer,
+      JWT_AUDIENCE: issuer.audience,
+      JWKS_URI: jwks.uri,
+      NODE_EXTRA_CA_CERTS: certificate,
+      RINNE_LOCAL_DIR: mkdtempSync(join(tmpdir(), "rinne-local-")),
+      PORT: String(Number(port) + 1),
+    };
+    const { child, output } = await start([], own);
+    try {
+      expect(output).toContain(`Verifying tokens of ${issuer.issuer} with its own keys`);
+      const route = `http://127.0.0.1:${own.PORT}/core/v1/example/protected`;
+      const authorization = `Bearer ${await issuer.mint("valid")}`;
+      expect((await fetch(route, { headers: { authorization } })).status).toBe(200);
+      const logout = `http://127.0.0.1:${own.PORT}/core/v1/auth/logout`;
+      expect((await fetch(logout, { method: "POST", headers: { authorization } })).status).toBe(
+        200,
+      );
+      expect((await fetch(route, { headers: { authorization } })).status).toBe(403);
+      // The local identity's tokens are another issuer's here.
+      const { authorization: localToken } = requestFromCurl(curlLines[0] as string);
+      expect((await fetch(route, { headers: { authorization: localToken } })).status).toBe(403);
+      expect(jwks.fetches()).toBeGreaterThan(0);
+    } finally {
+      await stop(child);
+      await jwks.close();
+    }
+  }, 60_000);
+
+  it("refuses an option it does not take, with its usage", async () => {
+    const { code, lines } = await refusedRun(["--frsh"], {});
+    expect(code).toBe(2);
+    expect(lines[1]).toBe("usage: npm start [-- --fresh]   (PORT=3001 npm start to move it)");
+  }, 30_000);
 
   it("answers the protected route as API Gateway does without a token", async () => {
     const { url } = requestFromCurl(curlLines[0] as string);
@@ -76,17 +217,9 @@ describe("npm start", () => {
   });
 
   it("says in one line that the port is busy, and how to pick another", async () => {
-    const second = spawn("node_modules/.bin/tsx", ["scripts/serve.ts"], {
-      env: { ...process.env, PORT: port },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let errors = "";
-    second.stderr?.on("data", (chunk) => {
-      errors += String(chunk);
-    });
-    const [code] = (await once(second, "exit")) as [number];
+    const { code, lines } = await refusedRun([], {});
     expect(code).toBe(1);
-    expect(errors.trim().split("\n")).toEqual([
+    expect(lines).toEqual([
       `Port ${port} is in use: start on another with PORT=${Number(port) + 1} npm start`,
     ]);
   });
@@ -95,6 +228,7 @@ describe("npm start", () => {
     const { url } = requestFromCurl(curlLine);
     const token = execFileSync("node_modules/.bin/tsx", ["scripts/token.ts", "--sub", "bob"], {
       encoding: "utf8",
+      env: environment(),
     }).trim();
     const authorization = `Bearer ${token}`;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/core\/v1\/auth\/logout$/);

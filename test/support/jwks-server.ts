@@ -9,6 +9,8 @@ import selfsigned from "selfsigned";
 
 export interface JwksServer {
   uri: string;
+  /** Its certificate (PEM), for a child process to trust (NODE_EXTRA_CA_CERTS). */
+  certificate: string;
   /** What the endpoint answers from now on: a status and a body (or none), after `delayMs`. */
   answer(status: number, body: string | undefined, contentType?: string, delayMs?: number): void;
   /** How many times the keys were fetched. */
@@ -42,6 +44,7 @@ export async function startJwksServer(): Promise<JwksServer> {
   const { port } = server.address() as AddressInfo;
   return {
     uri: `https://127.0.0.1:${port}/.well-known/jwks.json`,
+    certificate: pems.cert,
     answer(nextStatus, nextBody, nextType = "application/json", delayMs = 0) {
       [status, body, contentType, delay] = [nextStatus, nextBody, nextType, delayMs];
     },
