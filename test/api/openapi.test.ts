@@ -74,11 +74,7 @@ const generatedName = (method: string, path: string) =>
     .map((part) => part[0]?.toUpperCase() + part.slice(1))
     .join("");
 
-const SEED = parse(
-  (readFileSync("../shared/spec/logout-openapi.md", "utf8").match(
-    /````yaml[^\n]*\n([\s\S]*?)````/,
-  ) ?? [])[1] ?? "",
-);
+const SEED = parse(readFileSync("api/seed.openapi.yaml", "utf8"));
 
 describe("what a generated client gets", () => {
   it("the seed's operations, under the names a client generated from the seed has", async () => {
