@@ -1,44 +1,74 @@
 /**
- * `npm run invoke -- events/<file>.json`: runs the real handler once on a sample event, against
- * the embedded local environment, and prints the response.
+ * `npm run invoke -- events/<folder>/<file>.json [--token TOKEN]`: runs the real handler once
+ * on a sample event (the logout's, or the authorizer's for an authorizer event), against the
+ * local environment, and prints the response. Its table is kept in `.local/dynamodb-invoke`
+ * between runs, so a token logged out here is refused here next time:
+ * `TOKEN=$(npm run -s token)`, then the logout's event and an authorizer's with `--token "$TOKEN"`.
  */
+import { parseArgs } from "node:util";
+import { authorizerHandlerFromEnvironment } from "../functions/authorizer/authorizer-handler.js";
+import { logoutHandlerFromEnvironment } from "../functions/logout/logout-handler.js";
 import { lambdaContext } from "./lambda-context.js";
-import { startLocalEnvironment } from "./local-environment.js";
-import { loadSampleEvent } from "./sample-events.js";
+import { LocalTableUnavailableError, startLocalEnvironment } from "./local-environment.js";
+import { isAuthorizerEvent, loadSampleEvent, type SampleEvent } from "./sample-events.js";
 
-const file = process.argv[2];
-if (!file) {
-  console.error("usage: npm run invoke -- events/<file>.json   (see events/)");
+const USAGE =
+  "usage: npm run invoke -- events/<folder>/<file>.json [--token TOKEN]   (see events/)";
+
+function refuse(message: string): never {
+  console.error(message);
   process.exit(2);
 }
 
-const local = await startLocalEnvironment();
+let file: string | undefined;
+let token: string | undefined;
+try {
+  const { values, positionals } = parseArgs({
+    options: { token: { type: "string" } },
+    allowPositionals: true,
+  });
+  [file] = positionals;
+  token = values.token;
+} catch (error) {
+  refuse(`${(error as Error).message}\n${USAGE}`);
+}
+if (!file) refuse(USAGE);
+
+const local = await startLocalEnvironment({ persist: true, tableFolder: "dynamodb-invoke" }).catch(
+  (error: Error) =>
+    error instanceof LocalTableUnavailableError ? refuse(error.message) : Promise.reject(error),
+);
 if (!local.identity) {
-  console.error(
+  await local.stop();
+  refuse(
     `The sample events hold tokens of the local identity: unset COGNITO_USER_POOL_ID and JWT_ISSUER (tokens of ${local.issuer} go to npm start)`,
   );
-  await local.stop();
-  process.exit(2);
 }
-let event: Awaited<ReturnType<typeof loadSampleEvent>>;
+let event: SampleEvent;
 try {
-  event = await loadSampleEvent(file, local.identity);
+  event = await loadSampleEvent(file, local.identity, token);
 } catch (error) {
   const { code, message } = error as NodeJS.ErrnoException;
-  console.error(
+  await local.stop();
+  refuse(
     code === "ENOENT"
       ? `No event file at ${file}: pick one of events/ (ls events/*/)`
       : `Cannot read ${file} as an event: ${message.split("\n")[0]}`,
   );
-  await local.stop();
-  process.exit(2);
 }
 try {
-  // The handler reads its configuration at import: import it only once the environment is set.
-  const { handler } = await import("../functions/logout/handler.js");
-  const response = await handler(event, lambdaContext());
-  const body = response.body ? JSON.parse(response.body) : undefined;
-  console.log(JSON.stringify({ ...response, body }, null, 2));
+  const context = lambdaContext();
+  if (isAuthorizerEvent(event)) {
+    const authorizer = authorizerHandlerFromEnvironment(process.env);
+    const decision = await authorizer(event, context).catch((error: Error) => ({
+      thrown: error.message,
+    }));
+    console.log(JSON.stringify(decision, null, 2));
+  } else {
+    const response = await logoutHandlerFromEnvironment(process.env)(event, context);
+    const body = response.body ? JSON.parse(response.body) : undefined;
+    console.log(JSON.stringify({ ...response, body }, null, 2));
+  }
 } finally {
   await local.stop();
 }

@@ -23,7 +23,7 @@ const local = (name: string) =>
 /** The local signing key, kept between runs (git-ignored): printed tokens outlive a restart. */
 export const LOCAL_KEY_FILE = local("dev-signing-key.json");
 /** The local table, kept beside the key: a logged-out token stays out after a restart. */
-export const LOCAL_TABLE_DIRECTORY = local("dynamodb");
+const tableDirectory = (folder: string) => local(folder);
 
 export interface LocalEnvironment {
   /** undefined: a real issuer's tokens are verified (`COGNITO_USER_POOL_ID` or `JWT_ISSUER`). */
@@ -38,15 +38,19 @@ export interface LocalEnvironmentOptions {
   persist?: boolean;
   /** Start from an empty table, as on a fresh clone (`npm start -- --fresh`). */
   fresh?: boolean;
+  /** Its folder below `.local/`: one process at a time may hold one. */
+  tableFolder?: string;
 }
 
 export async function startLocalEnvironment({
   persist = false,
   fresh = false,
+  tableFolder = "dynamodb",
 }: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
+  const directory = tableDirectory(tableFolder);
   const realIssuer = process.env.COGNITO_USER_POOL_ID ?? process.env.JWT_ISSUER;
-  if (fresh) rmSync(LOCAL_TABLE_DIRECTORY, { recursive: true, force: true });
-  const dynamodb = await startLocalDynamoDb(persist ? { path: LOCAL_TABLE_DIRECTORY } : {});
+  if (fresh) rmSync(directory, { recursive: true, force: true });
+  const dynamodb = await startLocalDynamoDb(persist ? { path: directory } : {});
   await dynamodb.createRevocationTable(LOCAL_TABLE_NAME);
   const identity = realIssuer ? undefined : await createLocalIdentity({ keyFile: LOCAL_KEY_FILE });
   // dynalite checks that requests are signed, not by whom: a user's own AWS credentials (for a

@@ -3,26 +3,39 @@
  * minted now, so the samples never go stale and hold no real credential.
  */
 import { readFile } from "node:fs/promises";
+import type { AuthorizerEvent } from "../functions/authorizer/authorizer-handler.js";
 import type { ApiGatewayEvent } from "../functions/http/api-gateway-event.js";
 import { type LocalIdentity, TOKEN_KINDS, type TokenKind } from "./local-identity.js";
 
 const PLACEHOLDER = /\{\{token:([a-z-]+)\}\}/g;
 
-export async function fillTokens(text: string, identity: LocalIdentity): Promise<string> {
+/** @param valid the token for `{{token:valid}}` (one to log out, then try again); else minted now. */
+export async function fillTokens(
+  text: string,
+  identity: LocalIdentity,
+  valid?: string,
+): Promise<string> {
   const kinds = new Set([...text.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ""));
   const tokens = new Map<string, string>();
   for (const kind of kinds) {
     if (!TOKEN_KINDS.includes(kind as TokenKind)) {
       throw new Error(`Unknown token kind {{token:${kind}}}; known: ${TOKEN_KINDS.join(", ")}`);
     }
-    tokens.set(kind, await identity.mint(kind as TokenKind));
+    tokens.set(kind, kind === "valid" && valid ? valid : await identity.mint(kind as TokenKind));
   }
   return text.replace(PLACEHOLDER, (_match, kind: string) => tokens.get(kind) ?? "");
 }
 
+export type SampleEvent = ApiGatewayEvent | AuthorizerEvent;
+
 export async function loadSampleEvent(
   path: string,
   identity: LocalIdentity,
-): Promise<ApiGatewayEvent> {
-  return JSON.parse(await fillTokens(await readFile(path, "utf8"), identity)) as ApiGatewayEvent;
+  valid?: string,
+): Promise<SampleEvent> {
+  return JSON.parse(await fillTokens(await readFile(path, "utf8"), identity, valid)) as SampleEvent;
 }
+
+/** An authorizer's event (HTTP API payload 2.0 or REST), not a route's. */
+export const isAuthorizerEvent = (event: SampleEvent): event is AuthorizerEvent =>
+  (event as { type?: unknown }).type === "REQUEST";

@@ -1,44 +1,69 @@
 /**
- * `npm run token -- [--sub alice] [--session s1] [--auth-time EPOCH] [--ttl 3600] [--scope "a b"]`:
- * mints a token of the local development identity (the key `npm start` uses), to try scopes and
- * sessions by hand. The same `--session` and `--auth-time` again is a refresh of that sign-in.
+ * `npm run -s token -- [--kind valid] [--sub alice] [--session s1] [--auth-time EPOCH]
+ * [--ttl 3600] [--scope "a b"]`: mints a token of the local development identity (the key `npm
+ * start` uses), to try scopes and sessions by hand: `TOKEN=$(npm run -s token -- --sub alice)`.
+ * The same `--session` and `--auth-time` again is a refresh of that sign-in; `--kind` mints the
+ * refused kinds the sample events use (expired, wrong-audience, wrong-issuer, …).
  */
 import { parseArgs } from "node:util";
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from "../functions/config/config.js";
 import { LOCAL_KEY_FILE } from "./local-environment.js";
-import { createLocalIdentity } from "./local-identity.js";
+import { createLocalIdentity, TOKEN_KINDS, type TokenKind } from "./local-identity.js";
 
-let options: { sub?: string; session?: string; "auth-time"?: string; ttl?: string; scope?: string };
+const USAGE = `usage: npm run -s token -- [--kind ${TOKEN_KINDS.join("|")}] [--sub ID] [--session ID] [--auth-time EPOCH] [--ttl SECONDS] [--scope "A B"]`;
+
+function refuse(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let options: {
+  kind?: string;
+  sub?: string;
+  session?: string;
+  "auth-time"?: string;
+  ttl?: string;
+  scope?: string;
+  help?: boolean;
+};
 try {
   ({ values: options } = parseArgs({
     options: {
+      kind: { type: "string" },
       sub: { type: "string" },
       session: { type: "string" },
       "auth-time": { type: "string" },
       ttl: { type: "string" },
       scope: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   }));
 } catch (error) {
-  console.error(
-    `${(error as Error).message}\nusage: npm run token -- [--sub ID] [--session ID] [--auth-time EPOCH] [--ttl SECONDS] [--scope "A B"]`,
-  );
-  process.exit(2);
+  refuse((error as Error).message);
 }
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const kind = (options.kind ?? "valid") as TokenKind;
+if (!TOKEN_KINDS.includes(kind)) refuse(`--kind must be one of: ${TOKEN_KINDS.join(", ")}`);
+// The functions refuse a token that lives longer; `npm start` runs with their limit.
+const maxTtl = Number(process.env.MAX_TOKEN_LIFETIME_SECONDS ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
 const ttl = Number(options.ttl ?? 3600);
-if (!Number.isSafeInteger(ttl) || ttl <= 0) {
-  console.error("--ttl must be a whole number of seconds above 0");
-  process.exit(2);
+if (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > maxTtl) {
+  refuse(
+    `--ttl must be a whole number of seconds from 1 to ${maxTtl} (MAX_TOKEN_LIFETIME_SECONDS)`,
+  );
 }
 const authTime = options["auth-time"] === undefined ? undefined : Number(options["auth-time"]);
 if (authTime !== undefined && !Number.isSafeInteger(authTime)) {
-  console.error("--auth-time must be a time in whole seconds since the epoch (a sign-in's)");
-  process.exit(2);
+  refuse("--auth-time must be a time in whole seconds since the epoch (a sign-in's)");
 }
 const identity = await createLocalIdentity({ keyFile: LOCAL_KEY_FILE });
 const now = Math.floor(Date.now() / 1000);
 console.log(
-  await identity.mint("valid", {
-    exp: now + ttl,
+  await identity.mint(kind, {
+    ...(kind === "valid" ? { exp: now + ttl } : {}),
     ...(options.sub ? { sub: options.sub } : {}),
     ...(options.session ? { origin_jti: options.session } : {}),
     ...(authTime === undefined ? {} : { auth_time: authTime }),

@@ -1,11 +1,21 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AuthorizerEvent,
+  authorizerHandlerFromEnvironment,
+} from "../../functions/authorizer/authorizer-handler.js";
+import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
+import { lambdaContext } from "../../scripts/lambda-context.js";
+import { startLocalDynamoDb } from "../../scripts/local-dynamodb.js";
+import { createLocalIdentity } from "../../scripts/local-identity.js";
 import { loadSampleEvent } from "../../scripts/sample-events.js";
 import { captureOutput } from "../support/captured-output.js";
-import { createLogoutApp, type LogoutApp } from "../support/logout-app.js";
+import { createLogoutApp, eventFor, type LogoutApp } from "../support/logout-app.js";
 
 captureOutput();
 
@@ -29,6 +39,18 @@ const EXPECTED: Record<string, [number, string | undefined]> = {
   "rest-api-v1/expired.json": [401, "Token expired"],
   "rest-api-v1/wrong-audience.json": [401, "Invalid token audience"],
 };
+// And each authorizer's: its decision, as each kind of API reads it.
+const AUTHORIZER_EXPECTED: Record<string, "allow" | "deny"> = {
+  "authorizer-http-api-v2/valid.json": "allow",
+  "authorizer-http-api-v2/expired.json": "deny",
+  "authorizer-rest-api-v1/valid.json": "allow",
+  "authorizer-rest-api-v1/wrong-audience.json": "deny",
+};
+const decisionOf = (result: Record<string, unknown>) => {
+  const effect = (result as { policyDocument?: { Statement: { Effect: string }[] } }).policyDocument
+    ?.Statement[0]?.Effect;
+  return result.isAuthorized === true || effect === "Allow" ? "allow" : "deny";
+};
 
 let app: LogoutApp;
 beforeAll(async () => {
@@ -41,11 +63,13 @@ describe("the sample events", () => {
     for (const folder of await readdir("events")) {
       for (const file of await readdir(join("events", folder))) files.push(`${folder}/${file}`);
     }
-    expect(files.sort()).toEqual(Object.keys(EXPECTED).sort());
+    expect(files.sort()).toEqual(
+      [...Object.keys(EXPECTED), ...Object.keys(AUTHORIZER_EXPECTED)].sort(),
+    );
   });
 
   it.each(Object.entries(EXPECTED))("%s answers %j", async (file, [status, reason]) => {
-    const event = await loadSampleEvent(join("events", file), app.identity);
+    const event = (await loadSampleEvent(join("events", file), app.identity)) as ApiGatewayEvent;
     const response = await app.invoke(event);
     expect(response.statusCode).toBe(status);
     if (reason) expect(JSON.parse(response.body).error.details.reason).toBe(reason);
@@ -55,15 +79,83 @@ describe("the sample events", () => {
   });
 });
 
-describe("npm run invoke", () => {
-  it("runs the real handler on a sample event and prints the response", async () => {
-    const { stdout } = await promisify(execFile)(
-      "npx",
-      ["tsx", "scripts/invoke.ts", "events/rest-api-v1/valid.json"],
-      { env: { ...process.env, LOG_LEVEL: "ERROR" } },
-    );
-    const printed = JSON.parse(stdout.slice(stdout.indexOf("{\n")));
-    expect(printed.statusCode).toBe(200);
-    expect(printed.body).toEqual({ success: true, message: "Logged out successfully" });
+describe("the authorizers' sample events", () => {
+  it.each(Object.entries(AUTHORIZER_EXPECTED))("%s: %s", async (file, decision) => {
+    const dynamodb = await startLocalDynamoDb();
+    try {
+      await dynamodb.createRevocationTable("samples");
+      const authorizer = authorizerHandlerFromEnvironment({
+        ...app.identity.environment,
+        ...dynamodb.environment,
+        REVOCATION_TABLE_NAME: "samples",
+      });
+      const event = (await loadSampleEvent(join("events", file), app.identity)) as AuthorizerEvent;
+      const result = (await authorizer(event, lambdaContext())) as unknown as Record<
+        string,
+        unknown
+      >;
+      expect(decisionOf(result)).toBe(decision);
+    } finally {
+      await dynamodb.stop();
+    }
   });
+});
+
+const run = (script: string, args: string[], env: Record<string, string>) =>
+  promisify(execFile)("npx", ["tsx", `scripts/${script}.ts`, ...args], {
+    env: { ...process.env, LOG_LEVEL: "ERROR", ...env },
+  }).then(({ stdout }) => stdout);
+const printed = (stdout: string) => JSON.parse(stdout.slice(stdout.indexOf("{")));
+
+describe("npm run invoke, npm run event, npm run token", () => {
+  const localDir = mkdtempSync(join(tmpdir(), "rinne-invoke-"));
+  const env = { RINNE_LOCAL_DIR: localDir };
+  /** The logout on the scripts' own key, which the first of them made in that folder. */
+  let local: LogoutApp;
+  beforeAll(async () => {
+    local = await createLogoutApp({
+      identity: await createLocalIdentity({ keyFile: join(localDir, "dev-signing-key.json") }),
+    });
+  });
+  afterAll(() => rmSync(localDir, { recursive: true, force: true }));
+
+  it("invoke runs the real handlers on sample events, and keeps a logout between runs", async () => {
+    const token = (await run("token", [], env)).trim();
+    const logout = ["events/rest-api-v1/valid.json", "--token", token];
+    const first = printed(await run("invoke", logout, env));
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toEqual({ success: true, message: "Logged out successfully" });
+    // Another run, the same token: the kept table remembers it, at the logout and the authorizer.
+    expect(printed(await run("invoke", logout, env)).body.error.details.reason).toBe(
+      "Token has been revoked",
+    );
+    const rest = ["events/authorizer-rest-api-v1/valid.json", "--token", token];
+    expect(printed(await run("invoke", rest, env))).toMatchObject({
+      policyDocument: { Statement: [{ Effect: "Deny" }] },
+      context: { reason: "Token has been revoked" },
+    });
+  }, 60_000);
+
+  it("event writes a ready event, its token minted now, for tools that read events as they are", async () => {
+    const event = printed(await run("event", ["events/http-api-v2/valid.json"], env));
+    const response = await local.invoke(event);
+    expect(response.statusCode).toBe(200);
+    expect(JSON.stringify(event)).not.toContain("{{token:");
+  }, 30_000);
+
+  it("token mints the kinds the sample events use, and refuses a lifetime the functions would", async () => {
+    const expired = (await run("token", ["--kind", "expired"], env)).trim();
+    const response = await local.invoke(eventFor("v2", { authorization: [`Bearer ${expired}`] }));
+    expect(JSON.parse(response.body).error.details.reason).toBe("Token expired");
+    const refused = await run("token", ["--ttl", "86401"], env).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused).toMatchObject({ code: 2 });
+    expect((refused as { stderr: string }).stderr.split("\n")[0]).toBe(
+      "--ttl must be a whole number of seconds from 1 to 86400 (MAX_TOKEN_LIFETIME_SECONDS)",
+    );
+    expect(await run("token", ["--help"], env)).toMatch(
+      /^usage: npm run -s token -- \[--kind valid\|expired/,
+    );
+  }, 30_000);
 });
