@@ -82,7 +82,6 @@ async function bundle(name: string, entry: string, external: string[]): Promise<
     mainFields: [...BUNDLING.mainFields],
     banner: { js: BUNDLING.banner },
     external,
-    logLevel: "error",
   });
   return outfile;
 }
@@ -138,6 +137,11 @@ async function main() {
     `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node.js ${process.version}${short ? " (short mode: figures are rough)" : ""}\n${systemCallIsolation()}\n`,
   );
 
+  // Measuring takes a while, and the figures come together at the end: say what runs now.
+  const started = Date.now();
+  const step = (what: string) =>
+    console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${what}…`);
+  step("Bundling the functions as cdk synth does, and the peers");
   const bundles = synthesizeDeployableBundles();
   const deployable = bundles.logout.entry;
   const variants: [string, string, string][] = [
@@ -171,6 +175,7 @@ async function main() {
   const dynamodb = await startLocalDynamoDb();
   await dynamodb.createRevocationTable(TABLE);
   try {
+    step(`Warm invocations, interleaved: ${settings.rounds} rounds`);
     const warm = await runWarm({
       logout: deployable,
       authorizer: bundles.authorizer.entry,
@@ -196,6 +201,7 @@ async function main() {
       ["empty", []],
       ...variants.map(([, name]) => [name, []] as [string, number[]]),
     ]);
+    step(`Cold starts, interleaved: ${settings.coldRuns} runs of each bundle`);
     // One warm-up round (file cache), then interleaved rounds.
     for (let run = -1; run < settings.coldRuns; run++) {
       const empty = await timeToAnswer(["-e", `process.stdout.write('{"results":[]}\\n')`], env);
@@ -225,7 +231,10 @@ async function main() {
     const ratio = (value: number, goal: (typeof GOALS)[keyof typeof GOALS]) =>
       `ratio ${value.toFixed(2)}×   ${verdict(value, goal)}`;
 
-    console.log("Warm: a logout, revocation off (µs per invocation, median of interleaved rounds)");
+    step("Done; the figures");
+    console.log(
+      "\nWarm: a logout, revocation off (µs per invocation, median of interleaved rounds)",
+    );
     row("bare aws-jwt-verify verify (RS256, cached JWKS)", µs(warm.verifyUs));
     row("floor: verify + the same logger's line, same fields", µs(warm.verifyAndLineUs));
     row(

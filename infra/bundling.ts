@@ -22,4 +22,6 @@ export const BUNDLING = {
   banner: ESM_REQUIRE_BANNER,
   // The runtime's own AWS SDK, loaded only on the paths that call Cognito.
   external: ["@aws-sdk/*"],
+  // Errors only: its size report per file and per synth is noise in a synth's or a test's output.
+  logLevel: "error",
 } as const;
