@@ -15,7 +15,8 @@ const text = (value: unknown, maxLength: number) =>
   typeof value === "string" &&
   value.trim() !== "" &&
   value.length <= maxLength &&
-  !/[\u0000-\u001f\u007f]/.test(value);
+  // No control characters: the reason lands in a log line, which a newline would split.
+  [...value].every((character) => character >= " " && character !== "\u007f");
 
 export function parseOperatorRequest(
   body: string | undefined,

@@ -228,6 +228,7 @@ describe("what it refuses", () => {
     ["not JSON", "{"],
     ["no reason", { sub: "u" }],
     ["an empty reason", { sub: "u", reason: "  " }],
+    ["a reason with a line break (it would split the log line)", { sub: "u", reason: "a\nb" }],
     ["neither sub nor username", { reason: "x" }],
     ["both", { sub: "u", username: "u", reason: "x" }],
     ["another issuer", { iss: "https://evil.example", sub: "u", reason: "x" }],
