@@ -5,34 +5,22 @@
  * between runs, so a token logged out here is refused here next time:
  * `TOKEN=$(npm run -s token)`, then the logout's event and an authorizer's with `--token "$TOKEN"`.
  */
-import { parseArgs } from "node:util";
 import { authorizerHandlerFromEnvironment } from "../functions/authorizer/authorizer-handler.js";
 import { logoutHandlerFromEnvironment } from "../functions/logout/logout-handler.js";
 import { lambdaContext } from "./lambda-context.js";
 import { LocalTableUnavailableError, startLocalEnvironment } from "./local-environment.js";
-import { isAuthorizerEvent, loadSampleEvent, type SampleEvent } from "./sample-events.js";
+import {
+  isAuthorizerEvent,
+  loadSampleEvent,
+  refuse,
+  type SampleEvent,
+  sampleArguments,
+  unreadableEvent,
+} from "./sample-events.js";
 
-const USAGE =
-  "usage: npm run invoke -- events/<folder>/<file>.json [--token TOKEN]   (see events/)";
-
-function refuse(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
-
-let file: string | undefined;
-let token: string | undefined;
-try {
-  const { values, positionals } = parseArgs({
-    options: { token: { type: "string" } },
-    allowPositionals: true,
-  });
-  [file] = positionals;
-  token = values.token;
-} catch (error) {
-  refuse(`${(error as Error).message}\n${USAGE}`);
-}
-if (!file) refuse(USAGE);
+const { file, token } = sampleArguments(
+  "usage: npm run invoke -- events/<folder>/<file>.json [--token TOKEN]   (see events/)",
+);
 
 const local = await startLocalEnvironment({ persist: true, tableFolder: "dynamodb-invoke" }).catch(
   (error: Error) =>
@@ -48,13 +36,8 @@ let event: SampleEvent;
 try {
   event = await loadSampleEvent(file, local.identity, token);
 } catch (error) {
-  const { code, message } = error as NodeJS.ErrnoException;
   await local.stop();
-  refuse(
-    code === "ENOENT"
-      ? `No event file at ${file}: pick one of events/ (ls events/*/)`
-      : `Cannot read ${file} as an event: ${message.split("\n")[0]}`,
-  );
+  refuse(unreadableEvent(file, error));
 }
 try {
   const context = lambdaContext();

@@ -3,6 +3,7 @@
  * minted now, so the samples never go stale and hold no real credential.
  */
 import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
 import type { AuthorizerEvent } from "../functions/authorizer/authorizer-handler.js";
 import type { ApiGatewayEvent } from "../functions/http/api-gateway-event.js";
 import { type LocalIdentity, TOKEN_KINDS, type TokenKind } from "./local-identity.js";
@@ -39,3 +40,32 @@ export async function loadSampleEvent(
 /** An authorizer's event (HTTP API payload 2.0 or REST), not a route's. */
 export const isAuthorizerEvent = (event: SampleEvent): event is AuthorizerEvent =>
   (event as { type?: unknown }).type === "REQUEST";
+
+/** What a user typed wrong: one line, no stack trace. */
+export function refuse(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+/** `<event file> [--token TOKEN]`, the arguments of `npm run invoke` and `npm run event`. */
+export function sampleArguments(usage: string): { file: string; token: string | undefined } {
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: { token: { type: "string" } }; allowPositionals: true }>
+  >;
+  try {
+    parsed = parseArgs({ options: { token: { type: "string" } }, allowPositionals: true });
+  } catch (error) {
+    refuse(`${(error as Error).message}\n${usage}`);
+  }
+  const [file] = parsed.positionals;
+  if (!file) refuse(usage);
+  return { file, token: parsed.values.token };
+}
+
+/** Why a sample event could not be had, in one line. */
+export function unreadableEvent(file: string, error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return code === "ENOENT"
+    ? `No event file at ${file}: pick one of events/ (ls events/*/)`
+    : `Cannot read ${file} as an event: ${message.split("\n")[0]}`;
+}

@@ -136,6 +136,18 @@ describe("npm run invoke, npm run event, npm run token", () => {
     });
   }, 60_000);
 
+  it("says in one line which file it could not read, and stops", async () => {
+    for (const script of ["invoke", "event"]) {
+      const refused = await run(script, ["events/none.json"], env).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(refused).toMatchObject({ code: 2 });
+      expect((refused as { stderr: string }).stderr.trim()).toBe(
+        "No event file at events/none.json: pick one of events/ (ls events/*/)",
+      );
+    }
+  }, 30_000);
+
   it("event writes a ready event, its token minted now, for tools that read events as they are", async () => {
     const event = printed(await run("event", ["events/http-api-v2/valid.json"], env));
     const response = await local.invoke(event);
