@@ -9,6 +9,7 @@ import {
   authorizerWaitMs,
   dynamoDbCallMs,
   logoutWaitMs,
+  operatorWaitMs,
   WAIT_BUDGETS,
 } from "../../../functions/config/wait-budgets.js";
 import { createDynamoDbClient } from "../../../functions/revocation/dynamodb-client.js";
@@ -58,6 +59,8 @@ describe("the slowest paths", () => {
     expect(store).toBe(dynamoDb.attempts * dynamoDb.attemptMs + 25 * 2 + 25 * 4);
     expect(logoutWaitMs()).toBe(2 * jwksFetchMs + 3 * store + 2 * cognitoCallMs + 1000);
     expect(authorizerWaitMs()).toBe(2 * jwksFetchMs + store);
+    // The operator's: AdminGetUser and AdminUserGlobalSignOut, the read and write, the second.
+    expect(operatorWaitMs()).toBe(2 * cognitoCallMs + 2 * store + 1000);
   });
 
   it("follow each budget: a longer secret read can make the local path the longest", () => {

@@ -212,7 +212,11 @@ describe("an operator signs a user out, by Cognito user name", () => {
     });
     const response = await signOut({ username: "nobody", reason: "takeover" });
     expect(response.statusCode).toBe(404);
-    expect(JSON.parse(response.body).error).toMatchObject({ code: "NOT_FOUND" });
+    expect(JSON.parse(response.body).error).toMatchObject({
+      code: "NOT_FOUND",
+      message: "The user was not found",
+      details: { reason: "No such user at the identity provider" },
+    });
     expect(cognito("AdminUserGlobalSignOut")).toHaveLength(0);
   });
 });
@@ -221,6 +225,11 @@ describe("what it refuses", () => {
   it("a call without the caller's IAM identity: 403, nothing done", async () => {
     const response = await signOut({ sub: newUser(), reason: "x" }, null);
     expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body).error).toMatchObject({
+      code: "FORBIDDEN",
+      message: "The request is not allowed",
+      details: { reason: "The caller's IAM identity is required" },
+    });
     expect(aws.requests).toHaveLength(0);
   });
 
