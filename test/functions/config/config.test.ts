@@ -123,6 +123,11 @@ describe("loadConfig", () => {
     ],
     [{ ...ISSUER, JWKS: "[]" }, "JWKS", 'must be a JSON object with a non-empty "keys" array'],
     [
+      { ...ISSUER, JWKS: '{"keys":[{"kty":"RSA"},"x"]}' },
+      "JWKS",
+      'must be a JSON object with a non-empty "keys" array',
+    ],
+    [
       { JWT_ISSUER: "https://i.example", JWT_AUDIENCE: " , " },
       "JWT_AUDIENCE",
       "must list at least one value",
