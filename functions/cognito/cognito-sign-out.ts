@@ -4,14 +4,15 @@
  * for `scope=global`. The Cognito client is imported on first use: only these paths pay for it.
  * `scope=others` has no call here: Cognito cannot end every session but one (see `logout.ts`).
  */
-import { WAIT_BUDGETS } from "../config/wait-budgets.js";
+import type { VerifierConfig } from "../config/config.js";
+import { WAIT_BUDGETS, type WaitBudgets } from "../config/wait-budgets.js";
 import { userPoolRegion } from "../domain/aws-identifiers.js";
 import {
   IdentityProviderMisconfiguredError,
   IdentityProviderUnavailableError,
 } from "../domain/errors.js";
 import type { UpstreamSignOut, UpstreamUserAdmin } from "../domain/ports.js";
-import type { ClientSecretLookup } from "./client-secrets.js";
+import { type ClientSecretLookup, clientSecretsFrom } from "./client-secrets.js";
 
 export interface CognitoSignOutOptions {
   userPoolId: string;
@@ -157,4 +158,17 @@ export function createCognitoSignOut({
       );
     },
   };
+}
+
+/** The deployment's Cognito sign-out, with its budgets; undefined where no pool is configured. */
+export function cognitoSignOutFor(
+  verifier: VerifierConfig,
+  { cognitoCallMs, secretReadMs }: WaitBudgets = WAIT_BUDGETS,
+): (UpstreamSignOut & UpstreamUserAdmin) | undefined {
+  if (verifier.kind !== "cognito") return undefined;
+  return createCognitoSignOut({
+    userPoolId: verifier.userPoolId,
+    clientSecret: clientSecretsFrom(verifier.clientSecretArn, secretReadMs),
+    callBudgetMs: cognitoCallMs,
+  });
 }

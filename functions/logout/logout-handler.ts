@@ -10,10 +10,8 @@ import {
   bearerCheckFromEnvironment,
   type Environment,
 } from "../bearer-check.js";
-import { clientSecretsFrom } from "../cognito/client-secrets.js";
-import { createCognitoSignOut } from "../cognito/cognito-sign-out.js";
+import { cognitoSignOutFor } from "../cognito/cognito-sign-out.js";
 import type { Logger } from "../config/logger.js";
-import { WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { LOGGED_OUT, logOut } from "../core/logout.js";
 import type { RevocationRecorder, UpstreamSignOut, VerifyToken } from "../domain/ports.js";
 import { apiContract } from "../http/api-contract.js";
@@ -82,19 +80,11 @@ export function logoutHandlerFromEnvironment(
   { signOutUpstream = true, ...options }: LogoutHandlerOptions = {},
 ): LogoutHandler {
   const { config, logger, verify, revocations } = bearerCheckFromEnvironment(env, options);
-  const { cognitoCallMs, secretReadMs } = options.waits ?? WAIT_BUDGETS;
   return createLogoutHandler({
     logger,
     verify,
     revocations,
-    upstream:
-      config.verifier.kind === "cognito" && signOutUpstream
-        ? createCognitoSignOut({
-            userPoolId: config.verifier.userPoolId,
-            clientSecret: clientSecretsFrom(config.verifier.clientSecretArn, secretReadMs),
-            callBudgetMs: cognitoCallMs,
-          })
-        : undefined,
+    upstream: signOutUpstream ? cognitoSignOutFor(config.verifier, options.waits) : undefined,
     apiBasePath: config.apiBasePath,
   });
 }

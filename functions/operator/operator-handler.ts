@@ -12,10 +12,8 @@ import {
   bearerCheckFromEnvironment,
   type Environment,
 } from "../bearer-check.js";
-import { clientSecretsFrom } from "../cognito/client-secrets.js";
-import { createCognitoSignOut } from "../cognito/cognito-sign-out.js";
+import { cognitoSignOutFor } from "../cognito/cognito-sign-out.js";
 import type { Logger } from "../config/logger.js";
-import { WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { signOutUser } from "../core/operator-sign-out.js";
 import { cognitoIssuer } from "../domain/aws-identifiers.js";
 import { CallerUnknownError, ConfigurationError } from "../domain/errors.js";
@@ -83,18 +81,10 @@ export function operatorHandlerFromEnvironment(
     throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required to sign users out");
   }
   const { verifier } = config;
-  const { cognitoCallMs, secretReadMs } = options.waits ?? WAIT_BUDGETS;
   return createOperatorHandler({
     logger,
     issuer: verifier.kind === "cognito" ? cognitoIssuer(verifier.userPoolId) : verifier.issuer,
     revocations,
-    upstream:
-      verifier.kind === "cognito"
-        ? createCognitoSignOut({
-            userPoolId: verifier.userPoolId,
-            clientSecret: clientSecretsFrom(verifier.clientSecretArn, secretReadMs),
-            callBudgetMs: cognitoCallMs,
-          })
-        : undefined,
+    upstream: cognitoSignOutFor(verifier, options.waits),
   });
 }
