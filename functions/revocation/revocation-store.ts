@@ -252,14 +252,14 @@ export function createRevocationStore(
     } satisfies Snapshot;
   }
 
-  async function snapshot(token: VerifiedToken, session: string): Promise<Snapshot> {
-    const user = userKey(token.claims);
+  /** The session's and the user's items, whichever are named, read in one request. */
+  async function snapshot(
+    session: string | undefined,
+    user: string | undefined,
+  ): Promise<Snapshot> {
+    const keys = [session, user].filter((key): key is string => key !== undefined);
     try {
-      return snapshotOf(
-        await read(user === undefined ? [session] : [session, user]),
-        session,
-        user,
-      );
+      return snapshotOf(await read(keys), session, user);
     } catch (error) {
       // Fail closed: a token we cannot check may be revoked.
       throw storeError(error);
@@ -412,7 +412,7 @@ export function createRevocationStore(
     const session = sessionKey(token);
     const writer = writerOf(session, logoutId);
     return reviseUser(user, async () => {
-      const state = await snapshot(token, session);
+      const state = await snapshot(session, user);
       // Only a token that no revocation covers may move the user's; a replay moves nothing.
       const found = verdict(state, token, session, writer);
       if (found === "replayed") return "replayed";
@@ -439,12 +439,7 @@ export function createRevocationStore(
     if (user === undefined) throw new NoSubjectError();
     const writer = writerOf(user, logoutId);
     return reviseUser(user, async () => {
-      let state: Snapshot;
-      try {
-        state = snapshotOf(await read([user]), undefined, user);
-      } catch (error) {
-        throw storeError(error);
-      }
+      const state = await snapshot(undefined, user);
       const remembered = state.user?.logouts.get(writer);
       if (remembered !== undefined && remembered > state.now) return "replayed";
       const second = Math.floor(state.now);
@@ -463,7 +458,7 @@ export function createRevocationStore(
   return {
     async assertNotRevoked(token) {
       const session = sessionKey(token);
-      if (verdict(await snapshot(token, session), token, session) !== "clear") {
+      if (verdict(await snapshot(session, userKey(token.claims)), token, session) !== "clear") {
         throw new TokenRevokedError();
       }
     },
@@ -471,7 +466,7 @@ export function createRevocationStore(
     async findLogout(token, logoutId) {
       const session = sessionKey(token);
       const found = verdict(
-        await snapshot(token, session),
+        await snapshot(session, userKey(token.claims)),
         token,
         session,
         writerOf(session, logoutId),
