@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { decide } from "../functions/authorizer/authorizer.js";
-import { authorizerHandlerFromEnvironment } from "../functions/authorizer/authorizer-handler.js";
+import { authorizerHandlerFor } from "../functions/authorizer/authorizer-handler.js";
 import { bearerCheckFromEnvironment } from "../functions/bearer-check.js";
 import { ConfigurationError } from "../functions/domain/errors.js";
 import { headerValues } from "../functions/http/api-gateway-event.js";
@@ -58,17 +58,19 @@ const local = await startLocalEnvironment({ persist: true, fresh }).catch((error
 );
 let handlers: {
   logout: ReturnType<typeof logoutHandlerFromEnvironment>;
-  authorizer: ReturnType<typeof authorizerHandlerFromEnvironment>;
+  authorizer: ReturnType<typeof authorizerHandlerFor>;
+  /** The authorizer's own verifier and store, which the screen's reasons are read with too. */
   check: ReturnType<typeof bearerCheckFromEnvironment>;
 };
 try {
+  const check = bearerCheckFromEnvironment(process.env);
   handlers = {
     // Cognito's own sign-out needs the pool's account: on only where the user says so.
     logout: logoutHandlerFromEnvironment(process.env, {
       signOutUpstream: process.env.LOCAL_COGNITO_SIGN_OUT === "on",
     }),
-    authorizer: authorizerHandlerFromEnvironment(process.env),
-    check: bearerCheckFromEnvironment(process.env),
+    authorizer: authorizerHandlerFor(check),
+    check,
   };
 } catch (error) {
   await local.stop();

@@ -14,6 +14,7 @@ import type {
   Context,
 } from "aws-lambda";
 import {
+  type BearerCheck,
   type BearerCheckOptions,
   bearerCheckFromEnvironment,
   type Environment,
@@ -162,12 +163,13 @@ export function createAuthorizerHandler({
   return handler as AuthorizerHandler;
 }
 
-/** The authorizer as deployed: the logout's configuration variables, read and checked once. */
-export function authorizerHandlerFromEnvironment(
-  env: Environment,
-  options: BearerCheckOptions = {},
-): AuthorizerHandler {
-  const { config, logger, verify, revocations } = bearerCheckFromEnvironment(env, options);
+/** The authorizer on a check already built (one a local server shares with its own code). */
+export function authorizerHandlerFor({
+  config,
+  logger,
+  verify,
+  revocations,
+}: BearerCheck): AuthorizerHandler {
   // An authorizer that cannot see revocations would let every logged-out token through.
   if (!revocations) {
     throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required by the authorizer");
@@ -178,4 +180,12 @@ export function authorizerHandlerFromEnvironment(
     revocations,
     apiBasePath: config.apiBasePath,
   });
+}
+
+/** The authorizer as deployed: the logout's configuration variables, read and checked once. */
+export function authorizerHandlerFromEnvironment(
+  env: Environment,
+  options: BearerCheckOptions = {},
+): AuthorizerHandler {
+  return authorizerHandlerFor(bearerCheckFromEnvironment(env, options));
 }
