@@ -5,7 +5,8 @@
  */
 import { LOCAL_KEY_FILE } from "./local-environment.js";
 import { createLocalIdentity } from "./local-identity.js";
-import { loadSampleEvent, refuse, sampleArguments, unreadableEvent } from "./sample-events.js";
+import { refuse } from "./refuse.js";
+import { loadSampleEvent, sampleArguments, unreadableEvent } from "./sample-events.js";
 
 const { file, token } = sampleArguments(
   "usage: npm run -s event -- events/<folder>/<file>.json [--token TOKEN] > event.json",

@@ -9,10 +9,10 @@ import { authorizerHandlerFromEnvironment } from "../functions/authorizer/author
 import { logoutHandlerFromEnvironment } from "../functions/logout/logout-handler.js";
 import { lambdaContext } from "./lambda-context.js";
 import { LocalTableUnavailableError, startLocalEnvironment } from "./local-environment.js";
+import { refuse } from "./refuse.js";
 import {
   isAuthorizerEvent,
   loadSampleEvent,
-  refuse,
   type SampleEvent,
   sampleArguments,
   unreadableEvent,

@@ -23,7 +23,6 @@ const local = (name: string) =>
 /** The local signing key, kept between runs (git-ignored): printed tokens outlive a restart. */
 export const LOCAL_KEY_FILE = local("dev-signing-key.json");
 /** The local table, kept beside the key: a logged-out token stays out after a restart. */
-const tableDirectory = (folder: string) => local(folder);
 
 export interface LocalEnvironment {
   /** undefined: a real issuer's tokens are verified (`COGNITO_USER_POOL_ID` or `JWT_ISSUER`). */
@@ -47,7 +46,7 @@ export async function startLocalEnvironment({
   fresh = false,
   tableFolder = "dynamodb",
 }: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
-  const directory = tableDirectory(tableFolder);
+  const directory = local(tableFolder);
   const realIssuer = process.env.COGNITO_USER_POOL_ID ?? process.env.JWT_ISSUER;
   if (fresh) rmSync(directory, { recursive: true, force: true });
   const dynamodb = await startLocalDynamoDb(persist ? { path: directory } : {});

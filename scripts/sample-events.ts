@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import type { AuthorizerEvent } from "../functions/authorizer/authorizer-handler.js";
 import type { ApiGatewayEvent } from "../functions/http/api-gateway-event.js";
 import { type LocalIdentity, TOKEN_KINDS, type TokenKind } from "./local-identity.js";
+import { refuse } from "./refuse.js";
 
 const PLACEHOLDER = /\{\{token:([a-z-]+)\}\}/g;
 
@@ -41,12 +42,6 @@ export async function loadSampleEvent(
 export const isAuthorizerEvent = (event: SampleEvent): event is AuthorizerEvent =>
   (event as { type?: unknown }).type === "REQUEST";
 
-/** What a user typed wrong: one line, no stack trace. */
-export function refuse(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
-
 /** `<event file> [--token TOKEN]`, the arguments of `npm run invoke` and `npm run event`. */
 export function sampleArguments(usage: string): { file: string; token: string | undefined } {
   let parsed: ReturnType<
@@ -55,7 +50,7 @@ export function sampleArguments(usage: string): { file: string; token: string | 
   try {
     parsed = parseArgs({ options: { token: { type: "string" } }, allowPositionals: true });
   } catch (error) {
-    refuse(`${(error as Error).message}\n${usage}`);
+    refuse((error as Error).message, usage);
   }
   const [file] = parsed.positionals;
   if (!file) refuse(usage);

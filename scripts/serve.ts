@@ -22,16 +22,11 @@ import {
 } from "./api-gateway-events.js";
 import { lambdaContext } from "./lambda-context.js";
 import { LocalTableUnavailableError, startLocalEnvironment } from "./local-environment.js";
+import { refuse } from "./refuse.js";
 
 const LOGOUT_ROUTE = "/core/v1/auth/logout";
 const PROTECTED_ROUTE = "/core/v1/example/protected";
 const USAGE = "usage: npm start [-- --fresh]   (PORT=3001 npm start to move it)";
-
-/** What a user typed, wrong: one line that names it and how to fix it, and no stack trace. */
-function refuse(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
 
 let fresh = false;
 try {
@@ -44,7 +39,7 @@ try {
   }
   fresh = values.fresh === true;
 } catch (error) {
-  refuse(`${(error as Error).message}\n${USAGE}`);
+  refuse((error as Error).message, USAGE);
 }
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {

@@ -9,14 +9,12 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import aws4 from "aws4";
+import { refuse } from "./refuse.js";
 
 const USAGE =
   'usage: npm run sign-out-user -- --stage NAME (--sub ID | --username NAME) --reason "WHY" [--iss URL] [--idempotency-key KEY] [--url URL]';
 
-function fail(message: string): never {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-}
+const fail: (message: string) => never = (message) => refuse(message, USAGE);
 
 let values: Record<string, string | boolean | undefined>;
 try {

@@ -9,13 +9,11 @@ import { parseArgs } from "node:util";
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from "../functions/config/config.js";
 import { LOCAL_KEY_FILE } from "./local-environment.js";
 import { createLocalIdentity, TOKEN_KINDS, type TokenKind } from "./local-identity.js";
+import { refuse } from "./refuse.js";
 
 const USAGE = `usage: npm run -s token -- [--kind ${TOKEN_KINDS.join("|")}] [--sub ID] [--session ID] [--auth-time EPOCH] [--ttl SECONDS] [--scope "A B"]`;
 
-function refuse(message: string): never {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-}
+const refuseWithUsage: (message: string) => never = (message) => refuse(message, USAGE);
 
 let options: {
   kind?: string;
@@ -39,25 +37,26 @@ try {
     },
   }));
 } catch (error) {
-  refuse((error as Error).message);
+  refuseWithUsage((error as Error).message);
 }
 if (options.help) {
   console.log(USAGE);
   process.exit(0);
 }
 const kind = (options.kind ?? "valid") as TokenKind;
-if (!TOKEN_KINDS.includes(kind)) refuse(`--kind must be one of: ${TOKEN_KINDS.join(", ")}`);
+if (!TOKEN_KINDS.includes(kind))
+  refuseWithUsage(`--kind must be one of: ${TOKEN_KINDS.join(", ")}`);
 // The functions refuse a token that lives longer; `npm start` runs with their limit.
 const maxTtl = Number(process.env.MAX_TOKEN_LIFETIME_SECONDS ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
 const ttl = Number(options.ttl ?? 3600);
 if (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > maxTtl) {
-  refuse(
+  refuseWithUsage(
     `--ttl must be a whole number of seconds from 1 to ${maxTtl} (MAX_TOKEN_LIFETIME_SECONDS)`,
   );
 }
 const authTime = options["auth-time"] === undefined ? undefined : Number(options["auth-time"]);
 if (authTime !== undefined && !Number.isSafeInteger(authTime)) {
-  refuse("--auth-time must be a time in whole seconds since the epoch (a sign-in's)");
+  refuseWithUsage("--auth-time must be a time in whole seconds since the epoch (a sign-in's)");
 }
 const identity = await createLocalIdentity({ keyFile: LOCAL_KEY_FILE });
 const now = Math.floor(Date.now() / 1000);
