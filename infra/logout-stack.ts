@@ -34,8 +34,7 @@ export { ROUTE_PATH } from "./logout-api.js";
  * (`functions/config/wait-budgets.ts`), and a quarter more for the work between: so a client
  * gets the contract's 503 rather than API Gateway's bare one. Whole seconds, rounded up.
  */
-export const timeoutCovering = (waitMs: number) =>
-  Duration.seconds(Math.ceil((waitMs * 1.25) / 1000));
+const timeoutCovering = (waitMs: number) => Duration.seconds(Math.ceil((waitMs * 1.25) / 1000));
 /** An HTTP API integration gives up after 30 s: a logout timeout past it would never be seen. */
 const INTEGRATION_TIMEOUT_SECONDS = 30;
 const LOGOUT_TIMEOUT = timeoutCovering(logoutWaitMs());
