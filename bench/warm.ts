@@ -232,9 +232,9 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     path: "/core/v1/example/protected",
     headers: { Authorization: `Bearer ${token}` },
   });
-  const { sessionKey, userKey } = await import("../functions/revocation/revocation-table.js");
+  const { sessionKeys, userKey } = await import("../functions/revocation/revocation-table.js");
   const verified = await createTokenVerifier(config.verifier)(token);
-  const keys = [sessionKey(verified), userKey(verified.claims) as string];
+  const keys = [...sessionKeys(verified), userKey(verified.claims) as string];
   const read = () =>
     client.send("BatchGetItem", {
       RequestItems: {

@@ -78,6 +78,9 @@ export class LogoutStack extends Stack {
       ...(stage.requireAuthTime === undefined
         ? {}
         : { REQUIRE_AUTH_TIME: String(stage.requireAuthTime) }),
+      ...(stage.maxIssuerClockLagMs === undefined
+        ? {}
+        : { MAX_ISSUER_CLOCK_LAG_MS: String(stage.maxIssuerClockLagMs) }),
       LOG_LEVEL: stage.logLevel,
     };
     assertFunctionAccepts(stage, verifierEnvironment);

@@ -55,6 +55,11 @@ export interface StageConfig {
    * tokens only): without it, a revocation cannot follow a session across refreshes.
    */
   requireAuthTime?: boolean;
+  /**
+   * How far the issuer's clock may run behind the functions', in ms (unset: the functions'
+   * default, 500): a global logout answers that much later, so a sign-in after it is in.
+   */
+  maxIssuerClockLagMs?: number;
   logLevel: string;
 }
 
@@ -216,6 +221,14 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
             typeof stage.requireAuthTime === "boolean"
               ? stage.requireAuthTime
               : fail("requireAuthTime", "must be true or false"),
+        }),
+    ...(stage.maxIssuerClockLagMs === undefined || stage.maxIssuerClockLagMs === null
+      ? {}
+      : {
+          maxIssuerClockLagMs:
+            typeof stage.maxIssuerClockLagMs === "number"
+              ? stage.maxIssuerClockLagMs
+              : fail("maxIssuerClockLagMs", "must be a number of milliseconds"),
         }),
     logLevel: typeof stage.logLevel === "string" ? stage.logLevel : "INFO",
   };

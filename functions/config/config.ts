@@ -4,6 +4,7 @@
  */
 import { COGNITO_POOL_ID, SECRET_ARN, TABLE_NAME } from "../domain/aws-identifiers.js";
 import { ConfigurationError } from "../domain/errors.js";
+import { MAX_ISSUER_CLOCK_LAG_MS } from "./wait-budgets.js";
 
 export interface JwksDocument {
   keys: Record<string, unknown>[];
@@ -51,6 +52,11 @@ export interface RevocationConfig {
   maxSessionSeconds: number;
   /** How long any token can live (longer ones are refused). */
   maxTokenLifetimeSeconds: number;
+  /**
+   * How far the issuer's clock may run behind this function's (MAX_ISSUER_CLOCK_LAG_MS): a
+   * global logout answers that much after its second, so a sign-in after the answer is in.
+   */
+  issuerClockLagMs: number;
 }
 
 export interface Config {
@@ -108,6 +114,19 @@ function jwksDocument(env: Environment): JwksDocument | undefined {
   return { keys };
 }
 
+function issuerClockLag(env: Environment): number {
+  const value = read(env, "MAX_ISSUER_CLOCK_LAG_MS");
+  if (value === undefined) return DEFAULT_MAX_ISSUER_CLOCK_LAG_MS;
+  const ms = Number(value);
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_ISSUER_CLOCK_LAG_MS) {
+    throw new ConfigurationError(
+      "MAX_ISSUER_CLOCK_LAG_MS",
+      `must be a whole number of milliseconds from 0 to ${MAX_ISSUER_CLOCK_LAG_MS}`,
+    );
+  }
+  return ms;
+}
+
 function positiveSeconds(env: Environment, name: string, fallback: number): number {
   const value = read(env, name);
   if (value === undefined) return fallback;
@@ -132,6 +151,11 @@ export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 export const DEFAULT_MAX_SESSION_SECONDS = 30 * 24 * 3600;
 /** The contract's server: `https://api.rinne.com.br/core`. */
 export const DEFAULT_API_BASE_PATH = "/core";
+/**
+ * Lambda and Cognito both keep AWS's time (well within a millisecond of each other); 500 ms
+ * covers an issuer elsewhere on NTP, at half a second more per global logout.
+ */
+export const DEFAULT_MAX_ISSUER_CLOCK_LAG_MS = 500;
 
 function verifierLimits(env: Environment, cognito: boolean): VerifierLimits {
   const maxTokenLifetimeSeconds = positiveSeconds(
@@ -254,6 +278,7 @@ export function loadConfig(env: Environment): Config {
             tableName,
             maxSessionSeconds: verifier.maxSessionSeconds,
             maxTokenLifetimeSeconds: verifier.maxTokenLifetimeSeconds,
+            issuerClockLagMs: issuerClockLag(env),
           },
     apiBasePath: apiBasePath.replace(/\/+$/, ""),
   };

@@ -33,8 +33,14 @@ export const WAIT_BUDGETS: WaitBudgets = {
 
 /** aws-jwt-verify's fetcher retries once, at once. */
 const JWKS_TRIES = 2;
-/** A user-wide logout answers once the clock has passed its second. */
-const NEXT_SECOND_MS = 1000;
+/**
+ * The most an issuer's clock may run behind the functions' (MAX_ISSUER_CLOCK_LAG_MS): a global
+ * logout answers that much after its second. More would not fit the logout's timeout under API
+ * Gateway's 30 s.
+ */
+export const MAX_ISSUER_CLOCK_LAG_MS = 2000;
+/** A global logout answers once the clock has passed its second, by the issuer's clock too. */
+const NEXT_SECOND_MS = 1000 + MAX_ISSUER_CLOCK_LAG_MS;
 
 /** The longest one DynamoDB call can take: every attempt times out, with the longest backoffs. */
 export function dynamoDbCallMs({ attempts, attemptMs, baseDelayMs }: DynamoDbWaits): number {

@@ -77,5 +77,5 @@ export async function logOut(
           keepOwnSession: scope === "others",
           logoutId,
         });
-  return recorded === "replayed" ? "replayed" : "logged_out";
+  return recorded === "recorded" ? "logged_out" : recorded;
 }

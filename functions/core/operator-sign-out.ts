@@ -35,5 +35,5 @@ export async function signOutUser(
   // Upstream first: if the record then fails, the operator retries and both are done.
   await upstream?.signOutUser("username" in target ? target.username : sub);
   const recorded = await revocations.revokeUser({ iss: issuer, sub }, logoutId);
-  return { sub, outcome: recorded === "replayed" ? "replayed" : "logged_out" };
+  return { sub, outcome: recorded === "recorded" ? "logged_out" : recorded };
 }

@@ -35,6 +35,16 @@ export class NoSubjectError extends InvalidTokenError {
 /** A parameter, header or body of the request is not one the endpoint accepts. */
 export class InvalidRequestError extends RinneError {}
 
+/**
+ * Signing out the other sessions needs to know when this one began (`auth_time`): by `iat`,
+ * which every refresh moves, an old session would pass for a new one.
+ */
+export class SessionStartUnknownError extends InvalidRequestError {
+  constructor() {
+    super("Token has no auth_time: signing out the other sessions needs its session's start");
+  }
+}
+
 /** The identity provider knows no user of the name an operator gave. */
 export class UnknownUserError extends RinneError {
   constructor() {

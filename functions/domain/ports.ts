@@ -18,14 +18,18 @@ export interface RevocationCheck {
   assertNotRevoked(token: VerifiedToken): Promise<void>;
 }
 
-/** What a logout did: `replayed`, the same logout (its Idempotency-Key) was done before. */
-export type LogoutOutcome = "logged_out" | "replayed";
+/**
+ * What a logout did: `replayed`, the same logout (its Idempotency-Key) was done before;
+ * `unchanged`, what it asks was revoked already (an `others` said again), and nothing was written.
+ */
+export type LogoutOutcome = "logged_out" | "replayed" | "unchanged";
 
 /**
  * What a logout's write found: `recorded`, it is done now; `replayed`, this very logout (the
- * same `logoutId`) was done before, and nothing changed.
+ * same `logoutId`) was done before, and nothing changed; `unchanged`, an earlier revocation
+ * covers all it asks, and nothing was written.
  */
-export type LogoutRecord = "recorded" | "replayed";
+export type LogoutRecord = "recorded" | "replayed" | "unchanged";
 
 /**
  * The logout's side: records revocations, by session. `logoutId` names one logout, retries
@@ -44,9 +48,11 @@ export interface RevocationRecorder extends RevocationCheck {
    */
   revokeSession(token: VerifiedToken, logoutId: string): Promise<LogoutRecord>;
   /**
-   * Revokes every session of the token's user that began up to now (`sub` required), but the
-   * token's own where `keepOwnSession`. Never narrows what an earlier revocation covered.
-   * Resolves once a session begun after it can be told apart by its start (the next second).
+   * Revokes every session of the token's user (`sub` required) that began up to now, or, where
+   * `keepOwnSession`, every one that began in a second before the token's own session
+   * (`SessionStartUnknownError` without `auth_time`). Never narrows what an earlier revocation
+   * covered. A revocation at now resolves once a session begun after it can be told apart by
+   * its start, by the issuer's clock too; one that covers nothing new resolves at once.
    */
   revokeUserSessions(
     token: VerifiedToken,
@@ -58,7 +64,7 @@ export interface RevocationRecorder extends RevocationCheck {
 export interface OperatorRevocation {
   /**
    * Every session of `sub` at `iss` that began up to now, as a global logout does; the same
-   * `logoutId` again is a replay. Resolves, as a global logout does, the next second.
+   * `logoutId` again is a replay. Resolves when a global logout does.
    */
   revokeUser(user: { iss: string; sub: string }, logoutId: string): Promise<LogoutRecord>;
 }

@@ -34,12 +34,13 @@ export const CLOCK_LEEWAY_SECONDS = 5;
 const nonEmpty = (value: unknown): value is string => typeof value === "string" && value !== "";
 
 /**
- * The id every token of one sign-in shares, refreshes included: Cognito's `origin_jti`, or
- * OpenID Connect's `sid`. undefined: the issuer names no session, and each token is its own.
+ * The ids every token of one sign-in shares, refreshes included: Cognito's `origin_jti`, and
+ * OpenID Connect's `sid`, each where present (a token may carry both, and a sibling token of the
+ * same sign-in only one). Empty: the issuer names no session, and each token is its own.
  */
-export function sessionId(claims: TokenClaims): string | undefined {
-  if (nonEmpty(claims.origin_jti)) return claims.origin_jti;
-  return nonEmpty(claims.sid) ? claims.sid : undefined;
+export function sessionIds(claims: TokenClaims): string[] {
+  const ids = [claims.origin_jti, claims.sid].filter(nonEmpty);
+  return ids[0] === ids[1] ? ids.slice(0, 1) : ids;
 }
 
 /**

@@ -5,16 +5,19 @@
  *
  * Items, all keyed by `pk` and cleaned by DynamoDB's TTL on `expiresAt` (epoch seconds; the
  * store counts an item past it as absent, since TTL deletes late):
- * - `session#…`: a revoked session (every token of one sign-in shares its `origin_jti` or `sid`),
- *   kept as long as a token of that session can be accepted;
+ * - `session#…`: a revoked session (every token of one sign-in shares its `origin_jti` or `sid`;
+ *   a token that carries both revokes both), kept as long as a token of that session can be
+ *   accepted;
  * - `token#…`: one revoked token of an issuer that names no session, kept until it expires;
  *   both hold `revokedBy`, the digest of the logout that made them (a replay is recognised);
- * - `user#…`: the user's revocations by time, as two instants and a session:
- *   `keptSessionRevokedBefore` revokes every session that began at or before it, and
- *   `revokedBefore` every one but `keptSession` (the session that said "sign out the others").
- *   This is exactly the union of every global and others logout the user made (see the store);
- *   `version` orders writes, and `logouts` lists the recent logouts, oldest first, each as its
- *   `writer` digest and `until` it may stop being remembered, so that a replay changes nothing.
+ * - `user#…`: the user's revocations by time, as one instant: `revokedBefore` revokes every
+ *   session of the user that began at or before it. It is exactly the union of every global and
+ *   others logout and operator sign-out of the user, since each is "every session that began at
+ *   or before T" (see `revocation-rules.ts`). `version` orders writes, and `logouts` lists the
+ *   recent global logouts and operator sign-outs, oldest first, each as its `writer` digest, `by`
+ *   (`user` or `admin`) and `until` it may stop being remembered, so that a replay changes
+ *   nothing. An item of the release before (with `keptSession`) is read as its `revokedBefore`
+ *   alone: the session an `others` logout kept is signed out once, never another let through.
  *
  * Key format, version 2 (`KEY_FORMAT`): `<kind>#v2#<digest>`, where `<digest>` is the unpadded
  * base64url SHA-256 of the JSON array `[iss, sub, id]`: `sub` is `null` where the token has
@@ -28,12 +31,11 @@
  * Changing the format later: items of the old format live on until they expire (at most
  * MAX_SESSION_SECONDS + MAX_TOKEN_LIFETIME_SECONDS + 6 s, a session without `auth_time`'s). For
  * that long every read must fetch both the old and the new key of each item (one BatchGetItem
- * still: up to 100 keys), a user item's `keptSession` must be compared in both formats, and
- * only the new format written; a `user#` item of the old format must be merged, not
- * overwritten, by the first new write.
+ * still: up to 100 keys) and only the new format written; a `user#` item of the old format
+ * must be merged, not overwritten, by the first new write.
  */
 import { createHash } from "node:crypto";
-import { sessionId, type VerifiedToken } from "../domain/verified-token.js";
+import { sessionIds, type VerifiedToken } from "../domain/verified-token.js";
 
 export const REVOCATION_TABLE = {
   partitionKey: "pk",
@@ -69,15 +71,16 @@ function signedPart(token: VerifiedToken): string {
 }
 
 /**
- * The item that revokes the token's whole session where the issuer names one (every token a
- * refresh token mints shares it), else this token alone.
+ * The items that revoke the token's whole session where the issuer names one (every token a
+ * refresh token mints shares it): one per id the token carries, `origin_jti` and `sid`, so a
+ * sibling token that carries only one of them is covered too. Else the token's own item alone.
  */
-export function sessionKey(token: VerifiedToken): string {
-  const session = sessionId(token.claims);
-  if (session !== undefined) return key("session", token.claims, session);
+export function sessionKeys(token: VerifiedToken): string[] {
+  const sessions = sessionIds(token.claims);
+  if (sessions.length > 0) return sessions.map((session) => key("session", token.claims, session));
   const { jti } = token.claims;
-  if (typeof jti === "string" && jti !== "") return key("token", token.claims, jti);
-  return key("token", token.claims, `signed:${signedPart(token)}`);
+  if (typeof jti === "string" && jti !== "") return [key("token", token.claims, jti)];
+  return [key("token", token.claims, `signed:${signedPart(token)}`)];
 }
 
 /** Whether the token's item revokes a session, which outlives any one of its tokens. */

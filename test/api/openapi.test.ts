@@ -109,14 +109,18 @@ describe.each(["v2", "v1"] as PayloadVersion[])("the logout's real answers (%s)"
   ];
 
   it("200, for every scope and with an Idempotency-Key", async () => {
+    const began = Math.floor(Date.now() / 1000) - 1;
     for (const query of ["", "scope=local", "scope=global", "scope=others"]) {
-      await expectKept(
-        await send({ authorization: await bearer({ sub: crypto.randomUUID() }), query }),
-        200,
-      );
+      const claims = { sub: crypto.randomUUID(), iat: began, auth_time: began };
+      await expectKept(await send({ authorization: await bearer(claims), query }), 200);
     }
     const headers = { "Idempotency-Key": crypto.randomUUID() };
     await expectKept(await send({ authorization: await bearer(), headers }), 200);
+  });
+
+  it("400 for others from a token that does not say when its session began", async () => {
+    const authorization = await bearer({ sub: crypto.randomUUID() });
+    await expectKept(await send({ authorization, query: "scope=others" }), 400);
   });
 
   it("401, with either challenge", async () => {

@@ -728,6 +728,10 @@ describe("stage settings", () => {
       "stages.sandbox.alarmEmails",
     ],
     [{ ...CDK_CONTEXT.stages.sandbox, requireAuthTime: "yes" }, "stages.sandbox.requireAuthTime"],
+    [
+      { ...CDK_CONTEXT.stages.sandbox, maxIssuerClockLagMs: "1s" },
+      "stages.sandbox.maxIssuerClockLagMs",
+    ],
     [{ ...CDK_CONTEXT.stages.sandbox, account: undefined }, "stages.sandbox.account"],
     [
       {
@@ -770,6 +774,22 @@ describe("one validator for the stage and the function", () => {
       );
     expect(build).toThrow(StageConfigError);
     expect(build).toThrow(/"stages\.sandbox" would not start the functions: .*JWT_AUDIENCE/);
+  });
+
+  it("passes the issuer's clock lag to the functions, and fails the synth past its bound", () => {
+    const withLag = (lag: number) =>
+      synthesize(
+        (stages) => {
+          (stages.sandbox as Record<string, unknown>).maxIssuerClockLagMs = lag;
+        },
+        { stage: "sandbox" },
+      );
+    withLag(1500)
+      .template("sandbox")
+      .hasResourceProperties("AWS::Lambda::Function", {
+        Environment: { Variables: Match.objectLike({ MAX_ISSUER_CLOCK_LAG_MS: "1500" }) },
+      });
+    expect(() => withLag(2001)).toThrow(/would not start the functions: .*MAX_ISSUER_CLOCK_LAG_MS/);
   });
 
   it("fails the synth where sessions are bounded shorter than a token may live", () => {

@@ -67,7 +67,12 @@ describe("the logout's log lines, through its metric filters", () => {
   });
 
   it.each(["global", "others"])("a %s logout: a logout by scope", async (scope) => {
-    const token = await fixture.identity.mint("valid", { sub: `user-${scope}` });
+    const began = Math.floor(Date.now() / 1000) - 1;
+    const token = await fixture.identity.mint("valid", {
+      sub: `user-${scope}`,
+      iat: began,
+      auth_time: began,
+    });
     expect(await published("logout", logout(token, `scope=${scope}`))).toEqual([
       ["Logouts", { Scope: scope }],
     ]);

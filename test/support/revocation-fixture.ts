@@ -13,13 +13,18 @@ import {
 } from "../../functions/authorizer/authorizer-handler.js";
 import {
   DEFAULT_API_BASE_PATH,
+  DEFAULT_MAX_ISSUER_CLOCK_LAG_MS,
   DEFAULT_MAX_SESSION_SECONDS,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   type RevocationConfig,
 } from "../../functions/config/config.js";
 import { WAIT_BUDGETS } from "../../functions/config/wait-budgets.js";
 import { type Clock, systemClock } from "../../functions/domain/clock.js";
-import type { RevocationRecorder, VerifyToken } from "../../functions/domain/ports.js";
+import type {
+  OperatorRevocation,
+  RevocationRecorder,
+  VerifyToken,
+} from "../../functions/domain/ports.js";
 import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
 import type { AuthenticatedContext } from "../../functions/http/require-valid-token.js";
 import { type HttpResponse, jsonResponse } from "../../functions/http/responses.js";
@@ -58,7 +63,7 @@ export interface RevocationFixture {
   /** A client that goes through the proxy, as the function's does. */
   client: DynamoDbClient;
   tableName: string;
-  store: RevocationRecorder;
+  store: RevocationRecorder & OperatorRevocation;
   /**
    * The store's and the verifiers' clock: `pinned` where set, else the real one moved by
    * `offsetSeconds` (tests move it back or forth). Unless `realWaits`, the store's waits move
@@ -108,6 +113,7 @@ export async function startRevocationFixture(
     },
   };
   const limits = {
+    issuerClockLagMs: settings.issuerClockLagMs ?? DEFAULT_MAX_ISSUER_CLOCK_LAG_MS,
     maxSessionSeconds: settings.maxSessionSeconds ?? DEFAULT_MAX_SESSION_SECONDS,
     maxTokenLifetimeSeconds: settings.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   };

@@ -86,10 +86,15 @@ describe("after a logout", () => {
     ["others (another session)", "others", true],
   ] as const)("%s: denied", async (_name, scope, otherSession) => {
     const sub = crypto.randomUUID();
-    const [current, other] = [
-      await fixture.identity.mint("valid", { sub, iat: now() - 10, origin_jti: `${sub}/a` }),
-      await fixture.identity.mint("valid", { sub, iat: now() - 10, origin_jti: `${sub}/b` }),
-    ];
+    // The other session began before the current one, as `others` needs.
+    const began = (ago: number, session: string) =>
+      fixture.identity.mint("valid", {
+        sub,
+        iat: now() - ago,
+        auth_time: now() - ago,
+        origin_jti: `${sub}/${session}`,
+      });
+    const [current, other] = [await began(10, "a"), await began(20, "b")];
     expect((await authorize(current)).isAuthorized).toBe(true);
     expect((await logout(current, scope)).statusCode).toBe(200);
     expect(await authorize(otherSession ? other : current)).toEqual({

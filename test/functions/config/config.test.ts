@@ -71,8 +71,31 @@ describe("loadConfig", () => {
       tableName: "revoked-tokens",
       maxSessionSeconds: 7200,
       maxTokenLifetimeSeconds: 3600,
+      issuerClockLagMs: 500,
     });
     expect(config.verifier).toMatchObject({ maxSessionSeconds: 7200, requireAuthTime: false });
+  });
+
+  it("reads how far the issuer's clock may run behind, from 0 to 2000 ms", () => {
+    const base = {
+      JWT_ISSUER: "https://i.example",
+      JWT_AUDIENCE: "a",
+      REVOCATION_TABLE_NAME: "revoked-tokens",
+    };
+    for (const [value, ms] of [
+      ["0", 0],
+      ["1200", 1200],
+      ["2000", 2000],
+    ] as const) {
+      expect(loadConfig({ ...base, MAX_ISSUER_CLOCK_LAG_MS: value }).revocation).toMatchObject({
+        issuerClockLagMs: ms,
+      });
+    }
+    for (const value of ["-1", "2001", "0.5", "1s", "Infinity"]) {
+      expect(() => loadConfig({ ...base, MAX_ISSUER_CLOCK_LAG_MS: value }), value).toThrow(
+        "Invalid configuration: MAX_ISSUER_CLOCK_LAG_MS must be a whole number of milliseconds from 0 to 2000",
+      );
+    }
   });
 
   it("bounds sessions by default, and no shorter than a token may live", () => {

@@ -57,10 +57,10 @@ describe("the slowest paths", () => {
     const { jwksFetchMs, dynamoDb, cognitoCallMs } = WAIT_BUDGETS;
     const store = dynamoDbCallMs(dynamoDb);
     expect(store).toBe(dynamoDb.attempts * dynamoDb.attemptMs + 25 * 2 + 25 * 4);
-    expect(logoutWaitMs()).toBe(2 * jwksFetchMs + 3 * store + 2 * cognitoCallMs + 1000);
+    expect(logoutWaitMs()).toBe(2 * jwksFetchMs + 3 * store + 2 * cognitoCallMs + 3000);
     expect(authorizerWaitMs()).toBe(2 * jwksFetchMs + store);
     // The operator's: AdminGetUser and AdminUserGlobalSignOut, the read and write, the second.
-    expect(operatorWaitMs()).toBe(2 * cognitoCallMs + 2 * store + 1000);
+    expect(operatorWaitMs()).toBe(2 * cognitoCallMs + 2 * store + 3000);
   });
 
   it("follow each budget: a longer secret read can make the local path the longest", () => {

@@ -8,7 +8,7 @@ import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type TokenClaims, VerifiedToken } from "../../../functions/domain/verified-token.js";
 import { REMEMBERED_LOGOUTS } from "../../../functions/revocation/revocation-store.js";
-import { sessionKey, userKey } from "../../../functions/revocation/revocation-table.js";
+import { sessionKeys, userKey } from "../../../functions/revocation/revocation-table.js";
 import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
 import { lambdaContext } from "../../../scripts/lambda-context.js";
 import { captureOutput } from "../../support/captured-output.js";
@@ -52,6 +52,10 @@ const reasonOf = (response: { body: string }) => JSON.parse(response.body).error
 /** The claims the verifier would let through, for computing a token's keys. */
 const verified = (token: string) => new VerifiedToken(token, decodeJwt(token) as TokenClaims);
 const user = () => `fail-closed-${crypto.randomUUID()}`;
+const keysOf = (token: string) => ({
+  session: sessionKeys(verified(token))[0] as string,
+  user: userKey(verified(token).claims) as string,
+});
 
 type Answer = Record<string, unknown>;
 const tableOf = () => fixture.tableName;
@@ -95,26 +99,18 @@ const hostileAnswer: fc.Arbitrary<{ name: string; rewrite: (answer: Answer) => u
       name: `UnprocessedKeys ${JSON.stringify(unprocessed)}`,
       rewrite: (answer: Answer) => ({ ...answer, UnprocessedKeys: unprocessed }),
     })),
-    fc
-      .constantFrom(
-        "expiresAt",
-        "revokedBy",
-        "revokedBefore",
-        "keptSessionRevokedBefore",
-        "version",
-      )
-      .chain((field) =>
-        fc.constantFrom<unknown>(undefined, { S: "1" }, { N: "x" }, null).map((value) => ({
-          name: `every item's ${field} as ${JSON.stringify(value)}`,
-          rewrite: (answer: Answer) => ({
-            Responses: {
-              [tableOf()]: realItems(answer).map((item) =>
-                field in item ? { ...item, [field]: value } : item,
-              ),
-            },
-          }),
-        })),
-      ),
+    fc.constantFrom("expiresAt", "revokedBy", "revokedBefore", "version").chain((field) =>
+      fc.constantFrom<unknown>(undefined, { S: "1" }, { N: "x" }, null).map((value) => ({
+        name: `every item's ${field} as ${JSON.stringify(value)}`,
+        rewrite: (answer: Answer) => ({
+          Responses: {
+            [tableOf()]: realItems(answer).map((item) =>
+              field in item ? { ...item, [field]: value } : item,
+            ),
+          },
+        }),
+      })),
+    ),
   );
 
 describe("an answer that does not hold what was asked", () => {
@@ -127,14 +123,15 @@ describe("an answer that does not hold what was asked", () => {
         async ({ name, rewrite }, state, scope) => {
           fixture.proxy.rewrite("BatchGetItem", undefined);
           const sub = user();
-          const mint = (claims = {}) =>
+          // The token began before the other, which may sign it out with `others`.
+          const mint = (ago: number) =>
             fixture.identity.mint("valid", {
               sub,
-              iat: now() - 10,
+              iat: now() - ago,
+              auth_time: now() - ago,
               origin_jti: crypto.randomUUID(),
-              ...claims,
             });
-          const [token, other] = [await mint(), await mint()];
+          const [token, other] = [await mint(20), await mint(10)];
           if (state === "revoked-session") expect((await logout(token)).statusCode).toBe(200);
           if (state === "revoked-user")
             expect((await logout(other, "global")).statusCode).toBe(200);
@@ -164,7 +161,7 @@ describe("an answer that does not hold what was asked", () => {
             .at(-1)?.error as { name: string; message: string } | undefined;
           expect(logged?.name, name).toBe("UnreadableAnswerError");
           expect(logged?.message).toMatch(
-            /^DynamoDB's answer (is not an object|left keys unread|holds no list for the table|holds an item that was not asked for|has an item without (revokedBy|expiresAt|revokedBefore|keptSessionRevokedBefore|version))$/,
+            /^DynamoDB's answer (is not an object|left keys unread|holds no list for the table|holds an item that was not asked for|has an item without (revokedBy|expiresAt|revokedBefore|version))$/,
           );
           await expect(authorize(token), name).rejects.toThrow("The authorizer could not decide");
           const loggedOut = await logout(token, scope);
@@ -177,11 +174,17 @@ describe("an answer that does not hold what was asked", () => {
 });
 
 describe("a user-wide logout whose write does not land", () => {
+  /** Two sessions of one user: the first began a few seconds after the second. */
   const sessions = async () => {
     const sub = user();
-    const mint = () =>
-      fixture.identity.mint("valid", { sub, iat: now() - 10, origin_jti: crypto.randomUUID() });
-    return [await mint(), await mint()] as const;
+    const mint = (ago: number) =>
+      fixture.identity.mint("valid", {
+        sub,
+        iat: now() - ago,
+        auth_time: now() - ago,
+        origin_jti: crypto.randomUUID(),
+      });
+    return [await mint(10), await mint(20)] as const;
   };
 
   it.each(["global", "others"])(
@@ -223,23 +226,26 @@ describe("a user-wide logout whose write does not land", () => {
     for (const token of [a, b]) expect(reasonOf(await check(token))).toBe("Token has been revoked");
   });
 
-  it("two devices that each sign out the others at once: one of them stays, never both", async () => {
-    const [a, b] = await sessions();
-    const answers = await Promise.all([logout(a, "others"), logout(b, "others")]);
-    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 401]);
-    const kept = answers[0]?.statusCode === 200 ? a : b;
-    const ended = kept === a ? b : a;
-    expect((await check(kept)).statusCode).toBe(200);
-    expect(reasonOf(await check(ended))).toBe("Token has been revoked");
+  it("two devices that each sign out the others at once: the later one stays, whatever the order", async () => {
+    const [later, earlier] = await sessions();
+    const answers = await Promise.all([logout(earlier, "others"), logout(later, "others")]);
+    // The earlier session's 200 or 401 depends on which write came first; the later's never.
+    expect(answers[1]?.statusCode).toBe(200);
+    expect((await check(later)).statusCode).toBe(200);
+    expect(reasonOf(await check(earlier))).toBe("Token has been revoked");
   });
 });
 
 describe("the reads", () => {
   it("are strongly consistent, every one of them", async () => {
     fixture.proxy.requests.length = 0;
-    const [token, other] = [await fixture.identity.mint(), await fixture.identity.mint()];
+    const withStart = { auth_time: now() - 1, iat: now() - 1 };
+    const [token, other] = [
+      await fixture.identity.mint("valid", withStart),
+      await fixture.identity.mint("valid", withStart),
+    ];
     await check(token);
-    await logout(token, "others");
+    expect((await logout(token, "others")).statusCode).toBe(200);
     await logout(other);
     await authorize(token);
     const reads = fixture.proxy.requests.filter((request) => request.operation === "BatchGetItem");
@@ -301,10 +307,6 @@ describe("the store's own reading of an item", () => {
       TableName: fixture.tableName,
       Item: { pk: { S: pk }, ...fields },
     });
-  const keysOf = (token: string) => ({
-    session: sessionKey(verified(token)),
-    user: userKey(verified(token).claims) as string,
-  });
   /** A user item as the store writes one, but for `fields`; then the check's 503 and its log. */
   async function refusedUserItem(fields: Record<string, unknown>): Promise<string> {
     const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
@@ -312,7 +314,6 @@ describe("the store's own reading of an item", () => {
       expiresAt: { N: String(now() + 600) },
       version: { N: "1" },
       revokedBefore: { N: "1" },
-      keptSessionRevokedBefore: { N: "1" },
       logouts: { L: [] },
       ...fields,
     });
@@ -324,10 +325,22 @@ describe("the store's own reading of an item", () => {
     return logged.message;
   }
 
-  it("refuses a user item whose instants are out of order: 503, never a reading of it", async () => {
-    expect(await refusedUserItem({ keptSessionRevokedBefore: { N: String(now()) } })).toBe(
-      "DynamoDB's answer has a user item whose instants are out of order",
-    );
+  it("reads a user item of the release before as its revokedBefore: the kept session is out too", async () => {
+    const start = now() - 10;
+    const [kept, other] = [
+      await fixture.identity.mint("valid", { sub: "old-format", iat: start, origin_jti: "kept" }),
+      await fixture.identity.mint("valid", { sub: "old-format", iat: start, origin_jti: "other" }),
+    ];
+    await put(keysOf(kept).user, {
+      expiresAt: { N: String(now() + 600) },
+      version: { N: "1" },
+      revokedBefore: { N: String(start) },
+      keptSessionRevokedBefore: { N: String(start - 100) },
+      keptSession: { S: keysOf(kept).session },
+      logouts: { L: [] },
+    });
+    expect(reasonOf(await check(other))).toBe("Token has been revoked");
+    expect(reasonOf(await check(kept))).toBe("Token has been revoked");
   });
 
   it("refuses a remembered logout without its writer", async () => {
@@ -376,26 +389,58 @@ describe("the store's own reading of an item", () => {
 });
 
 describe("the logouts a user item remembers", () => {
-  it(`are the most recent ${REMEMBERED_LOGOUTS}: their replays change nothing; an older one is a new logout`, async () => {
-    const token = await fixture.identity.mint("valid", { sub: user(), iat: now() - 10 });
-    const send = (key: string) =>
-      fixture.logout.invoke(
-        eventFor("v2", {
-          authorization: [`Bearer ${token}`],
-          query: "scope=others",
-          headers: { "Idempotency-Key": key },
-        }),
-      );
-    const count = REMEMBERED_LOGOUTS + 2;
-    for (let n = 1; n <= count; n++) expect((await send(`k${n}`)).statusCode).toBe(200);
-    const writes = async (key: string) => {
-      fixture.proxy.operations.length = 0;
-      expect((await send(key)).statusCode).toBe(200);
-      return fixture.proxy.operations.filter((operation) => operation === "PutItem").length;
-    };
-    expect(await writes(`k${count}`)).toBe(0);
-    expect(await writes(`k${count - REMEMBERED_LOGOUTS + 1}`)).toBe(0);
-    // Forgotten: it runs again (the user's own session, kept, asks again).
-    expect(await writes("k1")).toBe(1);
+  const operatorSignOut = (sub: string, key: string) =>
+    fixture.store.revokeUser({ iss: fixture.identity.issuer, sub }, `operator:${key}`);
+  const globalWithKey = (token: string, key: string) =>
+    fixture.logout.invoke(
+      eventFor("v2", {
+        authorization: [`Bearer ${token}`],
+        query: "scope=global",
+        headers: { "Idempotency-Key": key },
+      }),
+    );
+  /** A fresh session of `sub`, begun after every revocation so far (the clock moves on). */
+  const signIn = (sub: string) => {
+    const start = now();
+    return fixture.identity.mint("valid", { sub, iat: start, auth_time: start });
+  };
+
+  it(`are the most recent ${REMEMBERED_LOGOUTS} of a user's own: an older replay is a 401, never a new logout`, async () => {
+    const sub = user();
+    const first = await signIn(sub);
+    expect((await globalWithKey(first, "k0")).statusCode).toBe(200);
+    for (let n = 1; n <= REMEMBERED_LOGOUTS; n++) {
+      expect((await globalWithKey(await signIn(sub), `k${n}`)).statusCode).toBe(200);
+    }
+    const owner = await signIn(sub);
+    fixture.proxy.operations.length = 0;
+    // Forgotten: its token is covered, so it is refused; it reaches no later session.
+    expect(reasonOf(await globalWithKey(first, "k0"))).toBe("Token has been revoked");
+    expect(fixture.proxy.operations).toEqual(["BatchGetItem"]);
+    expect((await check(owner)).statusCode).toBe(200);
+  });
+
+  it("an operator's are never pushed out by a user's: its replay changes nothing", async () => {
+    const sub = user();
+    expect(await operatorSignOut(sub, "incident-1")).toBe("recorded");
+    for (let n = 1; n <= REMEMBERED_LOGOUTS + 1; n++) {
+      expect((await globalWithKey(await signIn(sub), `k${n}`)).statusCode).toBe(200);
+    }
+    const owner = await signIn(sub);
+    expect(await operatorSignOut(sub, "incident-1")).toBe("replayed");
+    expect((await check(owner)).statusCode).toBe(200);
+  });
+
+  it("stay within a bound, whatever a user does: at most twice the remembered count", async () => {
+    const sub = user();
+    for (let n = 1; n <= REMEMBERED_LOGOUTS + 3; n++) {
+      expect(await operatorSignOut(sub, `incident-${n}`)).toBe("recorded");
+      expect((await globalWithKey(await signIn(sub), `k${n}`)).statusCode).toBe(200);
+    }
+    const item = await fixture.client.send<{ Item?: { logouts?: { L: unknown[] } } }>("GetItem", {
+      TableName: fixture.tableName,
+      Key: { pk: { S: keysOf(await signIn(sub)).user } },
+    });
+    expect(item.Item?.logouts?.L).toHaveLength(2 * REMEMBERED_LOGOUTS);
   });
 });

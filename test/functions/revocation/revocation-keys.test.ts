@@ -37,9 +37,14 @@ async function expectRevoked(token: string): Promise<void> {
 }
 
 describe("every order of scopes on one user", () => {
-  // Sessions of one user, signed in a little before the logouts.
-  const session = (user: string, name: string) =>
-    fixture.identity.mint("valid", { sub: user, origin_jti: `${user}/${name}`, iat: now() - 20 });
+  // Sessions of one user, signed in a little before the logouts (`ago` seconds).
+  const session = (user: string, name: string, ago = 20) =>
+    fixture.identity.mint("valid", {
+      sub: user,
+      origin_jti: `${user}/${name}`,
+      iat: now() - ago,
+      auth_time: now() - ago,
+    });
   const newUser = () => `orders-${crypto.randomUUID()}`;
 
   it("local after global: 401, and the global logout's own token again: 401", async () => {
@@ -59,9 +64,9 @@ describe("every order of scopes on one user", () => {
     expect(reasonOf(await logout(b, "global"))).toBe("Token has been revoked");
   });
 
-  it("local after others: the kept session logs out (200), another is 401", async () => {
+  it("local after others: the kept session logs out (200), an earlier one is 401", async () => {
     const user = newUser();
-    const [kept, other] = [await session(user, "kept"), await session(user, "other")];
+    const [kept, other] = [await session(user, "kept"), await session(user, "other", 30)];
     expect((await logout(kept, "others")).statusCode).toBe(200);
     expect(reasonOf(await logout(other, "local"))).toBe("Token has been revoked");
     expect((await check(kept)).statusCode).toBe(200);
@@ -77,9 +82,9 @@ describe("every order of scopes on one user", () => {
     expect(reasonOf(await logout(b, "others"))).toBe("Token has been revoked");
   });
 
-  it("others after others: the kept session may say it again, another may not", async () => {
+  it("others after others: the kept session may say it again, an earlier one may not", async () => {
     const user = newUser();
-    const [kept, other] = [await session(user, "kept"), await session(user, "other")];
+    const [kept, other] = [await session(user, "kept"), await session(user, "other", 30)];
     expect((await logout(kept, "others")).statusCode).toBe(200);
     expect((await logout(kept, "others")).statusCode).toBe(200);
     expect(reasonOf(await logout(other, "others"))).toBe("Token has been revoked");
@@ -88,7 +93,7 @@ describe("every order of scopes on one user", () => {
 
   it("global after others: the kept session may end everything, itself included", async () => {
     const user = newUser();
-    const [kept, other] = [await session(user, "kept"), await session(user, "other")];
+    const [kept, other] = [await session(user, "kept"), await session(user, "other", 30)];
     expect((await logout(kept, "others")).statusCode).toBe(200);
     expect((await logout(kept, "global")).statusCode).toBe(200);
     await expectRevoked(kept);
@@ -114,7 +119,12 @@ describe("keys scoped by issuer", () => {
     expect((await check(theirs)).statusCode).toBe(200);
     expect((await logout(theirs)).statusCode).toBe(200);
 
-    const session = { origin_jti: "shared-session", sub: "shared-user-2", iat: now() - 20 };
+    const session = {
+      origin_jti: "shared-session",
+      sub: "shared-user-2",
+      iat: now() - 20,
+      auth_time: now() - 20,
+    };
     const [ourSession, theirSession] = [
       await fixture.identity.mint("valid", session),
       await fixture.partner.mint("valid", session),
@@ -163,6 +173,7 @@ describe("a client's own claims", () => {
             jti: jti === undefined ? undefined : `${jti}${unique}`,
             sub: sub === undefined ? undefined : `${sub}${unique}`,
             iat: now() - 20,
+            auth_time: now() - 20,
           };
           const token = await fixture.identity.mint("valid", claims);
           const response = await logout(token, scope);

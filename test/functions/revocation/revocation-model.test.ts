@@ -1,24 +1,34 @@
 /**
  * Model-based: random histories of sign-ins, refreshes, clock steps and logouts (local, global,
- * others, replayed or not) over two issuers and users whose issuers reuse ids, against
- * dynalite, checked after every step against a plain model of the promise:
+ * others, replayed or not) over two issuers and users whose issuers reuse ids, interleaved with
+ * an adversary (any token of any session of the user, repeating any logout as often as it
+ * likes), against dynalite, checked after every step against a plain model of the promise:
  *
- * - a user revocation at T covers every session that began at or before T (by `auth_time`, else
- *   `iat`, in whole seconds), whenever its tokens were minted; later sessions are untouched;
- *   T is now, or the asking session's start where later, and never before the user's last T;
+ * - a user-wide revocation at T covers every session that began at or before T (by `auth_time`,
+ *   else `iat`, in whole seconds), whenever its tokens were minted; later sessions are
+ *   untouched. `global` and the operator: T is now (or the asker's start, where later);
+ *   `others`: T is the asker's start minus a second, and only a token with `auth_time` may ask;
  * - the revocations of a user are the union of all of them: none narrows another;
- * - a local logout revokes the session (every token of it, later refreshes too), or the token;
+ * - a local logout revokes the session under every id the token names (`origin_jti`, `sid`),
+ *   or the token;
  * - the same Idempotency-Key from the same session is a replay: the first answer, no change;
  * - a token is refused once expired, once its session is older than the bound, or when dated
  *   beyond the leeway; no record lapses while a token it covers can be accepted.
  *
+ * And two invariants checked on the system's own answers, whatever the model says:
+ * - no request made with a token of a session S revokes a session that began after S unless
+ *   that request also revokes S;
+ * - a session begun after a logout's 200 is accepted, where the issuer's clock runs behind ours
+ *   by no more than the configured lag.
+ *
  * The logout's answer, the reusable check's and the authorizer's must all match the model for
  * every token after every step. Time is the fixture's pinned clock, which the store and the
- * verifiers read; a user-wide logout moves it to its next second, as the real one waits for it.
+ * verifiers read; a revocation at now moves it to when it may answer, as the real one waits.
  * FC_SEED and FC_RUNS replay or widen a run; a failure prints its seed.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { SessionStartUnknownError } from "../../../functions/domain/errors.js";
 import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
 import { lambdaContext } from "../../../scripts/lambda-context.js";
 import { captureOutput } from "../../support/captured-output.js";
@@ -30,14 +40,18 @@ import {
 
 captureOutput();
 const LEEWAY = 5;
+const LAG = 0.5;
 const MAX_LIFETIME = 150;
 const MAX_SESSION = 300;
+const REVOKED = "Token has been revoked";
+const NO_START = new SessionStartUnknownError().message;
 let fixture: RevocationFixture;
 
 beforeAll(async () => {
   fixture = await startRevocationFixture({
     maxTokenLifetimeSeconds: MAX_LIFETIME,
     maxSessionSeconds: MAX_SESSION,
+    issuerClockLagMs: LAG * 1000,
   });
 });
 afterAll(async () => {
@@ -47,12 +61,14 @@ afterAll(async () => {
 
 type Scope = "local" | "global" | "others";
 type Issuer = 0 | 1;
+/** How the issuer names the session: `origin_jti`, `sid`, both (refreshes carry one or both), none. */
+type Naming = "origin" | "sid" | "both" | "none";
 
 interface Session {
   issuer: Issuer;
   user: 0 | 1;
-  /** `origin_jti` (issuer 0) or `sid` (issuer 1); undefined: the issuer names no session. */
-  id: string | undefined;
+  naming: Naming;
+  id: string;
   /** undefined: no `auth_time`, the session's start is each token's `iat`. */
   authTime: number | undefined;
   signedInAt: number;
@@ -60,6 +76,8 @@ interface Session {
 
 interface Token {
   session: Session;
+  /** The session ids the token carries (none where the issuer names no session). */
+  ids: string[];
   iat: number;
   exp: number;
   jti: string;
@@ -72,29 +90,27 @@ const startOf = (token: Token) => token.session.authTime ?? token.iat;
 /** The model: what the promise says, in the plainest terms. */
 class Model {
   now: number;
-  private readonly revokedSessions = new Map<string, string | undefined>();
-  private readonly userRevocations = new Map<string, { instant: number; kept?: string }[]>();
-  private readonly lastInstant = new Map<string, number>();
+  /** Revoked session ids (and tokens of unnamed sessions), with the logout that revoked them. */
+  private readonly revoked = new Map<string, string | undefined>();
+  /** Per user: every session that began at or before this second is revoked. */
+  private readonly revokedBefore = new Map<string, number>();
   private readonly replays = new Set<string>();
 
   constructor(now: number) {
     this.now = now;
   }
 
-  /** What one revocation of a session reaches: the session where named, else the token. */
-  static sessionOf(token: Token): string {
-    const { session } = token;
-    return session.id !== undefined
-      ? `${userOf(session)}/s/${session.id}`
-      : `${userOf(session)}/t/${token.jti}`;
+  /** What a local logout reaches: each session id the token names, else the token. */
+  static keysOf(token: Token): string[] {
+    const user = userOf(token.session);
+    return token.ids.length > 0
+      ? token.ids.map((id) => `${user}/s/${id}`)
+      : [`${user}/t/${token.jti}`];
   }
 
   private coveredByUser(token: Token): boolean {
-    const began = Math.floor(startOf(token));
-    const session = Model.sessionOf(token);
-    return (this.userRevocations.get(userOf(token.session)) ?? []).some(
-      ({ instant, kept }) => began <= instant && kept !== session,
-    );
+    const before = this.revokedBefore.get(userOf(token.session));
+    return before !== undefined && Math.floor(startOf(token)) <= before;
   }
 
   /** The verifier's refusal, if any, before revocations are looked at. */
@@ -109,36 +125,43 @@ class Model {
   check(token: Token): string | undefined {
     const refused = this.refusal(token);
     if (refused !== undefined) return refused;
-    const revoked = this.revokedSessions.has(Model.sessionOf(token)) || this.coveredByUser(token);
-    return revoked ? "Token has been revoked" : undefined;
+    const revoked = Model.keysOf(token).some((key) => this.revoked.has(key));
+    return revoked || this.coveredByUser(token) ? REVOKED : undefined;
+  }
+
+  /** A revocation at `instant` whose answer waits until a later sign-in starts after it. */
+  private waitAfter(instant: number) {
+    const answerAt = instant > Math.floor(this.now) ? this.now + 1 : instant + 1 + LAG;
+    this.now = Math.max(this.now, answerAt);
   }
 
   /** The logout's answer (undefined: 200), and the state after it. */
   logout(token: Token, scope: Scope, key: string | undefined): string | undefined {
     const refused = this.refusal(token);
     if (refused !== undefined) return refused;
-    const session = Model.sessionOf(token);
-    const writer = key === undefined ? undefined : `${session}|${scope}:${key}`;
-    if (scope === "local") {
-      if (this.revokedSessions.has(session)) {
-        const ours = writer !== undefined && this.revokedSessions.get(session) === writer;
-        return ours && !this.coveredByUser(token) ? undefined : "Token has been revoked";
-      }
-      this.revokedSessions.set(session, writer);
-      return this.coveredByUser(token) ? "Token has been revoked" : undefined;
-    }
-    if (writer !== undefined && this.replays.has(writer)) return undefined;
-    if (this.check(token) !== undefined) return "Token has been revoked";
+    const keys = Model.keysOf(token);
+    const writer = key === undefined ? undefined : `${keys[0]}|${scope}:${key}`;
     const user = userOf(token.session);
-    const second = Math.floor(this.now);
-    const instant = Math.max(second, Math.floor(startOf(token)), this.lastInstant.get(user) ?? 0);
-    this.lastInstant.set(user, instant);
-    const revocations = this.userRevocations.get(user) ?? [];
-    revocations.push(scope === "others" ? { instant, kept: session } : { instant });
-    this.userRevocations.set(user, revocations);
-    if (writer !== undefined) this.replays.add(writer);
-    // The answer comes in the next second: a session begun after it starts after `instant`.
-    this.now = Math.max(this.now, second + 1);
+    if (scope === "local") {
+      const found = keys.filter((each) => this.revoked.has(each));
+      const ours = writer !== undefined && found.every((each) => this.revoked.get(each) === writer);
+      for (const each of keys) if (!this.revoked.has(each)) this.revoked.set(each, writer);
+      return found.length > 0 && !ours ? REVOKED : this.coveredByUser(token) ? REVOKED : undefined;
+    }
+    if (scope === "others" && token.session.authTime === undefined) return NO_START;
+    if (writer !== undefined && this.replays.has(writer)) {
+      this.waitAfter(this.revokedBefore.get(user) as number);
+      return undefined;
+    }
+    if (this.check(token) !== undefined) return REVOKED;
+    const start = Math.floor(startOf(token));
+    const instant = scope === "others" ? start - 1 : Math.max(Math.floor(this.now), start);
+    const before = this.revokedBefore.get(user) ?? Number.NEGATIVE_INFINITY;
+    if (instant > before) this.revokedBefore.set(user, instant);
+    if (scope === "global") {
+      if (writer !== undefined) this.replays.add(writer);
+      this.waitAfter(instant);
+    }
     return undefined;
   }
 }
@@ -148,16 +171,18 @@ type Step =
       kind: "sign-in";
       issuer: Issuer;
       user: 0 | 1;
-      named: boolean;
+      naming: Naming;
       authTime: boolean;
       skew: number;
     }
-  | { kind: "refresh"; session: number; skew: number }
+  | { kind: "refresh"; session: number; skew: number; sidOnly: boolean }
   | { kind: "logout"; token: number; scope: Scope; key: "k1" | "k2" | undefined }
+  | { kind: "attack"; token: number; scope: Scope; times: number }
   | { kind: "replay"; nth: number }
   | { kind: "advance"; seconds: number };
 
-const skew = fc.constantFrom(0, 0, 0, 0.5, 3, -2);
+/** The issuer's clock against ours: mostly right, ahead, or behind within the lag and beyond. */
+const skew = fc.constantFrom(0, 0, 0, 0.3, 3, -0.3, -2);
 /** Which of the sessions or tokens so far: mostly one of the latest, as a user's next step is. */
 const recent = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 2 }).map((back) => -1 - back), weight: 3 },
@@ -166,6 +191,7 @@ const recent = fc.oneof(
 /** `recent`'s pick among `items`. */
 const pick = <T>(items: readonly T[], index: number): T | undefined =>
   items.length === 0 ? undefined : items[((index % items.length) + items.length) % items.length];
+const scope = fc.constantFrom<Scope>("local", "global", "others");
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
     arbitrary: fc.record({
@@ -173,31 +199,46 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       // Mostly one user of one issuer, so histories are long enough to interleave scopes.
       issuer: fc.constantFrom<Issuer>(0, 0, 0, 1),
       user: fc.constantFrom<0 | 1>(0, 0, 0, 1),
-      named: fc.boolean(),
-      authTime: fc.boolean(),
+      naming: fc.constantFrom<Naming>("origin", "sid", "both", "none"),
+      authTime: fc.constantFrom(true, true, false),
       skew,
     }),
     weight: 3,
   },
   {
-    arbitrary: fc.record({ kind: fc.constant("refresh" as const), session: recent, skew }),
+    arbitrary: fc.record({
+      kind: fc.constant("refresh" as const),
+      session: recent,
+      skew,
+      sidOnly: fc.boolean(),
+    }),
     weight: 3,
   },
   {
     arbitrary: fc.record({
       kind: fc.constant("logout" as const),
       token: recent,
-      scope: fc.constantFrom<Scope>("local", "global", "others"),
+      scope,
       key: fc.constantFrom("k1" as const, "k2" as const, undefined),
     }),
     weight: 4,
+  },
+  {
+    // The holder of any token, old or new, saying the same thing again and again.
+    arbitrary: fc.record({
+      kind: fc.constant("attack" as const),
+      token: fc.nat(),
+      scope: fc.constantFrom<Scope>("others", "others", "global", "local"),
+      times: fc.integer({ min: 1, max: 3 }),
+    }),
+    weight: 2,
   },
   { arbitrary: fc.record({ kind: fc.constant("replay" as const), nth: fc.nat() }), weight: 1 },
   {
     arbitrary: fc.record({
       kind: fc.constant("advance" as const),
       // Within a second, across the leeway, across a token's life and the session bound.
-      seconds: fc.constantFrom(1, 2, 4, 6, 60, MAX_LIFETIME + 10, MAX_SESSION - 30, MAX_SESSION),
+      seconds: fc.constantFrom(0.4, 1, 2, 4, 6, 60, MAX_LIFETIME + 10, MAX_SESSION - 30),
     }),
     weight: 2,
   },
@@ -213,57 +254,94 @@ const reasonOf = (response: { statusCode: number; body: string }) =>
   response.statusCode === 200 ? undefined : JSON.parse(response.body).error?.details.reason;
 
 const signIn = (
-  named: boolean,
+  naming: Naming,
   authTime: boolean,
   skewSeconds = 0,
   user: 0 | 1 = 0,
   issuer: Issuer = 0,
-): Step => ({ kind: "sign-in", issuer, user, named, authTime, skew: skewSeconds });
-const refresh = (session = -1): Step => ({ kind: "refresh", session, skew: 0 });
+): Step => ({ kind: "sign-in", issuer, user, naming, authTime, skew: skewSeconds });
+const refresh = (session = -1, sidOnly = false): Step => ({
+  kind: "refresh",
+  session,
+  skew: 0,
+  sidOnly,
+});
 const logOut = (scope: Scope, token = -1, key?: "k1"): Step => ({
   kind: "logout",
   token,
   scope,
   key,
 });
+const attack = (token: number, scope: Scope, times = 3): Step => ({
+  kind: "attack",
+  token,
+  scope,
+  times,
+});
 const advance = (seconds: number): Step => ({ kind: "advance", seconds });
 
 /** The defects this test was written against, as histories it always checks first. */
 const REPRODUCTIONS: Step[][] = [
-  // Other devices come back at their next refresh (global and others, with auth_time).
-  [signIn(true, true), signIn(true, true), logOut("others"), refresh(0), advance(2), refresh(0)],
-  [signIn(true, true), signIn(true, true), logOut("global"), advance(2), refresh(0)],
-  // A fresh sign-in right after "sign out everywhere" is in.
-  [signIn(true, true), logOut("global"), signIn(true, true), signIn(false, false)],
-  // A replay changes nothing: the same key again, a sign-in between.
-  [signIn(true, true), logOut("global", -1, "k1"), signIn(true, true), { kind: "replay", nth: 0 }],
-  // A revoked session does not come back when a record lapses, before the session is too old.
-  [signIn(true, true), logOut("local"), advance(MAX_LIFETIME + 10), refresh(0)],
+  // A stolen token repeating `others` keeps every later sign-in out; the owner's answer.
   [
-    signIn(true, true),
-    signIn(true, true),
+    signIn("origin", true),
+    advance(2),
+    signIn("origin", true),
+    attack(0, "others"),
+    advance(1),
+    signIn("origin", true),
+    attack(0, "others"),
+    logOut("others"),
+    attack(0, "others"),
+  ],
+  // The thief's `global` ends everything once, itself included; a later sign-in is in.
+  [
+    signIn("origin", true),
+    advance(2),
+    signIn("sid", true),
+    attack(0, "global"),
+    signIn("sid", true),
+  ],
+  // More global logouts than are remembered: an old replay changes nothing.
+  [
+    signIn("origin", true),
+    logOut("global", -1, "k1"),
+    ...Array.from({ length: 4 }, () => [signIn("origin", true), logOut("global")]).flat(),
+    { kind: "replay", nth: 0 },
+  ],
+  // A clock that runs behind by less than the lag: a sign-in after the 200 is in.
+  [signIn("origin", true), logOut("global"), signIn("origin", true, -0.3)],
+  // A token with origin_jti and sid; its sibling with sid only is out with it.
+  [signIn("both", true), refresh(0, true), logOut("local", 0), refresh(0, true)],
+  // Other devices stay out at their next refresh (global and others, with auth_time).
+  [signIn("origin", true), advance(2), signIn("origin", true), logOut("others"), refresh(0)],
+  [signIn("origin", true), signIn("origin", true), logOut("global"), advance(2), refresh(0)],
+  // `others` needs auth_time; with it, said again, it changes nothing and waits for nothing.
+  [signIn("origin", false), logOut("others"), signIn("origin", true), logOut("others", -1, "k1")],
+  // A revoked session does not come back when a record lapses, before the session is too old.
+  [signIn("origin", true), logOut("local"), advance(MAX_LIFETIME + 10), refresh(0)],
+  [
+    signIn("origin", true),
+    signIn("origin", true),
     logOut("global"),
     advance(MAX_LIFETIME + 10),
     refresh(0),
   ],
-  // Others after global keeps out what the global revoked of the kept session.
-  [signIn(true, false), logOut("global"), refresh(0), logOut("others")],
   // Ids an issuer reuses across users; the same session and jti at both issuers.
-  [signIn(true, true, 0, 0), signIn(true, true, 0, 1), logOut("local", 0), logOut("global", 1)],
-  [signIn(true, true, 0, 0, 0), signIn(true, true, 0, 0, 1), logOut("global", 1)],
-  // A fractional start in the logout's own second; an issuer whose clock runs ahead.
   [
-    signIn(false, false),
-    signIn(false, true, 0.5),
-    logOut("global", 0),
-    advance(1),
-    signIn(true, true),
+    signIn("origin", true, 0, 0),
+    signIn("origin", true, 0, 1),
+    logOut("local", 0),
+    logOut("global", 1),
   ],
-  [signIn(true, true, 3), signIn(true, true), logOut("global", 0), signIn(true, true)],
+  [signIn("sid", true, 0, 0, 0), signIn("sid", true, 0, 0, 1), logOut("global", 1)],
+  // A fractional start in the logout's own second; an issuer whose clock runs ahead.
+  [signIn("none", false), signIn("none", true, 0.3), logOut("global", 0), advance(1)],
+  [signIn("origin", true, 3), signIn("origin", true), logOut("global", 0), signIn("origin", true)],
 ];
 
-const seed = Number(process.env.FC_SEED ?? 20261201);
-const numRuns = Number(process.env.FC_RUNS ?? 60);
+const seed = Number(process.env.FC_SEED ?? 20261206);
+const numRuns = Number(process.env.FC_RUNS ?? 40);
 
 it(`the logout, the check and the authorizer agree with the model after every step (seed ${seed})`, async () => {
   await fc.assert(
@@ -284,23 +362,38 @@ it(`the logout, the check and the authorizer agree with the model after every st
           counters.set(name, count);
           return count;
         };
+        /** The most an issuer's clock has run ahead for each user's tokens so far. */
+        const skews = new Map<string, number>();
+        /** The system's own answers, for the invariants: the reusable check's, per token. */
+        let accepted = new Map<Token, string | undefined>();
 
-        async function mint(session: Session, skewSeconds: number): Promise<Token> {
+        async function mint(session: Session, skewSeconds: number, sidOnly = false) {
           // An issuer's clock may be off, but never dates a token before its own sign-in.
           const iat = Math.max(model.now + skewSeconds, session.authTime ?? 0);
           const exp = Math.floor(iat) + MAX_LIFETIME;
           const jti = `j${next(`jti/${userOf(session)}`)}`;
           const identity = session.issuer === 0 ? fixture.identity : fixture.partner;
-          const sessionClaim = session.issuer === 0 ? "origin_jti" : "sid";
+          const named: Record<string, string> =
+            session.naming === "origin"
+              ? { origin_jti: session.id }
+              : session.naming === "sid"
+                ? { sid: session.id }
+                : session.naming === "both"
+                  ? sidOnly
+                    ? { sid: `${session.id}-sid` }
+                    : { origin_jti: session.id, sid: `${session.id}-sid` }
+                  : {};
           const text = await identity.mint("valid", {
             sub: `${run}/user-${session.user}`,
             iat,
             exp,
             jti,
-            ...(session.id === undefined ? {} : { [sessionClaim]: session.id }),
+            ...named,
             ...(session.authTime === undefined ? {} : { auth_time: session.authTime }),
           });
-          const token = { session, iat, exp, jti, text };
+          const user = userOf(session);
+          skews.set(user, Math.max(skewSeconds, skews.get(user) ?? skewSeconds));
+          const token = { session, ids: Object.values(named), iat, exp, jti, text };
           tokens.push(token);
           return token;
         }
@@ -310,54 +403,18 @@ it(`the logout, the check and the authorizer agree with the model after every st
           const response = await fixture.logout.invoke(bearer(token.text, scope, key));
           expect(reasonOf(response), `${scope} logout (key ${key}) of ${token.jti}`).toBe(expected);
           expect(fixture.clock.pinned, "the clock after the logout").toBe(model.now);
+          return response;
         }
 
-        for (const each of steps) {
-          switch (each.kind) {
-            case "sign-in": {
-              const start = model.now + each.skew;
-              const session: Session = {
-                issuer: each.issuer,
-                user: each.user,
-                id: each.named ? `s${next(`session/${each.issuer}/${each.user}`)}` : undefined,
-                authTime: each.authTime ? start : undefined,
-                signedInAt: model.now,
-              };
-              sessions.push(session);
-              await mint(session, each.skew);
-              break;
-            }
-            case "refresh": {
-              const session = pick(sessions, each.session);
-              // The issuer mints as long as the refresh token lives: up to the session bound.
-              if (session === undefined || model.now - session.signedInAt > MAX_SESSION) break;
-              await mint(session, each.skew);
-              break;
-            }
-            case "logout": {
-              const token = pick(tokens, each.token);
-              if (token === undefined) break;
-              logouts.push({ token, scope: each.scope, key: each.key });
-              await logout(token, each.scope, each.key);
-              break;
-            }
-            case "replay": {
-              const earlier = pick(logouts, each.nth);
-              if (earlier?.key === undefined) break;
-              await logout(earlier.token, earlier.scope, earlier.key);
-              break;
-            }
-            case "advance":
-              model.now += each.seconds;
-              fixture.clock.pinned = model.now;
-              break;
-          }
+        /** Checks every token against the model; returns the check's answers. */
+        async function checkAll() {
+          const answers = new Map<Token, string | undefined>();
           for (const token of tokens) {
             const expected = model.check(token);
             const checked = await fixture.otherFunction(bearer(token.text, "local"));
-            expect(reasonOf(checked), `check of ${token.jti} of ${userOf(token.session)}`).toBe(
-              expected,
-            );
+            const reason = reasonOf(checked);
+            expect(reason, `check of ${token.jti} of ${userOf(token.session)}`).toBe(expected);
+            answers.set(token, reason);
             const decision = await fixture.authorizer(
               httpApiAuthorizerEvent({
                 method: "GET",
@@ -370,9 +427,83 @@ it(`the logout, the check and the authorizer agree with the model after every st
               expected === undefined,
             );
           }
+          return answers;
+        }
+
+        /**
+         * No request of a token of S revoked a session that began after S, unless it revoked S
+         * too: compared with the check's answers before the request.
+         */
+        function expectNoLaterSessionRevoked(by: Token, after: Map<Token, string | undefined>) {
+          if (after.get(by) === REVOKED) return;
+          for (const [token, reason] of after) {
+            const later = Math.floor(startOf(token)) > Math.floor(startOf(by));
+            const another = token.session !== by.session;
+            const sameUser = userOf(token.session) === userOf(by.session);
+            if (!later || !another || !sameUser || accepted.get(token) !== undefined) continue;
+            expect(reason, `${token.jti}, begun after ${by.jti}, revoked by it`).not.toBe(REVOKED);
+          }
+        }
+
+        for (const each of steps) {
+          let actor: Token | undefined;
+          switch (each.kind) {
+            case "sign-in": {
+              const start = model.now + each.skew;
+              const session: Session = {
+                issuer: each.issuer,
+                user: each.user,
+                naming: each.naming,
+                id: `s${next(`session/${each.issuer}/${each.user}`)}`,
+                authTime: each.authTime ? start : undefined,
+                signedInAt: model.now,
+              };
+              sessions.push(session);
+              // A sign-in after the last 200, by an issuer's clock behind ours by no more than
+              // the lag, and no further behind than it read for the user's earlier tokens.
+              const consistent = each.skew >= Math.max(-LAG, skews.get(userOf(session)) ?? -LAG);
+              const token = await mint(session, each.skew);
+              if (consistent) expect(model.check(token), "a sign-in after the 200").toBeUndefined();
+              break;
+            }
+            case "refresh": {
+              const session = pick(sessions, each.session);
+              // The issuer mints as long as the refresh token lives: up to the session bound.
+              if (session === undefined || model.now - session.signedInAt > MAX_SESSION) break;
+              await mint(session, each.skew, each.sidOnly);
+              break;
+            }
+            case "logout": {
+              actor = pick(tokens, each.token);
+              if (actor === undefined) break;
+              logouts.push({ token: actor, scope: each.scope, key: each.key });
+              await logout(actor, each.scope, each.key);
+              break;
+            }
+            case "attack": {
+              actor = pick(tokens, each.token);
+              if (actor === undefined) break;
+              for (let time = 0; time < each.times; time++) await logout(actor, each.scope, "k1");
+              break;
+            }
+            case "replay": {
+              const earlier = pick(logouts, each.nth);
+              if (earlier?.key === undefined) break;
+              actor = earlier.token;
+              await logout(earlier.token, earlier.scope, earlier.key);
+              break;
+            }
+            case "advance":
+              model.now += each.seconds;
+              fixture.clock.pinned = model.now;
+              break;
+          }
+          const after = await checkAll();
+          if (actor !== undefined) expectNoLaterSessionRevoked(actor, after);
+          accepted = after;
         }
       },
     ),
     { seed, numRuns, examples: REPRODUCTIONS.map((steps) => [steps] as [Step[]]) },
   );
-}, 120_000);
+}, 180_000);

@@ -31,10 +31,10 @@ const bearer = (token: string, scope = "local", headers: Record<string, string> 
 const reasonOf = (response: { statusCode: number; body: string }) =>
   response.statusCode === 200 ? 200 : JSON.parse(response.body).error?.details.reason;
 
-/** A Cognito-like sign-in: one session id and auth_time, kept by every refresh. */
-function signIn(sub: string, on: RevocationFixture = fixture) {
+/** A Cognito-like sign-in `ago` seconds back: one session id and auth_time, kept by refreshes. */
+function signIn(sub: string, on: RevocationFixture = fixture, ago = 60) {
   const session = crypto.randomUUID();
-  const authTime = seconds() - 60;
+  const authTime = seconds() - ago;
   const mint = (iat = seconds()) =>
     on.identity.mint("valid", { sub, origin_jti: session, auth_time: authTime, iat });
   return { first: mint(authTime), refresh: () => mint() };
@@ -69,9 +69,9 @@ describe("sign out everywhere", () => {
 });
 
 describe("sign out my other devices", () => {
-  it("keeps the other sessions out after they refresh; this one stays, refreshes included", async () => {
+  it("keeps the sessions begun before out after they refresh; this one stays, refreshes included", async () => {
     const sub = `others-${crypto.randomUUID()}`;
-    const [mine, theirs] = [signIn(sub), signIn(sub)];
+    const [mine, theirs] = [signIn(sub), signIn(sub, fixture, 120)];
     const myToken = await mine.first;
     await theirs.first;
 
@@ -81,6 +81,41 @@ describe("sign out my other devices", () => {
     expect(reasonOf(await fixture.otherFunction(bearer(await theirs.refresh())))).toBe(
       "Token has been revoked",
     );
+  });
+
+  it("a stolen token repeating it cannot keep the owner out: every sign-in is in, and the owner ends the thief", async () => {
+    const sub = `lockout-${crypto.randomUUID()}`;
+    const thief = await signIn(sub, fixture, 600).first;
+    const others = (token: string) => fixture.logout.invoke(bearer(token, "others"));
+    const check = async (token: string) => reasonOf(await fixture.otherFunction(bearer(token)));
+    let stop = false;
+    const attacks: number[] = [];
+    // The thief says it again and again, as fast as the function answers, on the real clock.
+    const loop = (async () => {
+      while (!stop) attacks.push((await others(thief)).statusCode);
+    })();
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const owner = await fixture.identity.mint("valid", {
+          sub,
+          origin_jti: crypto.randomUUID(),
+          auth_time: seconds(),
+          iat: seconds(),
+        });
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(await check(owner), `the owner's sign-in ${attempt}`).toBe(200);
+        if (attempt === 2) expect((await others(owner)).statusCode).toBe(200);
+        else await new Promise((resolve) => setTimeout(resolve, 700));
+      }
+    } finally {
+      stop = true;
+      await loop;
+    }
+    expect(attacks.length).toBeGreaterThan(3);
+    expect(attacks.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(attacks.at(-1)).toBe(401);
+    expect(await check(thief)).toBe("Token has been revoked");
+    expect((await others(thief)).statusCode).toBe(401);
   });
 });
 

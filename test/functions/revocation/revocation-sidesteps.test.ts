@@ -134,6 +134,7 @@ describe("another encoding of a revoked token", () => {
             jti: undefined,
             sub: crypto.randomUUID(),
             iat: now() - 30,
+            auth_time: now() - 30,
           });
           const revokedSelf = query !== "scope=others";
           expect((await logout(token, query)).statusCode).toBe(200);
@@ -279,6 +280,7 @@ describe("a retried logout", () => {
       const token = await fixture.identity.mint("valid", {
         sub: crypto.randomUUID(),
         iat: now() - 10,
+        auth_time: now() - 10,
       });
       const key = crypto.randomUUID();
       expect((await withKey(token, key, query)).statusCode).toBe(200);
@@ -295,8 +297,8 @@ describe("a retried logout", () => {
   it("the key of another token's logout does not pass for it", async () => {
     const sub = crypto.randomUUID();
     const [first, second] = [
-      await fixture.identity.mint("valid", { sub, iat: now() - 10 }),
-      await fixture.identity.mint("valid", { sub, iat: now() - 10 }),
+      await fixture.identity.mint("valid", { sub, iat: now() - 10, auth_time: now() - 10 }),
+      await fixture.identity.mint("valid", { sub, iat: now() - 10, auth_time: now() - 10 }),
     ];
     expect((await withKey(first, "shared-key", "scope=global")).statusCode).toBe(200);
     expect(reasonOf(await withKey(second, "shared-key", "scope=global"))).toBe(

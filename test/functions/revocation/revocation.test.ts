@@ -1,7 +1,7 @@
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type TokenClaims, VerifiedToken } from "../../../functions/domain/verified-token.js";
-import { REVOCATION_TABLE, sessionKey } from "../../../functions/revocation/revocation-table.js";
+import { REVOCATION_TABLE, sessionKeys } from "../../../functions/revocation/revocation-table.js";
 import { captureOutput } from "../../support/captured-output.js";
 import { eventFor, type PayloadVersion } from "../../support/logout-app.js";
 import {
@@ -128,7 +128,7 @@ describe("a local logout", () => {
     const exp = now() + 1234;
     const token = await fixture.identity.mint("valid", { exp, jti: `ttl-${exp}` });
     await logout(token);
-    const pk = sessionKey(verified(token));
+    const pk = sessionKeys(verified(token))[0] as string;
     const item = (await scanTable()).find(
       (candidate) => JSON.stringify(candidate[REVOCATION_TABLE.partitionKey]) === `{"S":"${pk}"}`,
     );
@@ -140,7 +140,7 @@ describe("a local logout", () => {
     await fixture.client.send("PutItem", {
       TableName: fixture.tableName,
       Item: {
-        [REVOCATION_TABLE.partitionKey]: { S: sessionKey(verified(token)) },
+        [REVOCATION_TABLE.partitionKey]: { S: sessionKeys(verified(token))[0] as string },
         [REVOCATION_TABLE.timeToLiveAttribute]: { N: String(now() - 60) },
         revokedBy: { S: "an earlier logout" },
       },
@@ -203,12 +203,23 @@ describe("scope=global and scope=others", () => {
     }
   });
 
-  it("others signs out every other session and keeps this one, with its Cognito session", async () => {
+  it("others signs out every session begun before this one and keeps this one", async () => {
     const user = `others-${crypto.randomUUID()}`;
-    const current = await mintFor(user, { origin_jti: "keep-me" });
-    const refreshedCurrent = await mintFor(user, { origin_jti: "keep-me", iat: now() - 5 });
-    const laptop = await mintFor(user, { origin_jti: "laptop" });
-    const legacy = await mintFor(user);
+    const began = now() - 10;
+    const current = await mintFor(user, { origin_jti: "keep-me", auth_time: began, iat: began });
+    const refreshedCurrent = await mintFor(user, {
+      origin_jti: "keep-me",
+      auth_time: began,
+      iat: now() - 5,
+    });
+    const laptop = await mintFor(user, { origin_jti: "laptop", auth_time: began - 30 });
+    const legacy = await mintFor(user, { iat: began - 1 });
+    const sameSecond = await mintFor(user, { origin_jti: "same-second", auth_time: began });
+    const later = await mintFor(user, {
+      origin_jti: "later",
+      auth_time: began + 1,
+      iat: began + 1,
+    });
 
     expect((await logout(current, "scope=others", "v1")).statusCode).toBe(200);
 
@@ -216,9 +227,36 @@ describe("scope=global and scope=others", () => {
     expect((await useElsewhere(refreshedCurrent)).statusCode).toBe(200);
     expect(reasonOf(await useElsewhere(laptop))).toBe("Token has been revoked");
     expect(reasonOf(await useElsewhere(legacy))).toBe("Token has been revoked");
+    // Not before this session: a session of its own second cannot be told apart, a later one
+    // is not reached (the user's own newer device, or the owner's sign-in after a theft).
+    expect((await useElsewhere(sameSecond)).statusCode).toBe(200);
+    expect((await useElsewhere(later)).statusCode).toBe(200);
     // The kept session can still log out for itself, and is then revoked too.
     expect((await logout(current)).statusCode).toBe(200);
     expect(reasonOf(await useElsewhere(refreshedCurrent))).toBe("Token has been revoked");
+  });
+
+  it("others needs auth_time: 400, and nothing is revoked", async () => {
+    const user = `others-no-start-${crypto.randomUUID()}`;
+    const [asker, other] = [await mintFor(user), await mintFor(user, { iat: now() - 20 })];
+    const response = await logout(asker, "scope=others");
+    expect(response.statusCode).toBe(400);
+    expect(reasonOf(response)).toBe(
+      "Token has no auth_time: signing out the other sessions needs its session's start",
+    );
+    expect((await useElsewhere(other)).statusCode).toBe(200);
+  });
+
+  it("others said again from one session writes nothing and waits for nothing", async () => {
+    const user = `others-again-${crypto.randomUUID()}`;
+    const asker = await mintFor(user, { auth_time: now() - 10 });
+    expect((await logout(asker, "scope=others")).statusCode).toBe(200);
+    fixture.proxy.operations.length = 0;
+    const clock = fixture.now();
+    for (let n = 0; n < 3; n++) expect((await logout(asker, "scope=others")).statusCode).toBe(200);
+    expect(fixture.proxy.operations).toEqual(["BatchGetItem", "BatchGetItem", "BatchGetItem"]);
+    // The fixture's store moves its clock where it would wait: it did not.
+    expect(fixture.now()).toBe(clock);
   });
 
   it("a token already revoked cannot sign its user out", async () => {
@@ -247,7 +285,11 @@ describe("scope=global and scope=others", () => {
 describe("the calls it makes", () => {
   it("are exactly those the stack grants the function, whatever the scope", async () => {
     for (const query of ["", "scope=global", "scope=others"]) {
-      const token = await fixture.identity.mint("valid", { sub: `grants-${query}` });
+      const token = await fixture.identity.mint("valid", {
+        sub: `grants-${query}`,
+        iat: now(),
+        auth_time: now(),
+      });
       expect((await logout(token, query)).statusCode).toBe(200);
       expect((await useElsewhere(token)).statusCode).toBe(query === "scope=others" ? 200 : 401);
     }

@@ -1,0 +1,129 @@
+/**
+ * The revocation table's item format, in one place: the rules' records to DynamoDB's attribute
+ * values and back (`revocation-table.ts` says what each item means). Reading is strict: an
+ * answer that does not hold what was asked, or an item without a field the rules need, is an
+ * `UnreadableAnswerError`, and the store fails closed on it.
+ */
+import type { SessionRevocation, UserRevocation } from "./revocation-rules.js";
+import { REVOCATION_TABLE } from "./revocation-table.js";
+
+const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
+
+export type Item = Record<string, unknown>;
+
+/** DynamoDB answered 2xx with something that is not the answer to what was asked. */
+export class UnreadableAnswerError extends Error {
+  constructor(problem: string) {
+    super(`DynamoDB's answer ${problem}`);
+    this.name = "UnreadableAnswerError";
+  }
+}
+
+const isObject = (value: unknown): value is Item =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function stringOf(item: Item, name: string): string | undefined {
+  const value = item[name];
+  return isObject(value) && typeof value.S === "string" ? value.S : undefined;
+}
+
+function numberOf(item: Item, name: string): number {
+  const value = item[name];
+  const number = isObject(value) && typeof value.N === "string" ? Number(value.N) : Number.NaN;
+  if (!Number.isFinite(number)) throw new UnreadableAnswerError(`has an item without ${name}`);
+  return number;
+}
+
+const number = (value: number) => ({ N: String(value) });
+
+export function sessionRevocationOf(item: Item): SessionRevocation {
+  const revokedBy = stringOf(item, "revokedBy");
+  if (revokedBy === undefined) throw new UnreadableAnswerError("has an item without revokedBy");
+  return { expiresAt: numberOf(item, EXPIRES_AT), revokedBy };
+}
+
+export function sessionItem(key: string, record: SessionRevocation, revokedAt: number): Item {
+  return {
+    [PK]: { S: key },
+    [EXPIRES_AT]: number(record.expiresAt),
+    revokedAt: number(Math.floor(revokedAt)),
+    revokedBy: { S: record.revokedBy },
+  };
+}
+
+/**
+ * A user's record and the item's `version`, which orders writes. An item of the release before
+ * (`keptSession`, `keptSessionRevokedBefore`) is read as its `revokedBefore` alone, which covers
+ * more, never less: the session it kept is signed out once.
+ */
+export function userRevocationOf(item: Item): { record: UserRevocation; version: number } {
+  // A list, oldest first: DynamoDB keeps a list's order, not a map's.
+  const stored = isObject(item.logouts) && Array.isArray(item.logouts.L) ? item.logouts.L : [];
+  const logouts = stored.map((entry) => {
+    const remembered = isObject(entry) && isObject(entry.M) ? entry.M : {};
+    const writer = stringOf(remembered, "writer");
+    if (writer === undefined) throw new UnreadableAnswerError("has a logout without its writer");
+    const by = stringOf(remembered, "by") === "admin" ? "admin" : "user";
+    return { writer, by, until: numberOf(remembered, "until") } as const;
+  });
+  return {
+    record: {
+      expiresAt: numberOf(item, EXPIRES_AT),
+      revokedBefore: numberOf(item, "revokedBefore"),
+      logouts,
+    },
+    version: numberOf(item, "version"),
+  };
+}
+
+export function userItem(key: string, record: UserRevocation, version: number): Item {
+  return {
+    [PK]: { S: key },
+    [EXPIRES_AT]: number(record.expiresAt),
+    version: number(version),
+    revokedBefore: number(record.revokedBefore),
+    logouts: {
+      L: record.logouts.map(({ writer, by, until }) => ({
+        M: { writer: { S: writer }, by: { S: by }, until: number(until) },
+      })),
+    },
+  };
+}
+
+/**
+ * The items a strongly consistent BatchGetItem of `keys` found. Fails on anything else: keys
+ * left unread, no list for the table, or an item that was not asked for.
+ */
+export function itemsOf(
+  output: unknown,
+  tableName: string,
+  keys: readonly string[],
+): Map<string, Item> {
+  if (!isObject(output)) throw new UnreadableAnswerError("is not an object");
+  const { Responses, UnprocessedKeys } = output;
+  if (UnprocessedKeys !== undefined && !(isObject(UnprocessedKeys) && isEmpty(UnprocessedKeys))) {
+    throw new UnreadableAnswerError("left keys unread");
+  }
+  const items = isObject(Responses) ? Responses[tableName] : undefined;
+  if (!Array.isArray(items)) throw new UnreadableAnswerError("holds no list for the table");
+  const found = new Map<string, Item>();
+  for (const item of items) {
+    const key = isObject(item) ? stringOf(item, PK) : undefined;
+    if (key === undefined || !keys.includes(key) || found.has(key)) {
+      throw new UnreadableAnswerError("holds an item that was not asked for");
+    }
+    found.set(key, item);
+  }
+  return found;
+}
+
+const isEmpty = (object: object) => Object.keys(object).length === 0;
+
+/** The BatchGetItem input for `keys`: strongly consistent, or a revocation just made is missed. */
+export function batchGetInput(tableName: string, keys: readonly string[]) {
+  return {
+    RequestItems: {
+      [tableName]: { Keys: keys.map((pk) => ({ [PK]: { S: pk } })), ConsistentRead: true },
+    },
+  };
+}
