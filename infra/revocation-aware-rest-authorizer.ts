@@ -91,9 +91,12 @@ export type RestApiWithResponses = RestApiBase;
 
 /**
  * The API's answers around the authorizer, in the contract's envelope. A gateway response
- * substitutes `$context` variables but computes nothing, and its headers are fixed per type:
- * so a refusal's reason, path and ISO time come from the authorizer's `Deny` context, and its
- * `WWW-Authenticate` says `invalid_token` even when no token was sent.
+ * substitutes `$context` variables verbatim, escaping and computing nothing (no VTL), and its
+ * headers are fixed per type: so a refusal's reason, path and ISO time come from the
+ * authorizer's `Deny` context, escaped there, and its `WWW-Authenticate` says `invalid_token`
+ * even when no token was sent. Where the authorizer gave no context, `path` is the resource's
+ * (`/payments/{id}`), whose characters API Gateway restricts: the request's own path may hold a
+ * `"` and would break the JSON.
  */
 export const CONTRACT_RESPONSES: ReadonlyArray<
   readonly [ResponseType, string, Record<string, string>, Record<string, unknown>]
@@ -118,7 +121,7 @@ export const CONTRACT_RESPONSES: ReadonlyArray<
     {
       ...AUTHENTICATION,
       details: { reason: "Missing Authorization header" },
-      path: "$context.path",
+      path: "$context.resourcePath",
       requestId: "$context.requestId",
     },
   ],
@@ -132,7 +135,7 @@ export const CONTRACT_RESPONSES: ReadonlyArray<
       message: "The service is temporarily unavailable, please retry",
       status: 503,
       details: { reason: "Token verification unavailable" },
-      path: "$context.path",
+      path: "$context.resourcePath",
       requestId: "$context.requestId",
     },
   ],
@@ -145,7 +148,7 @@ export const CONTRACT_RESPONSES: ReadonlyArray<
       message: "An unexpected error occurred",
       status: 500,
       details: { reason: "Unexpected error" },
-      path: "$context.path",
+      path: "$context.resourcePath",
       requestId: "$context.requestId",
     },
   ],

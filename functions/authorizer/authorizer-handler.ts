@@ -95,6 +95,9 @@ function policy(
   };
 }
 
+/** What goes between the quotes of a JSON string: a gateway response inserts it verbatim. */
+export const jsonStringContents = (text: string) => JSON.stringify(text).slice(1, -1);
+
 /** A field only where it has a value: `exactOptionalPropertyTypes` refuses an undefined one. */
 const optional = <Name extends string, Value>(name: Name, value: Value | undefined) =>
   (value === undefined ? {} : { [name]: value }) as { [key in Name]?: Value };
@@ -142,11 +145,13 @@ export function createAuthorizerHandler({
       };
       logger.info("authorization denied", line);
       if (!rest) return { isAuthorized: false, context: {} };
-      // A gateway response substitutes these, but cannot compute them: they come from here.
+      // A gateway response substitutes these, but cannot compute them (nor escape them): they
+      // come from here, each as a JSON string's contents, so whatever the path holds the
+      // rendered body is JSON with the path as one string.
       return policy("Deny", event.methodArn, "anonymous", {
-        reason: problem.reason,
+        reason: jsonStringContents(problem.reason),
         timestamp: new Date().toISOString(),
-        path: stripPrefix(event.path, apiBasePath),
+        path: jsonStringContents(stripPrefix(event.path, apiBasePath)),
       });
     }
     const { sub } = decision.claims;

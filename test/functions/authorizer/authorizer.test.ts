@@ -286,6 +286,53 @@ describe("a REST API's authorizer: the same decision, as an IAM policy", () => {
     );
   });
 
+  it("renders JSON with the path as one string, whatever the path holds (property)", async () => {
+    const token = await fixture.identity.mint("expired");
+    const render = (template: Record<string, unknown>, context: Record<string, string>) =>
+      JSON.stringify({ error: template }).replace(
+        /\$context\.(authorizer\.)?(\w+)/g,
+        (_, authorizer, name) =>
+          authorizer ? (context[name] ?? "") : name === "resourcePath" ? "/v1/payments/{id}" : "r",
+      );
+    const [, , , denied] = CONTRACT_RESPONSES.find(
+      ([type]) => type === ResponseType.ACCESS_DENIED,
+    ) as (typeof CONTRACT_RESPONSES)[number];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: "binary" }),
+          fc.constantFrom('"', '", "injected": "x', "\\", "\u2028", "$context.requestId", "\n"),
+        ),
+        async (tail) => {
+          const path = `/core/v1/${tail}`;
+          const event = restApiAuthorizerEvent({
+            method: "GET",
+            path,
+            headers: { Authorization: `Bearer ${token}` },
+          });
+          const { context } = (await fixture.authorizer(event, lambdaContext())) as {
+            context: Record<string, string>;
+          };
+          const { error } = JSON.parse(render(denied, context));
+          expect(error.path).toBe(`/v1/${tail}`);
+          expect(Object.keys(error).sort()).toEqual(
+            ["code", "details", "message", "path", "requestId", "status", "timestamp"].sort(),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // The responses API Gateway makes alone insert only variables it keeps to safe characters.
+    for (const [type, , , template] of CONTRACT_RESPONSES) {
+      const variables = JSON.stringify(template).match(/\$context\.[\w.]+/g) ?? [];
+      const safe =
+        type === ResponseType.ACCESS_DENIED
+          ? /^\$context\.(authorizer\.\w+|requestId)$/
+          : /^\$context\.(resourcePath|requestId)$/;
+      for (const variable of variables) expect(variable, String(type.responseType)).toMatch(safe);
+    }
+  });
+
   it("throws, as the HTTP API's does, when it cannot decide", async () => {
     const token = await fixture.identity.mint("valid");
     fixture.proxy.throttle("BatchGetItem", 3);
