@@ -61,6 +61,20 @@ export type DecisionLogLine = RequestIdentity & {
   error?: FailureField;
 };
 
+/**
+ * Text a person typed (an operator's reason, a request's path), as a log line may hold it: each
+ * run of 20 or more characters that a token, a key or a signature is written in (base64 and
+ * base64url, with JWTs' dots) becomes `[redacted]`, so no credential reaches a log, whoever
+ * pasted it. A UUID (a `sub`, a request id) is kept; so are words, ticket ids and short paths.
+ * A URL's path is long enough to be redacted too: cite a ticket by its id.
+ */
+export function redactTokenLike(text: string): string {
+  return text.replace(TOKEN_LIKE, (run) => (UUID.test(run) ? run : "[redacted]"));
+}
+
+const TOKEN_LIKE = /[A-Za-z0-9_.~+/=-]{20,}/g;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The reason of every refusal of a revoked token, at the logout and at the authorizer. */
 export const REVOKED_REASON = new TokenRevokedError().message;
 

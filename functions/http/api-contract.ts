@@ -6,7 +6,7 @@
 import type { MiddlewareObj, Request } from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { Logger } from "../config/logger.js";
-import type { RequestLogLine } from "../domain/log-schema.js";
+import { type RequestLogLine, redactTokenLike } from "../domain/log-schema.js";
 import { type ApiGatewayEvent, type HttpRequest, readHttpRequest } from "./api-gateway-event.js";
 import { causeName, describeFailure, toProblem } from "./problems.js";
 import { errorResponse, type HttpResponse } from "./responses.js";
@@ -46,7 +46,7 @@ export function apiContract({
     after(request: ApiRequest) {
       const line: Partial<RequestLogLine> = {
         status: request.response?.statusCode ?? 200,
-        path: request.context.httpRequest.path,
+        path: redactTokenLike(request.context.httpRequest.path),
         ...request.context.logFields,
       };
       logger.info("request completed", line);
@@ -68,8 +68,9 @@ export function apiContract({
       const fields: Partial<RequestLogLine> = {
         status: problem.status,
         code: problem.code,
-        reason: problem.reason,
-        path: httpRequest.path,
+        // Both may quote what the client sent (a parameter's name): never a token of it.
+        reason: redactTokenLike(problem.reason),
+        path: redactTokenLike(httpRequest.path),
         ...request.context.logFields,
       };
       if (problem.status >= 500) {

@@ -17,6 +17,7 @@ import type { Logger } from "../config/logger.js";
 import { signOutUser } from "../core/operator-sign-out.js";
 import { cognitoIssuer } from "../domain/aws-identifiers.js";
 import { CallerUnknownError, ConfigurationError } from "../domain/errors.js";
+import { redactTokenLike } from "../domain/log-schema.js";
 import type { OperatorRevocation, UpstreamUserAdmin } from "../domain/ports.js";
 import { type ApiContext, apiContract } from "../http/api-contract.js";
 import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
@@ -57,7 +58,7 @@ export function createOperatorHandler({
         issuer,
         byUsername: upstream !== undefined,
       });
-      context.logFields.justification = reason;
+      context.logFields.justification = redactTokenLike(reason);
       const key = parseIdempotencyKey(context.httpRequest.idempotencyKey) ?? randomUUID();
       const { sub, outcome } = await signOutUser(target, `operator:${key}`, {
         issuer,

@@ -169,6 +169,16 @@ describe("an operator signs a user out, by sub", () => {
     });
   });
 
+  it("logs no token an operator pasted into the reason", async () => {
+    const pasted = await identity.mint("valid", { sub: "victim" });
+    output.clear();
+    const reason = `Takeover; the attacker's token was ${pasted.slice(10, 80)}`;
+    expect((await signOut({ sub: newUser(), reason })).statusCode).toBe(200);
+    const line = output.lines().find((each) => each.caller !== undefined);
+    expect(line?.justification).toBe("Takeover; the attacker's token was [redacted]");
+    expect(JSON.stringify(output.lines())).not.toContain(pasted.slice(30, 50));
+  });
+
   it("a retry with the same Idempotency-Key is a replay: nothing moves", async () => {
     const sub = newUser();
     expect(JSON.parse((await signOut({ sub, reason: "x" }, OPERATOR, "inc-9")).body).outcome).toBe(
