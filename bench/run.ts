@@ -39,6 +39,11 @@ const GOALS = {
   /** The session issue's: a local logout is one round trip in sequence, a check one read. */
   localLogoutRoundTrips: { goal: 1, aim: 1, unit: "" },
   checkRoundTrips: { goal: 1, aim: 1, unit: "" },
+  /**
+   * The sign-out issue's: a user-wide logout said again from one session costs a check (verify,
+   * one read, the line), never a write or a wait, so a stolen token looping it holds nothing.
+   */
+  repeatedUserLogoutRatio: { goal: 1.2, aim: 1.1, unit: "×" },
 } as const;
 
 type Goal = (typeof GOALS)[keyof typeof GOALS];
@@ -283,6 +288,12 @@ async function main() {
       ratio(warm.middleware.ratio, GOALS.checkRatio),
     );
 
+    row(
+      "`others` said again from one session (revoking logout)",
+      µs(warm.othersAgain.us),
+      ratio(warm.othersAgain.ratio, GOALS.repeatedUserLogoutRatio),
+    );
+
     console.log("\nDynamoDB round trips in sequence (requests in all), per store operation");
     const trips = (label: string, { inSequence, requests }: RoundTrips, goal?: Goal) =>
       row(
@@ -301,6 +312,10 @@ async function main() {
     }
     trips("a global or others logout (read, then written as read)", warm.roundTrips.userLogout);
     trips("its replay (the same Idempotency-Key)", warm.roundTrips.replay);
+    trips("an `others` said again (covers nothing new)", warm.roundTrips.othersAgain);
+    if (warm.roundTrips.othersAgain.requests.some((request) => request !== "BatchGetItem")) {
+      throw new Error(`an others said again sent ${warm.roundTrips.othersAgain.requests}: a write`);
+    }
 
     const emptyMs = median(cold.get("empty") as number[]);
     console.log(

@@ -70,8 +70,10 @@ export interface WarmResult {
   verifyAndReadUs: number;
   authorizer: Figure;
   middleware: Figure;
+  /** `others` said again from one session, through the revoking logout, against verify + read. */
+  othersAgain: Figure;
   /** DynamoDB round trips in sequence, and requests in all, of each store operation. */
-  roundTrips: Record<"localLogout" | "check" | "userLogout" | "replay", RoundTrips>;
+  roundTrips: Record<"localLogout" | "check" | "userLogout" | "replay" | "othersAgain", RoundTrips>;
 }
 
 export interface RoundTrips {
@@ -258,8 +260,27 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     input.checkIterations,
   );
 
-  // Revocation: each logout writes, so each sample needs a token and a key of its own.
+  // A user-wide logout said again from one session (a stolen token's loop): it covers nothing
+  // new, so it must cost what a check costs, with no write and no wait.
   const revoking = await importHandler<HttpHandler>(input.logout, "revocation", revocationEnv);
+  const began = Math.floor(Date.now() / 1000) - 10;
+  const asker = await identity.mint("valid", { sub: "bench-others", iat: began, auth_time: began });
+  const othersAgain = httpApiEvent({
+    headers: { Authorization: `Bearer ${asker}` },
+    query: "scope=others",
+  });
+  expect("others", (await revoking(othersAgain, context)).statusCode, 200);
+  const repeated = await interleaved(
+    [
+      ["verify+read", () => bare.verify(token).then(read)],
+      ["others-again", () => revoking(othersAgain, context)],
+    ],
+    { "others-again": "verify+read" },
+    input.rounds,
+    input.checkIterations,
+  );
+
+  // Revocation: each logout writes, so each sample needs a token and a key of its own.
   const samples = {
     logout: [] as number[],
     floor: [] as number[],
@@ -313,16 +334,18 @@ async function measure(input: WarmInput): Promise<WarmResult> {
   const revocationConfig = config.revocation as NonNullable<typeof config.revocation>;
   const storeOn = (counted: DynamoDbClient) => createRevocationStore(counted, revocationConfig);
   const fresh = async (sub: string) =>
-    createTokenVerifier(config.verifier)(await identity.mint("valid", { sub }));
-  const [local, user, replayed] = [
+    createTokenVerifier(config.verifier)(
+      await identity.mint("valid", { sub, iat: began, auth_time: began }),
+    );
+  const [local, user, replayed, again] = [
     await fresh("rounds-local"),
     await fresh("rounds-user"),
     await fresh("rounds-replay"),
+    await fresh("rounds-others-again"),
   ];
-  await createRevocationStore(client, revocationConfig).revokeUserSessions(replayed, {
-    keepOwnSession: true,
-    logoutId: "replayed",
-  });
+  const ownStore = createRevocationStore(client, revocationConfig);
+  await ownStore.revokeUserSessions(replayed, { keepOwnSession: false, logoutId: "replayed" });
+  await ownStore.revokeUserSessions(again, { keepOwnSession: true, logoutId: "first" });
   const roundTrips = {
     localLogout: await countRoundTrips(client, (c) => storeOn(c).revokeSession(local, "l")),
     check: await countRoundTrips(client, (c) => storeOn(c).assertNotRevoked(verified)),
@@ -330,7 +353,10 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       storeOn(c).revokeUserSessions(user, { keepOwnSession: false, logoutId: "u" }),
     ),
     replay: await countRoundTrips(client, (c) =>
-      storeOn(c).revokeUserSessions(replayed, { keepOwnSession: true, logoutId: "replayed" }),
+      storeOn(c).revokeUserSessions(replayed, { keepOwnSession: false, logoutId: "replayed" }),
+    ),
+    othersAgain: await countRoundTrips(client, (c) =>
+      storeOn(c).revokeUserSessions(again, { keepOwnSession: true, logoutId: "again" }),
     ),
   };
 
@@ -350,6 +376,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     verifyAndReadUs: figure(checks, "verify+read").us,
     authorizer: figure(checks, "authorizer"),
     middleware: figure(checks, "middleware"),
+    othersAgain: figure(repeated, "others-again"),
     roundTrips,
   };
 }
