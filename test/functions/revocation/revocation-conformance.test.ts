@@ -1,0 +1,90 @@
+/**
+ * The deployed code held to the model of `revocation-history.ts`: the logout handler, the
+ * reusable check and the authorizer, on the real verifier and the real store against dynalite,
+ * with real signed tokens. Fewer histories than the pure run (each step is real requests): it
+ * keeps the adapter honest, the reproductions first. Time is the fixture's pinned clock, which
+ * the store and the verifiers read; a revocation's wait moves it instead of waiting.
+ * FC_SEED and FC_RUNS replay or widen a run; a failure prints its seed.
+ */
+import fc from "fast-check";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
+import { lambdaContext } from "../../../scripts/lambda-context.js";
+import { captureOutput } from "../../support/captured-output.js";
+import { eventFor } from "../../support/logout-app.js";
+import {
+  type RevocationFixture,
+  startRevocationFixture,
+} from "../../support/revocation-fixture.js";
+import {
+  LAG,
+  MAX_LIFETIME,
+  MAX_SESSION,
+  REPRODUCTIONS,
+  type RevocationSystem,
+  runHistory,
+  type Scope,
+  step,
+} from "../../support/revocation-history.js";
+
+captureOutput();
+let fixture: RevocationFixture;
+
+beforeAll(async () => {
+  fixture = await startRevocationFixture({
+    maxTokenLifetimeSeconds: MAX_LIFETIME,
+    maxSessionSeconds: MAX_SESSION,
+    issuerClockLagMs: LAG * 1000,
+  });
+});
+afterAll(async () => {
+  fixture.clock.pinned = undefined;
+  await fixture.stop();
+});
+
+const bearer = (text: string, scope: Scope, key?: string) =>
+  eventFor("v2", {
+    authorization: [`Bearer ${text}`],
+    query: `scope=${scope}`,
+    ...(key === undefined ? {} : { headers: { "Idempotency-Key": key } }),
+  });
+const reasonOf = (response: { statusCode: number; body: string }): string | undefined =>
+  response.statusCode === 200 ? undefined : JSON.parse(response.body).error?.details.reason;
+
+const deployed: RevocationSystem = {
+  verifies: true,
+  setNow: (now) => {
+    fixture.clock.pinned = now;
+  },
+  now: () => fixture.clock.pinned as number,
+  mint: (issuer, claims) =>
+    (issuer === 0 ? fixture.identity : fixture.partner).mint("valid", claims),
+  logout: async (token, scope, key) =>
+    reasonOf(await fixture.logout.invoke(bearer(token.text, scope, key))),
+  async check(token) {
+    const reason = reasonOf(await fixture.otherFunction(bearer(token.text, "local")));
+    const decision = await fixture.authorizer(
+      httpApiAuthorizerEvent({
+        method: "GET",
+        path: "/core/v1/example/protected",
+        headers: { Authorization: `Bearer ${token.text}` },
+      }),
+      lambdaContext(),
+    );
+    expect(decision.isAuthorized, `the authorizer on ${token.jti}`).toBe(reason === undefined);
+    return reason;
+  },
+};
+
+const seed = Number(process.env.FC_SEED ?? 20261206);
+const numRuns = Number(process.env.FC_RUNS ?? 12);
+
+it(`the logout, the check and the authorizer agree with the model after every step (seed ${seed})`, async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { minLength: 10, maxLength: 30, size: "max" }), (steps) => {
+      fixture.clock.pinned = undefined;
+      return runHistory(steps, deployed, fixture.now() - 100);
+    }),
+    { seed, numRuns, examples: REPRODUCTIONS.map((steps) => [steps] as [typeof steps]) },
+  );
+}, 180_000);

@@ -1,0 +1,478 @@
+/**
+ * The promise of revocation as a model, and random histories to hold a system to it: sign-ins,
+ * refreshes, clock steps and logouts (local, global, others, replayed or not) over two issuers
+ * and users whose issuers reuse ids, interleaved with an adversary (any token of any session of
+ * the user, repeating any logout as often as it likes). After every step, every token's check
+ * must match the model:
+ *
+ * - a user-wide revocation at T covers every session that began at or before T (by `auth_time`,
+ *   else `iat`, in whole seconds), whenever its tokens were minted; later sessions are
+ *   untouched. `global` and the operator: T is now (or the asker's start, where later);
+ *   `others`: T is the asker's start minus a second, and only a token with `auth_time` may ask;
+ * - the revocations of a user are the union of all of them: none narrows another;
+ * - a local logout revokes the session under every id the token names (`origin_jti`, `sid`),
+ *   or the token;
+ * - the same Idempotency-Key from the same session is a replay: the first answer, no change;
+ * - a token is refused once expired, once its session is older than the bound, or when dated
+ *   beyond the leeway; no record lapses while a token it covers can be accepted.
+ *
+ * And two invariants checked on the system's own answers, whatever the model says:
+ * - no request made with a token of a session S revokes a session that began after S unless
+ *   that request also revokes S;
+ * - a session begun after a logout's 200 is accepted, where the issuer's clock runs behind ours
+ *   by no more than the lag (and no further behind than it did for the user's earlier tokens).
+ *
+ * Two systems run it: the pure rules (`revocation-model.test.ts`, thousands of histories in
+ * seconds) and the deployed code against dynalite (`revocation-conformance.test.ts`).
+ */
+import fc from "fast-check";
+import { expect } from "vitest";
+import { SessionStartUnknownError } from "../../functions/domain/errors.js";
+
+export const LEEWAY = 5;
+export const LAG = 0.5;
+export const MAX_LIFETIME = 150;
+export const MAX_SESSION = 300;
+export const REVOKED = "Token has been revoked";
+const NO_START = new SessionStartUnknownError().message;
+
+export type Scope = "local" | "global" | "others";
+export type Issuer = 0 | 1;
+/** How the issuer names the session: `origin_jti`, `sid`, both (refreshes carry one or both), none. */
+export type Naming = "origin" | "sid" | "both" | "none";
+
+export interface Session {
+  issuer: Issuer;
+  user: 0 | 1;
+  naming: Naming;
+  id: string;
+  /** undefined: no `auth_time`, the session's start is each token's `iat`. */
+  authTime: number | undefined;
+  signedInAt: number;
+}
+
+export interface Token {
+  session: Session;
+  /** The session ids the token carries (none where the issuer names no session). */
+  ids: string[];
+  claims: Record<string, unknown>;
+  iat: number;
+  exp: number;
+  jti: string;
+  text: string;
+}
+
+const userOf = (s: Session) => `${s.issuer}/${s.user}`;
+const startOf = (token: Token) => token.session.authTime ?? token.iat;
+
+/** The model: what the promise says, in the plainest terms. */
+export class Model {
+  now: number;
+  /** Revoked session ids (and tokens of unnamed sessions), with the logout that revoked them. */
+  private readonly revoked = new Map<string, string | undefined>();
+  /** Per user: every session that began at or before this second is revoked. */
+  private readonly revokedBefore = new Map<string, number>();
+  /** Global logouts by writer, remembered while the token that made each can be used. */
+  private readonly replays = new Map<string, number>();
+
+  constructor(now: number) {
+    this.now = now;
+  }
+
+  /** What a local logout reaches: each session id the token names, else the token. */
+  static keysOf(token: Token): string[] {
+    const user = userOf(token.session);
+    return token.ids.length > 0
+      ? token.ids.map((id) => `${user}/s/${id}`)
+      : [`${user}/t/${token.jti}`];
+  }
+
+  private coveredByUser(token: Token): boolean {
+    const before = this.revokedBefore.get(userOf(token.session));
+    return before !== undefined && Math.floor(startOf(token)) <= before;
+  }
+
+  /** The verifier's refusal, if any, before revocations are looked at. */
+  refusal(token: Token): string | undefined {
+    if (token.exp + LEEWAY < this.now) return "Token expired";
+    if (token.iat > this.now + LEEWAY) return "Token issued in the future";
+    if (this.now - startOf(token) > MAX_SESSION) return "Session exceeds the maximum age";
+    return undefined;
+  }
+
+  /** The check's answer: undefined for accepted, else the reason. */
+  check(token: Token): string | undefined {
+    const refused = this.refusal(token);
+    if (refused !== undefined) return refused;
+    const revoked = Model.keysOf(token).some((key) => this.revoked.has(key));
+    return revoked || this.coveredByUser(token) ? REVOKED : undefined;
+  }
+
+  /** A revocation at `instant` whose answer waits until a later sign-in starts after it. */
+  private waitAfter(instant: number) {
+    const answerAt = instant > Math.floor(this.now) ? this.now + 1 : instant + 1 + LAG;
+    this.now = Math.max(this.now, answerAt);
+  }
+
+  /** The logout's answer (undefined: 200), and the state after it. */
+  logout(token: Token, scope: Scope, key: string | undefined): string | undefined {
+    const refused = this.refusal(token);
+    if (refused !== undefined) return refused;
+    const keys = Model.keysOf(token);
+    const writer = key === undefined ? undefined : `${keys[0]}|${scope}:${key}`;
+    const user = userOf(token.session);
+    if (scope === "local") {
+      const found = keys.filter((each) => this.revoked.has(each));
+      const ours = writer !== undefined && found.every((each) => this.revoked.get(each) === writer);
+      for (const each of keys) if (!this.revoked.has(each)) this.revoked.set(each, writer);
+      return found.length > 0 && !ours ? REVOKED : this.coveredByUser(token) ? REVOKED : undefined;
+    }
+    if (scope === "others" && token.session.authTime === undefined) return NO_START;
+    if (writer !== undefined && (this.replays.get(writer) ?? 0) > this.now) {
+      this.waitAfter(this.revokedBefore.get(user) as number);
+      return undefined;
+    }
+    if (this.check(token) !== undefined) return REVOKED;
+    const start = Math.floor(startOf(token));
+    const instant = scope === "others" ? start - 1 : Math.max(Math.floor(this.now), start);
+    const before = this.revokedBefore.get(user) ?? Number.NEGATIVE_INFINITY;
+    if (instant > before) this.revokedBefore.set(user, instant);
+    if (scope === "global") {
+      if (writer !== undefined) this.replays.set(writer, Math.ceil(token.exp) + LEEWAY + 1);
+      this.waitAfter(instant);
+    }
+    return undefined;
+  }
+}
+
+export type Step =
+  | {
+      kind: "sign-in";
+      issuer: Issuer;
+      user: 0 | 1;
+      naming: Naming;
+      authTime: boolean;
+      skew: number;
+    }
+  | { kind: "refresh"; session: number; skew: number; sidOnly: boolean }
+  | { kind: "logout"; token: number; scope: Scope; key: "k1" | "k2" | undefined }
+  | { kind: "attack"; token: number; scope: Scope; times: number }
+  | { kind: "replay"; nth: number }
+  | { kind: "advance"; seconds: number };
+
+/** The issuer's clock against ours: mostly right, ahead, or behind within the lag and beyond. */
+const skew = fc.constantFrom(0, 0, 0, 0.3, 3, -0.3, -2);
+/** Which of the sessions or tokens so far: mostly one of the latest, as a user's next step is. */
+const recent = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 2 }).map((back) => -1 - back), weight: 3 },
+  { arbitrary: fc.nat(), weight: 1 },
+);
+/** `recent`'s pick among `items`. */
+const pick = <T>(items: readonly T[], index: number): T | undefined =>
+  items.length === 0 ? undefined : items[((index % items.length) + items.length) % items.length];
+const scope = fc.constantFrom<Scope>("local", "global", "others");
+export const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("sign-in" as const),
+      // Mostly one user of one issuer, so histories are long enough to interleave scopes.
+      issuer: fc.constantFrom<Issuer>(0, 0, 0, 1),
+      user: fc.constantFrom<0 | 1>(0, 0, 0, 1),
+      naming: fc.constantFrom<Naming>("origin", "sid", "both", "none"),
+      authTime: fc.constantFrom(true, true, false),
+      skew,
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("refresh" as const),
+      session: recent,
+      skew,
+      sidOnly: fc.boolean(),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("logout" as const),
+      token: recent,
+      scope,
+      key: fc.constantFrom("k1" as const, "k2" as const, undefined),
+    }),
+    weight: 4,
+  },
+  {
+    // The holder of any token, old or new, saying the same thing again and again.
+    arbitrary: fc.record({
+      kind: fc.constant("attack" as const),
+      token: fc.nat(),
+      scope: fc.constantFrom<Scope>("others", "others", "global", "local"),
+      times: fc.integer({ min: 1, max: 3 }),
+    }),
+    weight: 2,
+  },
+  { arbitrary: fc.record({ kind: fc.constant("replay" as const), nth: fc.nat() }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("advance" as const),
+      // Within a second, across the leeway, across a token's life and the session bound.
+      seconds: fc.constantFrom(0.4, 1, 2, 4, 6, 60, MAX_LIFETIME + 10, MAX_SESSION - 30),
+    }),
+    weight: 2,
+  },
+);
+
+const signIn = (
+  naming: Naming,
+  authTime: boolean,
+  skewSeconds = 0,
+  user: 0 | 1 = 0,
+  issuer: Issuer = 0,
+): Step => ({ kind: "sign-in", issuer, user, naming, authTime, skew: skewSeconds });
+const refresh = (session = -1, sidOnly = false): Step => ({
+  kind: "refresh",
+  session,
+  skew: 0,
+  sidOnly,
+});
+const logOut = (scope: Scope, token = -1, key?: "k1"): Step => ({
+  kind: "logout",
+  token,
+  scope,
+  key,
+});
+const attack = (token: number, scope: Scope, times = 3): Step => ({
+  kind: "attack",
+  token,
+  scope,
+  times,
+});
+const advance = (seconds: number): Step => ({ kind: "advance", seconds });
+
+/** The defects this test was written against, as histories it always checks first. */
+export const REPRODUCTIONS: Step[][] = [
+  // A stolen token repeating `others` keeps every later sign-in out; the owner's answer.
+  [
+    signIn("origin", true),
+    advance(2),
+    signIn("origin", true),
+    attack(0, "others"),
+    advance(1),
+    signIn("origin", true),
+    attack(0, "others"),
+    logOut("others"),
+    attack(0, "others"),
+  ],
+  // The thief's `global` ends everything once, itself included; a later sign-in is in.
+  [
+    signIn("origin", true),
+    advance(2),
+    signIn("sid", true),
+    attack(0, "global"),
+    signIn("sid", true),
+  ],
+  // More global logouts than are remembered: an old replay changes nothing.
+  [
+    signIn("origin", true),
+    logOut("global", -1, "k1"),
+    ...Array.from({ length: 4 }, () => [signIn("origin", true), logOut("global")]).flat(),
+    { kind: "replay", nth: 0 },
+  ],
+  // A clock that runs behind by less than the lag: a sign-in after the 200 is in.
+  [signIn("origin", true), logOut("global"), signIn("origin", true, -0.3)],
+  // A token with origin_jti and sid; its sibling with sid only is out with it.
+  [signIn("both", true), refresh(0, true), logOut("local", 0), refresh(0, true)],
+  // Other devices stay out at their next refresh (global and others, with auth_time).
+  [signIn("origin", true), advance(2), signIn("origin", true), logOut("others"), refresh(0)],
+  [signIn("origin", true), signIn("origin", true), logOut("global"), advance(2), refresh(0)],
+  // `others` needs auth_time; with it, said again, it changes nothing and waits for nothing.
+  [signIn("origin", false), logOut("others"), signIn("origin", true), logOut("others", -1, "k1")],
+  // A revoked session does not come back when a record lapses, before the session is too old.
+  [signIn("origin", true), logOut("local"), advance(MAX_LIFETIME + 10), refresh(0)],
+  [
+    signIn("origin", true),
+    signIn("origin", true),
+    logOut("global"),
+    advance(MAX_LIFETIME + 10),
+    refresh(0),
+  ],
+  // Ids an issuer reuses across users; the same session and jti at both issuers.
+  [
+    signIn("origin", true, 0, 0),
+    signIn("origin", true, 0, 1),
+    logOut("local", 0),
+    logOut("global", 1),
+  ],
+  [signIn("sid", true, 0, 0, 0), signIn("sid", true, 0, 0, 1), logOut("global", 1)],
+  // A fractional start in the logout's own second; an issuer whose clock runs ahead.
+  [signIn("none", false), signIn("none", true, 0.3), logOut("global", 0), advance(1)],
+  [signIn("origin", true, 3), signIn("origin", true), logOut("global", 0), signIn("origin", true)],
+];
+
+/** What a history drives: the logout and the checks, on a clock the history sets. */
+export interface RevocationSystem {
+  /** Whether its answers hold the verifier's refusals; where not, the model's stand in. */
+  verifies: boolean;
+  setNow(now: number): void;
+  /** The clock after a request: a revocation's wait moves it. */
+  now(): number;
+  mint(issuer: Issuer, claims: Record<string, unknown>): Promise<string>;
+  /** The logout's answer: undefined for a 200, else the refusal's reason. */
+  logout(token: Token, scope: Scope, key: string | undefined): Promise<string | undefined>;
+  /** The check's answer, the same way (a system with several checks asserts they agree). */
+  check(token: Token): Promise<string | undefined>;
+}
+
+/** Runs one history on `system` from `startAt`, asserting the model and the invariants. */
+export async function runHistory(
+  steps: Step[],
+  system: RevocationSystem,
+  startAt: number,
+): Promise<void> {
+  // Users unique to this run; session ids and jtis repeat across users and issuers.
+  const run = crypto.randomUUID();
+  const model = new Model(startAt);
+  system.setNow(model.now);
+  const sessions: Session[] = [];
+  const tokens: Token[] = [];
+  const logouts: { token: Token; scope: Scope; key: string | undefined }[] = [];
+  const counters = new Map<string, number>();
+  const next = (name: string) => {
+    const count = (counters.get(name) ?? 0) + 1;
+    counters.set(name, count);
+    return count;
+  };
+  /** The most an issuer's clock has run ahead for each user's tokens so far. */
+  const skews = new Map<string, number>();
+  /** The system's own answers, for the invariants: the reusable check's, per token. */
+  let accepted = new Map<Token, string | undefined>();
+
+  async function mint(session: Session, skewSeconds: number, sidOnly = false) {
+    // An issuer's clock may be off, but never dates a token before its own sign-in.
+    const iat = Math.max(model.now + skewSeconds, session.authTime ?? 0);
+    const exp = Math.floor(iat) + MAX_LIFETIME;
+    const jti = `j${next(`jti/${userOf(session)}`)}`;
+    const named: Record<string, string> =
+      session.naming === "origin"
+        ? { origin_jti: session.id }
+        : session.naming === "sid"
+          ? { sid: session.id }
+          : session.naming === "both"
+            ? sidOnly
+              ? { sid: `${session.id}-sid` }
+              : { origin_jti: session.id, sid: `${session.id}-sid` }
+            : {};
+    const claims = {
+      sub: `${run}/user-${session.user}`,
+      iat,
+      exp,
+      jti,
+      ...named,
+      ...(session.authTime === undefined ? {} : { auth_time: session.authTime }),
+    };
+    const text = await system.mint(session.issuer, claims);
+    const user = userOf(session);
+    skews.set(user, Math.max(skewSeconds, skews.get(user) ?? skewSeconds));
+    const token = { session, ids: Object.values(named), claims, iat, exp, jti, text };
+    tokens.push(token);
+    return token;
+  }
+
+  async function logout(token: Token, scope: Scope, key: string | undefined) {
+    // Where the system does not verify, the verifier's refusal is the model's.
+    const refused = !system.verifies && model.refusal(token) !== undefined;
+    const expected = model.logout(token, scope, key);
+    if (refused) return;
+    const answer = await system.logout(token, scope, key);
+    expect(answer, `${scope} logout (key ${key}) of ${token.jti}`).toBe(expected);
+    expect(system.now(), "the clock after the logout").toBe(model.now);
+  }
+
+  /** Checks every token against the model; returns the check's answers. */
+  async function checkAll() {
+    const answers = new Map<Token, string | undefined>();
+    for (const token of tokens) {
+      const expected = model.check(token);
+      const reason = system.verifies
+        ? await system.check(token)
+        : (model.refusal(token) ?? (await system.check(token)));
+      expect(reason, `check of ${token.jti} of ${userOf(token.session)}`).toBe(expected);
+      answers.set(token, reason);
+    }
+    return answers;
+  }
+
+  /**
+   * No request of a token of S revoked a session that began after S, unless it revoked S
+   * too: compared with the check's answers before the request.
+   */
+  function expectNoLaterSessionRevoked(by: Token, after: Map<Token, string | undefined>) {
+    if (after.get(by) === REVOKED) return;
+    for (const [token, reason] of after) {
+      const later = Math.floor(startOf(token)) > Math.floor(startOf(by));
+      const another = token.session !== by.session;
+      const sameUser = userOf(token.session) === userOf(by.session);
+      if (!later || !another || !sameUser || accepted.get(token) !== undefined) continue;
+      expect(reason, `${token.jti}, begun after ${by.jti}, revoked by it`).not.toBe(REVOKED);
+    }
+  }
+
+  for (const each of steps) {
+    let actor: Token | undefined;
+    switch (each.kind) {
+      case "sign-in": {
+        const start = model.now + each.skew;
+        const session: Session = {
+          issuer: each.issuer,
+          user: each.user,
+          naming: each.naming,
+          id: `s${next(`session/${each.issuer}/${each.user}`)}`,
+          authTime: each.authTime ? start : undefined,
+          signedInAt: model.now,
+        };
+        sessions.push(session);
+        // A sign-in after the last 200, by an issuer's clock behind ours by no more than
+        // the lag, and no further behind than it read for the user's earlier tokens.
+        const consistent = each.skew >= Math.max(-LAG, skews.get(userOf(session)) ?? -LAG);
+        const token = await mint(session, each.skew);
+        if (consistent) expect(model.check(token), "a sign-in after the 200").toBeUndefined();
+        break;
+      }
+      case "refresh": {
+        const session = pick(sessions, each.session);
+        // The issuer mints as long as the refresh token lives: up to the session bound.
+        if (session === undefined || model.now - session.signedInAt > MAX_SESSION) break;
+        await mint(session, each.skew, each.sidOnly);
+        break;
+      }
+      case "logout": {
+        actor = pick(tokens, each.token);
+        if (actor === undefined) break;
+        logouts.push({ token: actor, scope: each.scope, key: each.key });
+        await logout(actor, each.scope, each.key);
+        break;
+      }
+      case "attack": {
+        actor = pick(tokens, each.token);
+        if (actor === undefined) break;
+        for (let time = 0; time < each.times; time++) await logout(actor, each.scope, "k1");
+        break;
+      }
+      case "replay": {
+        const earlier = pick(logouts, each.nth);
+        if (earlier?.key === undefined) break;
+        actor = earlier.token;
+        await logout(earlier.token, earlier.scope, earlier.key);
+        break;
+      }
+      case "advance":
+        model.now += each.seconds;
+        system.setNow(model.now);
+        break;
+    }
+    const after = await checkAll();
+    if (actor !== undefined) expectNoLaterSessionRevoked(actor, after);
+    accepted = after;
+  }
+}
