@@ -5,20 +5,14 @@
  * rounds, each ratio the median of per-round ratios.
  */
 import { pathToFileURL } from "node:url";
-import middy from "@middy/core";
-import httpErrorHandler from "@middy/http-error-handler";
 import { JwtVerifier } from "aws-jwt-verify";
-import { DEFAULT_API_BASE_PATH } from "../functions/config/config.js";
-import type { ApiGatewayEvent } from "../functions/http/api-gateway-event.js";
-import type { AuthenticatedContext } from "../functions/http/require-valid-token.js";
-import { type HttpResponse, jsonResponse } from "../functions/http/responses.js";
+import { jsonResponse } from "../functions/http/responses.js";
 import {
-  apiContract,
   createLogger,
   createRevocationStore,
   createTokenVerifier,
   loadConfig,
-  requireValidToken,
+  protectedHandler,
 } from "../functions/index.js";
 import {
   createDynamoDbClient,
@@ -224,11 +218,9 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     client,
     config.revocation as NonNullable<typeof config.revocation>,
   );
-  const guarded = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>()
-    .use(httpErrorHandler({ logger: false }))
-    .use(apiContract({ logger, apiBasePath: DEFAULT_API_BASE_PATH }))
-    .use(requireValidToken({ verify: createTokenVerifier(config.verifier), revocations: store }))
-    .handler(async () => jsonResponse(200, { ok: true }));
+  const guarded = protectedHandler(async () => jsonResponse(200, { ok: true }), {
+    check: { config, logger, verify: createTokenVerifier(config.verifier), revocations: store },
+  });
   const authorizerEvent = httpApiAuthorizerEvent({
     method: "GET",
     path: "/core/v1/example/protected",
@@ -244,16 +236,12 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       },
     });
   expect("authorizer", (await authorizer(authorizerEvent, context)).isAuthorized, true);
-  expect(
-    "middleware",
-    (await guarded(event, lambdaContext() as AuthenticatedContext)).statusCode,
-    200,
-  );
+  expect("middleware", (await guarded(event, lambdaContext())).statusCode, 200);
   const checks = await interleaved(
     [
       ["verify+read", () => bare.verify(token).then(read)],
       ["authorizer", () => authorizer(authorizerEvent, context)],
-      ["middleware", () => guarded(event, lambdaContext() as AuthenticatedContext)],
+      ["middleware", () => guarded(event, lambdaContext())],
     ],
     { authorizer: "verify+read", middleware: "verify+read" },
     input.rounds,

@@ -7,8 +7,6 @@
  *   export const handler = protectedHandler(async (event, context) =>
  *     jsonResponse(200, { sub: context.token.claims.sub }));
  */
-import middy from "@middy/core";
-import httpErrorHandler from "@middy/http-error-handler";
 import type { Context } from "aws-lambda";
 import {
   type BearerCheck,
@@ -17,8 +15,8 @@ import {
   type Environment,
 } from "./bearer-check.js";
 import { ConfigurationError } from "./domain/errors.js";
-import { apiContract } from "./http/api-contract.js";
 import type { ApiGatewayEvent } from "./http/api-gateway-event.js";
+import { httpHandler } from "./http/http-handler.js";
 import { type AuthenticatedContext, requireValidToken } from "./http/require-valid-token.js";
 import type { HttpResponse } from "./http/responses.js";
 
@@ -43,9 +41,7 @@ export function protectedHandler(
   if (!revocations) {
     throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required to refuse revoked tokens");
   }
-  const wrapped = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>()
-    .use(httpErrorHandler({ logger: false }))
-    .use(apiContract({ logger, apiBasePath: config.apiBasePath }))
+  const wrapped = httpHandler<AuthenticatedContext>({ logger, apiBasePath: config.apiBasePath })
     .use(requireValidToken({ verify, revocations }))
     .handler(handler);
   return (event, context) => wrapped(event, context as AuthenticatedContext);

@@ -7,7 +7,7 @@ import type { MiddlewareObj, Request } from "@middy/core";
 import type { RevocationCheck, VerifyToken } from "../domain/ports.js";
 import type { VerifiedToken } from "../domain/verified-token.js";
 import type { ApiContext } from "./api-contract.js";
-import type { ApiGatewayEvent } from "./api-gateway-event.js";
+import { type ApiGatewayEvent, headerValues } from "./api-gateway-event.js";
 import { extractBearerToken } from "./bearer-header.js";
 import type { HttpResponse } from "./responses.js";
 
@@ -31,7 +31,11 @@ export interface AuthenticatedContext extends ApiContext {
   token: VerifiedToken;
 }
 
-/** Use after `apiContract`, which reads the request and renders the 401 envelope. */
+/**
+ * Best after `apiContract`, which reads the request, logs the user and renders the 401 envelope
+ * (`httpHandler` puts it there). Alone, it reads the header from the event itself, and its
+ * errors are the domain's classes, for the caller's own error handling (`toProblem`).
+ */
 export function requireValidToken({
   verify,
   revocations,
@@ -43,12 +47,20 @@ export function requireValidToken({
 > {
   return {
     async before(request: Request<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>) {
-      const { context } = request;
-      const token = await verify(extractBearerToken(context.httpRequest.authorization));
+      const { context, event } = request;
+      const authorization =
+        context.httpRequest?.authorization ??
+        headerValues(
+          event.headers,
+          "authorization",
+          "multiValueHeaders" in event ? event.multiValueHeaders : undefined,
+        );
+      const token = await verify(extractBearerToken(authorization));
       // Known from here on, so even a revoked token's refusal names its user in the log.
       // Bounded: a claim is the client's text, and a log line is not the place for 3,000 bytes of it.
-      if (typeof token.claims.sub === "string")
+      if (typeof token.claims.sub === "string" && context.logFields) {
         context.logFields.sub = token.claims.sub.slice(0, 128);
+      }
       await revocations?.assertNotRevoked(token);
       context.token = token;
     },

@@ -2,8 +2,6 @@
  * The Lambda adapter of the logout: Middy middleware around `logOut`. Event in (either API
  * Gateway payload), the verified token and scope to the core, the contract's response out.
  */
-import middy from "@middy/core";
-import httpErrorHandler from "@middy/http-error-handler";
 import type { Context } from "aws-lambda";
 import {
   type BearerCheckOptions,
@@ -14,8 +12,8 @@ import { cognitoSignOutFor } from "../cognito/cognito-sign-out.js";
 import type { Logger } from "../config/logger.js";
 import { LOGGED_OUT, logOut } from "../core/logout.js";
 import type { RevocationRecorder, UpstreamSignOut, VerifyToken } from "../domain/ports.js";
-import { apiContract } from "../http/api-contract.js";
 import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
+import { httpHandler } from "../http/http-handler.js";
 import { parseIdempotencyKey, parseLogoutBody, parseLogoutScope } from "../http/logout-request.js";
 import { type AuthenticatedContext, requireValidToken } from "../http/require-valid-token.js";
 import { type HttpResponse, jsonResponse } from "../http/responses.js";
@@ -39,13 +37,7 @@ export function createLogoutHandler({
   upstream,
   apiBasePath,
 }: LogoutHandlerDependencies): LogoutHandler {
-  // No early-timeout timer per request: every wait below has its own bound.
-  const handler = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>({
-    timeoutEarlyInMillis: 0,
-  })
-    // A safety net: apiContract's onError (which runs first) answers every error itself.
-    .use(httpErrorHandler({ logger: false }))
-    .use(apiContract({ logger, apiBasePath }))
+  const handler = httpHandler<AuthenticatedContext>({ logger, apiBasePath })
     // No separate revocation read: `revoke` checks and records in one round trip.
     .use(requireValidToken({ verify }))
     .handler(async (_event, context) => {

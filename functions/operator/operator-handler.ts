@@ -4,8 +4,6 @@
  * call it is the stage's `operators`. One log line per call: who, why, whom, what came of it.
  */
 import { randomUUID } from "node:crypto";
-import middy from "@middy/core";
-import httpErrorHandler from "@middy/http-error-handler";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from "aws-lambda";
 import {
   type BearerCheckOptions,
@@ -19,8 +17,8 @@ import { cognitoIssuer } from "../domain/aws-identifiers.js";
 import { CallerUnknownError, ConfigurationError } from "../domain/errors.js";
 import { redactTokenLike } from "../domain/log-schema.js";
 import type { OperatorRevocation, UpstreamUserAdmin } from "../domain/ports.js";
-import { type ApiContext, apiContract } from "../http/api-contract.js";
-import type { ApiGatewayEvent } from "../http/api-gateway-event.js";
+import type { ApiContext } from "../http/api-contract.js";
+import { httpHandler } from "../http/http-handler.js";
 import { parseIdempotencyKey } from "../http/logout-request.js";
 import { parseOperatorRequest } from "../http/operator-request.js";
 import { type HttpResponse, jsonResponse } from "../http/responses.js";
@@ -43,32 +41,27 @@ export function createOperatorHandler({
   revocations,
   upstream,
 }: OperatorHandlerDependencies): OperatorHandler {
-  const handler = middy<ApiGatewayEvent, HttpResponse, Error, ApiContext>({
-    timeoutEarlyInMillis: 0,
-  })
-    .use(httpErrorHandler({ logger: false }))
-    .use(apiContract({ logger, apiBasePath: "/" }))
-    .handler(async (event, context) => {
-      // Set by AWS from the request's signature: the caller cannot choose it.
-      const caller = (event as APIGatewayProxyEventV2WithIAMAuthorizer).requestContext?.authorizer
-        ?.iam?.userArn;
-      if (typeof caller !== "string" || caller === "") throw new CallerUnknownError();
-      context.logFields.caller = caller;
-      const { target, reason } = parseOperatorRequest(context.httpRequest.body, {
-        issuer,
-        byUsername: upstream !== undefined,
-      });
-      context.logFields.justification = redactTokenLike(reason);
-      const key = parseIdempotencyKey(context.httpRequest.idempotencyKey) ?? randomUUID();
-      const { sub, outcome } = await signOutUser(target, `operator:${key}`, {
-        issuer,
-        revocations,
-        upstream,
-      });
-      context.logFields.sub = sub.slice(0, 128);
-      context.logFields.outcome = outcome;
-      return jsonResponse(200, { success: true, message: "User signed out", sub, outcome });
+  const handler = httpHandler({ logger, apiBasePath: "/" }).handler(async (event, context) => {
+    // Set by AWS from the request's signature: the caller cannot choose it.
+    const caller = (event as APIGatewayProxyEventV2WithIAMAuthorizer).requestContext?.authorizer
+      ?.iam?.userArn;
+    if (typeof caller !== "string" || caller === "") throw new CallerUnknownError();
+    context.logFields.caller = caller;
+    const { target, reason } = parseOperatorRequest(context.httpRequest.body, {
+      issuer,
+      byUsername: upstream !== undefined,
     });
+    context.logFields.justification = redactTokenLike(reason);
+    const key = parseIdempotencyKey(context.httpRequest.idempotencyKey) ?? randomUUID();
+    const { sub, outcome } = await signOutUser(target, `operator:${key}`, {
+      issuer,
+      revocations,
+      upstream,
+    });
+    context.logFields.sub = sub.slice(0, 128);
+    context.logFields.outcome = outcome;
+    return jsonResponse(200, { success: true, message: "User signed out", sub, outcome });
+  });
   return (event, context) => handler(event, context as ApiContext);
 }
 

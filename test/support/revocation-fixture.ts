@@ -3,16 +3,12 @@
  * counting proxy), the table created from the stack's definition, the real store and handler.
  */
 import { randomUUID } from "node:crypto";
-import middy from "@middy/core";
-import httpErrorHandler from "@middy/http-error-handler";
-import type { Context } from "aws-lambda";
 import { decodeJwt } from "jose";
 import {
   type AuthorizerHandler,
   createAuthorizerHandler,
 } from "../../functions/authorizer/authorizer-handler.js";
 import {
-  DEFAULT_API_BASE_PATH,
   DEFAULT_MAX_ISSUER_CLOCK_LAG_MS,
   DEFAULT_MAX_SESSION_SECONDS,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
@@ -26,15 +22,13 @@ import type {
   VerifyToken,
 } from "../../functions/domain/ports.js";
 import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
-import type { AuthenticatedContext } from "../../functions/http/require-valid-token.js";
 import { type HttpResponse, jsonResponse } from "../../functions/http/responses.js";
 // Another function of the API is built as the README shows: from the public exports only.
 import {
-  apiContract,
   createLogger,
   createTokenVerifier,
   loadConfig,
-  requireValidToken,
+  protectedHandler,
 } from "../../functions/index.js";
 import {
   createDynamoDbClient,
@@ -148,11 +142,11 @@ export async function startRevocationFixture(
   const logout = await createLogoutApp({ identity, verify, revocations: store });
 
   const logger = createLogger();
-  const guarded = middy<ApiGatewayEvent, HttpResponse, Error, AuthenticatedContext>()
-    .use(httpErrorHandler({ logger: false }))
-    .use(apiContract({ logger, apiBasePath: DEFAULT_API_BASE_PATH }))
-    .use(requireValidToken({ verify, revocations: store }))
-    .handler(async (_event, context) => jsonResponse(200, { sub: context.token.claims.sub }));
+  // The other function is the package's own `protectedHandler`, on this fixture's check.
+  const guarded = protectedHandler(
+    async (_event, context) => jsonResponse(200, { sub: context.token.claims.sub }),
+    { check: { config: loadConfig(identity.environment), logger, verify, revocations: store } },
+  );
 
   const authorizer = createAuthorizerHandler({ logger, verify, revocations: store });
 
@@ -168,8 +162,7 @@ export async function startRevocationFixture(
     clock,
     now: () => Math.floor(now()),
     logout,
-    otherFunction: async (event) =>
-      (await guarded(event, lambdaContext() as Context as AuthenticatedContext)) as HttpResponse,
+    otherFunction: (event) => guarded(event, lambdaContext()),
     async stop() {
       await proxy.stop();
       await dynamodb.stop();
