@@ -50,12 +50,15 @@ export function createLogoutHandler({
       const { refreshToken } = upstream
         ? parseLogoutBody(httpRequest.body)
         : { refreshToken: undefined };
-      if (refreshToken && scope === "local") context.logFields.refreshTokenRevoked = true;
       context.logFields.outcome = await logOut(
         context.token,
         { scope, refreshToken, idempotencyKey },
         { revocations, upstream },
       );
+      // Only once it happened: a failure before it is logged without it.
+      if (refreshToken && scope === "local" && context.logFields.outcome === "logged_out") {
+        context.logFields.refreshTokenRevoked = true;
+      }
       return jsonResponse(200, LOGGED_OUT);
     });
   return (event, context) => handler(event, context as AuthenticatedContext);

@@ -127,6 +127,10 @@ describe("logout with a Cognito user pool (cognito-local)", () => {
       code: "SERVICE_UNAVAILABLE",
       details: { reason: "Identity provider unavailable" },
     });
+    // The log says the refresh token was revoked only once it was.
+    const failedLine = output.lines().find((line) => line.status === 503);
+    expect(failedLine).toBeDefined();
+    expect(failedLine).not.toHaveProperty("refreshTokenRevoked");
     // Upstream came first: nothing was recorded, so the retry goes through.
     expect((await logout(accessToken, JSON.stringify({ refreshToken }))).statusCode).toBe(200);
     await expect(cognito.refresh(refreshToken)).rejects.toMatchObject({
