@@ -17,6 +17,8 @@ import {
   type RestApiBase,
 } from "aws-cdk-lib/aws-apigateway";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { CredentialsMissingError } from "../functions/domain/errors.js";
+import { ANSWERS, UNEXPECTED } from "../functions/http/problems.js";
 import { stageAuthorizerFunction } from "./stage-authorizer-function.js";
 
 export interface RevocationAwareRestAuthorizerProps {
@@ -31,11 +33,9 @@ const json = (error: Record<string, unknown>) => ({
   "application/json": JSON.stringify({ error }),
 });
 const PRIVATE = { "Content-Type": "'application/json'", "Cache-Control": "'no-store'" };
-const AUTHENTICATION = {
-  code: "AUTHENTICATION_ERROR",
-  message: "Authentication required to access this resource",
-  status: 401,
-};
+/** A gateway response's header values are quoted literals. */
+const quoted = (headers: Readonly<Record<string, string>>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, `'${value}'`]));
 
 export class RevocationAwareRestAuthorizer extends RequestAuthorizer {
   /**
@@ -100,56 +100,45 @@ export type RestApiWithResponses = RestApiBase;
  */
 export const CONTRACT_RESPONSES: ReadonlyArray<
   readonly [ResponseType, string, Record<string, string>, Record<string, unknown>]
-> = [
+> = (
   [
-    ResponseType.ACCESS_DENIED,
-    "401",
-    { "WWW-Authenticate": `'Bearer error="invalid_token"'` },
-    {
-      ...AUTHENTICATION,
-      details: { reason: "$context.authorizer.reason" },
-      path: "$context.authorizer.path",
-      timestamp: "$context.authorizer.timestamp",
-      requestId: "$context.requestId",
-    },
-  ],
-  // Only with a results cache (an identity source): a request without the header.
-  [
-    ResponseType.UNAUTHORIZED,
-    "401",
-    { "WWW-Authenticate": "'Bearer'" },
-    {
-      ...AUTHENTICATION,
-      details: { reason: "Missing Authorization header" },
-      path: "$context.resourcePath",
-      requestId: "$context.requestId",
-    },
-  ],
-  // The authorizer threw: it could not decide (the store or the keys down), or it timed out.
-  [
-    ResponseType.AUTHORIZER_FAILURE,
-    "503",
-    { "Retry-After": "'1'" },
-    {
-      code: "SERVICE_UNAVAILABLE",
-      message: "The service is temporarily unavailable, please retry",
-      status: 503,
-      details: { reason: "Token verification unavailable" },
-      path: "$context.resourcePath",
-      requestId: "$context.requestId",
-    },
-  ],
-  [
-    ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
-    "500",
-    {},
-    {
-      code: "INTERNAL_ERROR",
-      message: "An unexpected error occurred",
-      status: 500,
-      details: { reason: "Unexpected error" },
-      path: "$context.resourcePath",
-      requestId: "$context.requestId",
-    },
-  ],
-];
+    [
+      ResponseType.ACCESS_DENIED,
+      ANSWERS.invalidToken,
+      {
+        details: { reason: "$context.authorizer.reason" },
+        path: "$context.authorizer.path",
+        timestamp: "$context.authorizer.timestamp",
+      },
+    ],
+    // Only with a results cache (an identity source): a request without the header.
+    [
+      ResponseType.UNAUTHORIZED,
+      ANSWERS.credentialsMissing,
+      { details: { reason: new CredentialsMissingError("Missing Authorization header").message } },
+    ],
+    // The authorizer threw: it could not decide (the store or the keys down), or it timed out.
+    [
+      ResponseType.AUTHORIZER_FAILURE,
+      ANSWERS.unavailable,
+      { details: { reason: "Token verification unavailable" } },
+    ],
+    [
+      ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
+      ANSWERS.internal,
+      { details: { reason: UNEXPECTED } },
+    ],
+  ] as const
+).map(([type, { status, code, message, headers }, fields]) => [
+  type,
+  String(status),
+  quoted(headers),
+  {
+    code,
+    message,
+    status,
+    path: "$context.resourcePath",
+    ...fields,
+    requestId: "$context.requestId",
+  },
+]);

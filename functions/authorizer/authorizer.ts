@@ -4,9 +4,14 @@
  * decide, so that API Gateway answers 500 rather than let a possibly revoked token through or
  * tell a valid client it is forbidden.
  */
-import { SigningKeyNotYetKnownError } from "../domain/errors.js";
+import {
+  CredentialsMissingError,
+  InvalidRequestError,
+  InvalidTokenError,
+  SigningKeyNotYetKnownError,
+} from "../domain/errors.js";
 import type { TokenClaims } from "../domain/verified-token.js";
-import { isRefusal, type Problem, toProblem } from "../http/problems.js";
+import { type Problem, toProblem } from "../http/problems.js";
 import { authenticateBearer, type RequireValidTokenOptions } from "../http/require-valid-token.js";
 
 /** What a backend reads at `event.requestContext.authorizer.lambda.*`: plain values only. */
@@ -31,12 +36,18 @@ export function authorizerContext(claims: TokenClaims): AuthorizerContext {
 }
 
 /**
- * Denied: every request the logout refuses (4xx), and a key id the JWKS did not hold a moment
- * ago. That one is no verdict on the token, but any client can send a made-up kid, and an
- * undecided answer raises an alarm: a key rotated in is known within the refetch wait.
+ * Denied, by class: the request's own faults (no token, a bad or revoked one, a malformed
+ * header), and a key id the JWKS did not hold a moment ago. That one is no verdict on the
+ * token, but any client can send a made-up kid, and an undecided answer raises an alarm: a key
+ * rotated in is known within the refetch wait. Everything else is undecided.
  */
-const isDenial = (problem: Problem) =>
-  isRefusal(problem) || problem.error instanceof SigningKeyNotYetKnownError;
+const DENIED = [
+  CredentialsMissingError,
+  InvalidTokenError,
+  InvalidRequestError,
+  SigningKeyNotYetKnownError,
+] as const;
+const isDenial = (error: unknown) => DENIED.some((denied) => error instanceof denied);
 
 /** Throws what it cannot decide on: the caller must not answer for it. */
 export async function decide(
@@ -47,8 +58,7 @@ export async function decide(
     const { claims } = await authenticateBearer(authorization, check);
     return { isAuthorized: true, context: authorizerContext(claims), claims };
   } catch (error) {
-    const problem = toProblem(error);
-    if (isDenial(problem)) return { isAuthorized: false, problem };
+    if (isDenial(error)) return { isAuthorized: false, problem: toProblem(error) };
     throw error;
   }
 }

@@ -35,110 +35,84 @@ export interface Problem {
   readonly error: unknown;
 }
 
-const AUTHENTICATION = {
-  code: "AUTHENTICATION_ERROR",
-  message: "Authentication required to access this resource",
-} as const;
-const UNAVAILABLE = {
-  code: "SERVICE_UNAVAILABLE",
-  message: "The service is temporarily unavailable, please retry",
-} as const;
-const INTERNAL = { code: "INTERNAL_ERROR", message: "An unexpected error occurred" } as const;
+/** What a status says, whatever failure it is for: the table's rows, and the REST gateway's. */
+type Answer = Omit<Problem, "reason" | "error">;
+
+/** Each answer the edge gives, by what it means: the gateway responses take theirs from here. */
+export const ANSWERS = {
+  /** RFC 6750 §3.1: no error code when the request held no token. */
+  credentialsMissing: {
+    status: 401,
+    code: "AUTHENTICATION_ERROR",
+    message: "Authentication required to access this resource",
+    headers: { "WWW-Authenticate": "Bearer" },
+  },
+  invalidToken: {
+    status: 401,
+    code: "AUTHENTICATION_ERROR",
+    message: "Authentication required to access this resource",
+    headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
+  },
+  invalidRequest: {
+    status: 400,
+    code: "VALIDATION_ERROR",
+    message: "The request is invalid",
+    headers: {},
+  },
+  forbidden: { status: 403, code: "FORBIDDEN", message: "The request is not allowed", headers: {} },
+  notFound: { status: 404, code: "NOT_FOUND", message: "The user was not found", headers: {} },
+  /** Never a 401 (that would call a valid token bad), never a 200 (nothing lost): retry. */
+  unavailable: {
+    status: 503,
+    code: "SERVICE_UNAVAILABLE",
+    message: "The service is temporarily unavailable, please retry",
+    headers: { "Retry-After": "1" },
+  },
+  /** A 500, which pages someone (the API's 5xx alarm), rather than a 503 retried for ever. */
+  internal: {
+    status: 500,
+    code: "INTERNAL_ERROR",
+    message: "An unexpected error occurred",
+    headers: {},
+  },
+} as const satisfies Record<string, Answer>;
+
 /** A 500's reason: the client learns nothing of what broke; the log has it. */
-const UNEXPECTED = "Unexpected error";
+export const UNEXPECTED = "Unexpected error";
 
 type Row = readonly [
   abstract new (...args: never[]) => Error,
   (error: never) => Omit<Problem, "error">,
 ];
 
+const withMessage = (answer: Answer) => (error: Error) => ({ ...answer, reason: error.message });
+
 // Ordered: subclasses before the classes they extend.
 const PROBLEMS: readonly Row[] = [
-  [
-    CredentialsMissingError,
-    (error: Error) => ({
-      status: 401,
-      ...AUTHENTICATION,
-      reason: error.message,
-      // RFC 6750 §3.1: no error code when the request held no token.
-      headers: { "WWW-Authenticate": "Bearer" },
-    }),
-  ],
-  [
-    InvalidTokenError,
-    (error: Error) => ({
-      status: 401,
-      ...AUTHENTICATION,
-      reason: error.message,
-      headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
-    }),
-  ],
-  [
-    InvalidRequestError,
-    (error: Error) => ({
-      status: 400,
-      code: "VALIDATION_ERROR",
-      message: "The request is invalid",
-      reason: error.message,
-      headers: {},
-    }),
-  ],
+  [CredentialsMissingError, withMessage(ANSWERS.credentialsMissing)],
+  [InvalidTokenError, withMessage(ANSWERS.invalidToken)],
+  [InvalidRequestError, withMessage(ANSWERS.invalidRequest)],
   // The operator's sign-out only: it has no token to refuse, but a caller and a user to find.
-  [
-    CallerUnknownError,
-    (error: Error) => ({
-      status: 403,
-      code: "FORBIDDEN",
-      message: "The request is not allowed",
-      reason: error.message,
-      headers: {},
-    }),
-  ],
-  [
-    UnknownUserError,
-    (error: Error) => ({
-      status: 404,
-      code: "NOT_FOUND",
-      message: "The user was not found",
-      reason: error.message,
-      headers: {},
-    }),
-  ],
+  [CallerUnknownError, withMessage(ANSWERS.forbidden)],
+  [UnknownUserError, withMessage(ANSWERS.notFound)],
   [
     SigningKeyNotYetKnownError,
     (error: SigningKeyNotYetKnownError) => ({
-      status: 503,
-      ...UNAVAILABLE,
+      ...ANSWERS.unavailable,
       reason: error.message,
       headers: { "Retry-After": String(error.retryAfterSeconds) },
     }),
   ],
-  // Never a 401 (that would call a valid token bad), never a 200 (nothing lost): retry.
-  [
-    DependencyUnavailableError,
-    (error: Error) => ({
-      status: 503,
-      ...UNAVAILABLE,
-      reason: error.message,
-      headers: { "Retry-After": "1" },
-    }),
-  ],
-  // A 500, which pages someone (the API's 5xx alarm), rather than a 503 retried for ever.
-  [
-    DependencyMisconfiguredError,
-    () => ({ status: 500, ...INTERNAL, reason: UNEXPECTED, headers: {} }),
-  ],
+  [DependencyUnavailableError, withMessage(ANSWERS.unavailable)],
+  [DependencyMisconfiguredError, () => ({ ...ANSWERS.internal, reason: UNEXPECTED })],
 ];
 
 export function toProblem(error: unknown): Problem {
   for (const [errorClass, problem] of PROBLEMS) {
     if (error instanceof errorClass) return { ...problem(error as never), error };
   }
-  return { status: 500, ...INTERNAL, reason: UNEXPECTED, headers: {}, error };
+  return { ...ANSWERS.internal, reason: UNEXPECTED, error };
 }
-
-/** A refusal the client caused (4xx): the authorizer denies these, where it throws on the rest. */
-export const isRefusal = (problem: Problem) => problem.status < 500;
 
 /**
  * For a refusal's log line: the class of what the library or the store raised, never its
