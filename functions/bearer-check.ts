@@ -9,6 +9,7 @@ import { type Config, type Environment, loadConfig } from "./config/config.js";
 import { createLogger, type Logger } from "./config/logger.js";
 import { WAIT_BUDGETS, type WaitBudgets } from "./config/wait-budgets.js";
 import { type Clock, systemClock } from "./domain/clock.js";
+import { ConfigurationError } from "./domain/errors.js";
 import type { OperatorRevocation, RevocationRecorder, VerifyToken } from "./domain/ports.js";
 import {
   type DynamoDbClient,
@@ -18,12 +19,14 @@ import { createRevocationStore } from "./revocation/revocation-store.js";
 
 export type { Environment };
 
+type Revocations = RevocationRecorder & OperatorRevocation;
+
 export interface BearerCheck {
   config: Config;
   logger: Logger;
   verify: VerifyToken;
   /** undefined: no REVOCATION_TABLE_NAME. */
-  revocations: (RevocationRecorder & OperatorRevocation) | undefined;
+  revocations: Revocations | undefined;
 }
 
 /** What a deployment never sets: a test, the bench or a local run may. */
@@ -38,19 +41,44 @@ export interface BearerCheckOptions {
 
 export function bearerCheckFromEnvironment(
   env: Environment,
+  options: BearerCheckOptions = {},
+): BearerCheck {
+  const config = loadConfig(env);
+  const { clock = systemClock, waits = WAIT_BUDGETS } = options;
+  return {
+    config,
+    logger: createLogger(env),
+    verify: createTokenVerifier(config.verifier, { clock, jwksFetchMs: waits.jwksFetchMs }),
+    revocations: revocationStoreFor(env, config, options),
+  };
+}
+
+/** The revocation store the configuration names, or undefined where it names no table. */
+export function revocationStoreFor(
+  env: Environment,
+  config: Config,
   {
     dynamoDbClient = dynamoDbClientFromEnvironment,
     clock = systemClock,
     waits = WAIT_BUDGETS,
   }: BearerCheckOptions = {},
-): BearerCheck {
-  const config = loadConfig(env);
-  return {
-    config,
-    logger: createLogger(),
-    verify: createTokenVerifier(config.verifier, { clock, jwksFetchMs: waits.jwksFetchMs }),
-    revocations:
-      config.revocation &&
-      createRevocationStore(dynamoDbClient(env, waits.dynamoDb), config.revocation, clock),
-  };
+): Revocations | undefined {
+  return (
+    config.revocation &&
+    createRevocationStore(dynamoDbClient(env, waits.dynamoDb), config.revocation, clock)
+  );
+}
+
+/**
+ * The one place a function requires the revocation table: the authorizer, the operator's
+ * sign-out and `protectedHandler` would refuse no revoked token, or revoke nothing, without it.
+ */
+export function requireRevocations(revocations: Revocations | undefined): Revocations {
+  if (revocations === undefined) {
+    throw new ConfigurationError(
+      "REVOCATION_TABLE_NAME",
+      "is required: without it no revoked token is refused",
+    );
+  }
+  return revocations;
 }

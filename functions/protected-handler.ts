@@ -13,8 +13,8 @@ import {
   type BearerCheckOptions,
   bearerCheckFromEnvironment,
   type Environment,
+  requireRevocations,
 } from "./bearer-check.js";
-import { ConfigurationError } from "./domain/errors.js";
 import type { ApiGatewayEvent } from "./http/api-gateway-event.js";
 import { httpHandler } from "./http/http-handler.js";
 import { type AuthenticatedContext, requireValidToken } from "./http/require-valid-token.js";
@@ -37,10 +37,8 @@ export function protectedHandler(
   handler: ProtectedHandler,
   { env = process.env, check, ...options }: ProtectedHandlerOptions = {},
 ): (event: ApiGatewayEvent, context: Context) => Promise<HttpResponse> {
-  const { config, logger, verify, revocations } = check ?? bearerCheckFromEnvironment(env, options);
-  if (!revocations) {
-    throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required to refuse revoked tokens");
-  }
+  const { config, logger, verify, ...rest } = check ?? bearerCheckFromEnvironment(env, options);
+  const revocations = requireRevocations(rest.revocations);
   const wrapped = httpHandler<AuthenticatedContext>({ logger, apiBasePath: config.apiBasePath })
     .use(requireValidToken({ verify, revocations }))
     .handler(handler);

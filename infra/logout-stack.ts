@@ -9,14 +9,12 @@ import { PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
-import { loadConfig } from "../functions/config/config.js";
 import {
   authorizerWaitMs,
   logoutWaitMs,
   operatorWaitMs,
 } from "../functions/config/wait-budgets.js";
 import { secretStoreOf, userPoolRegion } from "../functions/domain/aws-identifiers.js";
-import { ConfigurationError } from "../functions/domain/errors.js";
 import { SERVICE_NAMES } from "../functions/domain/log-schema.js";
 import { BundledFunction } from "./bundled-function.js";
 import { API_BASE_PATH, LogoutApi } from "./logout-api.js";
@@ -25,7 +23,7 @@ import { OperationsKey } from "./operations-key.js";
 import { OperatorSignOut } from "./operator-sign-out.js";
 import { RevocationTable } from "./revocation-table.js";
 import { authorizerArnParameter } from "./stage-authorizer-function.js";
-import { type StageConfig, StageConfigError } from "./stage-config.js";
+import { functionEnvironment, type StageConfig } from "./stage-config.js";
 
 export { ROUTE_PATH } from "./logout-api.js";
 
@@ -69,21 +67,11 @@ export class LogoutStack extends Stack {
       removalPolicy,
     });
     const verifierEnvironment = {
-      ...authEnvironment(stage),
+      ...functionEnvironment(stage),
       REVOCATION_TABLE_NAME: revocations.table.tableName,
       // error.path is relative to the contract's base path, which the API serves under.
       API_BASE_PATH,
-      MAX_SESSION_SECONDS: String(stage.maxSessionSeconds),
-      MAX_TOKEN_LIFETIME_SECONDS: String(stage.maxTokenLifetimeSeconds),
-      ...(stage.requireAuthTime === undefined
-        ? {}
-        : { REQUIRE_AUTH_TIME: String(stage.requireAuthTime) }),
-      ...(stage.maxIssuerClockLagMs === undefined
-        ? {}
-        : { MAX_ISSUER_CLOCK_LAG_MS: String(stage.maxIssuerClockLagMs) }),
-      LOG_LEVEL: stage.logLevel,
     };
-    assertFunctionAccepts(stage, verifierEnvironment);
 
     const logout = new BundledFunction(this, "Logout", {
       entry: "functions/logout/handler.ts",
@@ -212,38 +200,4 @@ export class LogoutStack extends Stack {
       );
     }
   }
-}
-
-/**
- * The function's own configuration check, run at synth on the environment the stack gives it:
- * one validator for both, so a stage that synthesizes is one whose functions start.
- */
-function assertFunctionAccepts(stage: StageConfig, environment: Record<string, string>): void {
-  try {
-    // The table's name is a deploy-time token; any valid name stands in for it here.
-    loadConfig({ ...environment, REVOCATION_TABLE_NAME: "synth-time-check" });
-  } catch (error) {
-    if (!(error instanceof ConfigurationError)) throw error;
-    throw new StageConfigError(
-      stage.stageName,
-      "",
-      `would not start the functions: ${error.message}`,
-    );
-  }
-}
-
-function authEnvironment({ auth }: StageConfig): Record<string, string> {
-  if ("cognitoUserPoolId" in auth) {
-    return {
-      COGNITO_USER_POOL_ID: auth.cognitoUserPoolId,
-      COGNITO_CLIENT_ID: auth.cognitoClientIds.join(","),
-      COGNITO_TOKEN_USE: auth.tokenUse ?? "access",
-      ...(auth.clientSecretArn ? { COGNITO_CLIENT_SECRET_ARN: auth.clientSecretArn } : {}),
-    };
-  }
-  return {
-    JWT_ISSUER: auth.issuer,
-    JWT_AUDIENCE: auth.audience.join(","),
-    ...(auth.jwksUri ? { JWKS_URI: auth.jwksUri } : {}),
-  };
 }

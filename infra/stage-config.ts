@@ -3,11 +3,9 @@
  * resource is made, so a missing value fails the synth naming its context key.
  */
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
-import {
-  DEFAULT_MAX_SESSION_SECONDS,
-  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
-} from "../functions/config/config.js";
+import { loadConfig } from "../functions/config/config.js";
 import { COGNITO_POOL_ID, SECRET_ARN } from "../functions/domain/aws-identifiers.js";
+import { ConfigurationError } from "../functions/domain/errors.js";
 
 /** The retentions CloudWatch Logs accepts; any other number fails only at deploy time. */
 const LOG_RETENTIONS: ReadonlySet<unknown> = new Set(
@@ -46,22 +44,29 @@ export interface StageConfig {
    * account may too where their own IAM policy allows `lambda:InvokeFunctionUrl` on it.
    */
   operators: string[];
-  /** How long a session can mint tokens (the refresh token's validity); older ones are refused. */
-  maxSessionSeconds: number;
-  /** How long any access token can live; longer ones are refused. */
-  maxTokenLifetimeSeconds: number;
   /**
-   * Refuse tokens without `auth_time` (unset: the functions' default, required of Cognito
-   * tokens only): without it, a revocation cannot follow a session across refreshes.
+   * The functions' own settings, as the variables the stack gives them (`MAX_SESSION_SECONDS`…),
+   * from the stage's keys of `FUNCTION_SETTINGS`; checked by the functions' own `loadConfig`.
    */
-  requireAuthTime?: boolean;
-  /**
-   * How far the issuer's clock may run behind the functions', in ms (unset: the functions'
-   * default, 500): a global logout answers that much later, so a sign-in after it is in.
-   */
-  maxIssuerClockLagMs?: number;
-  logLevel: string;
+  functionSettings: Record<string, string>;
 }
+
+/**
+ * The stage keys that are the functions' settings, and the variable each becomes. The stage
+ * does not check them itself: `loadConfig` does, at synth as at cold start, and its refusal
+ * names the key. Unset, the functions' own default holds.
+ */
+export const FUNCTION_SETTINGS = {
+  /** How long a session can mint tokens (the refresh token's validity); older ones are refused. */
+  maxSessionSeconds: "MAX_SESSION_SECONDS",
+  /** How long any access token can live; longer ones are refused. */
+  maxTokenLifetimeSeconds: "MAX_TOKEN_LIFETIME_SECONDS",
+  /** Refuse tokens without `auth_time` (unset: required of Cognito tokens only). */
+  requireAuthTime: "REQUIRE_AUTH_TIME",
+  /** How far the issuer's clock may run behind the functions', in ms (unset: 500). */
+  maxIssuerClockLagMs: "MAX_ISSUER_CLOCK_LAG_MS",
+  logLevel: "LOG_LEVEL",
+} as const;
 
 export class StageConfigError extends Error {
   constructor(stageName: string, key: string, problem: string) {
@@ -89,7 +94,65 @@ function assertAlarmsReachSomeone(stageName: string, config: StageConfig): Stage
 }
 
 export function readStageConfig(stageName: string, raw: unknown): StageConfig {
-  return assertAlarmsReachSomeone(stageName, readStageSettings(stageName, raw));
+  const stage = assertAlarmsReachSomeone(stageName, readStageSettings(stageName, raw));
+  assertFunctionAccepts(stage);
+  return stage;
+}
+
+function functionSettings(stage: Raw, fail: (key: string, problem: string) => never) {
+  const settings: Record<string, string> = { LOG_LEVEL: "INFO" };
+  for (const [key, variable] of Object.entries(FUNCTION_SETTINGS)) {
+    const value = stage[key];
+    if (value === undefined || value === null) continue;
+    if (!["string", "number", "boolean"].includes(typeof value)) {
+      fail(key, "must be a string, a number or true/false");
+    }
+    settings[variable] = String(value);
+  }
+  return settings;
+}
+
+/** The variables the functions get from the stage: its issuer's, and its own settings. */
+export function functionEnvironment({
+  auth,
+  functionSettings,
+}: StageConfig): Record<string, string> {
+  const issuer: Record<string, string> =
+    "cognitoUserPoolId" in auth
+      ? {
+          COGNITO_USER_POOL_ID: auth.cognitoUserPoolId,
+          COGNITO_CLIENT_ID: auth.cognitoClientIds.join(","),
+          COGNITO_TOKEN_USE: auth.tokenUse ?? "access",
+          ...(auth.clientSecretArn ? { COGNITO_CLIENT_SECRET_ARN: auth.clientSecretArn } : {}),
+        }
+      : {
+          JWT_ISSUER: auth.issuer,
+          JWT_AUDIENCE: auth.audience.join(","),
+          ...(auth.jwksUri ? { JWKS_URI: auth.jwksUri } : {}),
+        };
+  return { ...issuer, ...functionSettings };
+}
+
+/**
+ * The functions' own configuration check, run on the variables the stage gives them: one
+ * validator for both, so a stage that synthesizes is one whose functions start. A refusal
+ * names the stage's key where the variable is one of its settings.
+ */
+function assertFunctionAccepts(stage: StageConfig): void {
+  try {
+    // The table's name is a deploy-time token; any valid name stands in for it here.
+    loadConfig({ ...functionEnvironment(stage), REVOCATION_TABLE_NAME: "synth-time-check" });
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    const key = Object.entries(FUNCTION_SETTINGS).find(
+      ([, variable]) => variable === error.variable,
+    )?.[0];
+    throw new StageConfigError(
+      stage.stageName,
+      key ?? "",
+      `would not start the functions: ${error.message}`,
+    );
+  }
 }
 
 function readStageSettings(stageName: string, raw: unknown): StageConfig {
@@ -206,30 +269,6 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
         ? arn
         : fail("operators", `must list IAM role or user ARNs ("${arn}" is not one)`),
     ),
-    maxSessionSeconds: positive(
-      "maxSessionSeconds",
-      stage.maxSessionSeconds ?? DEFAULT_MAX_SESSION_SECONDS,
-    ),
-    maxTokenLifetimeSeconds: positive(
-      "maxTokenLifetimeSeconds",
-      stage.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
-    ),
-    ...(stage.requireAuthTime === undefined || stage.requireAuthTime === null
-      ? {}
-      : {
-          requireAuthTime:
-            typeof stage.requireAuthTime === "boolean"
-              ? stage.requireAuthTime
-              : fail("requireAuthTime", "must be true or false"),
-        }),
-    ...(stage.maxIssuerClockLagMs === undefined || stage.maxIssuerClockLagMs === null
-      ? {}
-      : {
-          maxIssuerClockLagMs:
-            typeof stage.maxIssuerClockLagMs === "number"
-              ? stage.maxIssuerClockLagMs
-              : fail("maxIssuerClockLagMs", "must be a number of milliseconds"),
-        }),
-    logLevel: typeof stage.logLevel === "string" ? stage.logLevel : "INFO",
+    functionSettings: functionSettings(stage, fail),
   };
 }

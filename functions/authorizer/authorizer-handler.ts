@@ -18,10 +18,10 @@ import {
   type BearerCheckOptions,
   bearerCheckFromEnvironment,
   type Environment,
+  requireRevocations,
 } from "../bearer-check.js";
 import { DEFAULT_API_BASE_PATH } from "../config/config.js";
 import type { Logger } from "../config/logger.js";
-import { ConfigurationError } from "../domain/errors.js";
 import type { DecisionLogLine } from "../domain/log-schema.js";
 import type { RevocationCheck, VerifyToken } from "../domain/ports.js";
 import { headerValues, stripPrefix } from "../http/api-gateway-event.js";
@@ -175,14 +175,10 @@ export function authorizerHandlerFor({
   verify,
   revocations,
 }: BearerCheck): AuthorizerHandler {
-  // An authorizer that cannot see revocations would let every logged-out token through.
-  if (!revocations) {
-    throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required by the authorizer");
-  }
   return createAuthorizerHandler({
     logger,
     verify,
-    revocations,
+    revocations: requireRevocations(revocations),
     apiBasePath: config.apiBasePath,
   });
 }

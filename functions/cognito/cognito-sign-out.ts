@@ -4,7 +4,8 @@
  * for `scope=global`. The Cognito client is imported on first use: only these paths pay for it.
  * `scope=others` has no call here: Cognito cannot end every session but one (see `logout.ts`).
  */
-import type { VerifierConfig } from "../config/config.js";
+import type { Environment, VerifierConfig } from "../config/config.js";
+import { type SdkClientSettings, sdkClientSettings } from "../config/sdk-client-settings.js";
 import { WAIT_BUDGETS, type WaitBudgets } from "../config/wait-budgets.js";
 import { userPoolRegion } from "../domain/aws-identifiers.js";
 import {
@@ -19,6 +20,8 @@ export interface CognitoSignOutOptions {
   clientSecret: ClientSecretLookup;
   /** The most one call may take, its SDK retry included. */
   callBudgetMs?: number;
+  /** The client's endpoint and credentials, from the function's environment. */
+  sdk?: SdkClientSettings;
 }
 
 /** The scope a Cognito access token needs to call GlobalSignOut with itself. */
@@ -48,6 +51,7 @@ export function createCognitoSignOut({
   userPoolId,
   clientSecret,
   callBudgetMs = WAIT_BUDGETS.cognitoCallMs,
+  sdk: sdkSettings = {},
 }: CognitoSignOutOptions): UpstreamSignOut & UpstreamUserAdmin {
   const region = userPoolRegion(userPoolId);
   let loaded:
@@ -57,10 +61,9 @@ export function createCognitoSignOut({
       }>
     | undefined;
   const cognito = () => {
-    // AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, the SDK's standard override, still applies.
     loaded ??= import("@aws-sdk/client-cognito-identity-provider").then((sdk) => ({
       sdk,
-      client: new sdk.CognitoIdentityProviderClient({ region, maxAttempts: 2 }),
+      client: new sdk.CognitoIdentityProviderClient({ ...sdkSettings, region, maxAttempts: 2 }),
     }));
     return loaded;
   };
@@ -164,11 +167,13 @@ export function createCognitoSignOut({
 export function cognitoSignOutFor(
   verifier: VerifierConfig,
   { cognitoCallMs, secretReadMs }: WaitBudgets = WAIT_BUDGETS,
+  env: Environment = {},
 ): (UpstreamSignOut & UpstreamUserAdmin) | undefined {
   if (verifier.kind !== "cognito") return undefined;
   return createCognitoSignOut({
     userPoolId: verifier.userPoolId,
-    clientSecret: clientSecretsFrom(verifier.clientSecretArn, secretReadMs),
+    clientSecret: clientSecretsFrom(verifier.clientSecretArn, secretReadMs, env),
     callBudgetMs: cognitoCallMs,
+    sdk: sdkClientSettings(env, "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"),
   });
 }

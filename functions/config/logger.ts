@@ -1,6 +1,7 @@
 /**
  * The one Powertools logger of a function. Level and service name come from the environment
- * (LOG_LEVEL / POWERTOOLS_LOG_LEVEL, POWERTOOLS_SERVICE_NAME), as Powertools defines them.
+ * the function was given (POWERTOOLS_LOG_LEVEL / LOG_LEVEL, POWERTOOLS_SERVICE_NAME), with the
+ * names Powertools defines for them.
  *
  * Per-request work is kept small, since one line is written on every request: the Lambda
  * context is not injected per request (`apiContract` puts the request's ids and cold-start
@@ -8,8 +9,13 @@
  * attribute objects, the costliest step of Powertools' default formatter.
  */
 import { LogFormatter, Logger, LogItem } from "@aws-lambda-powertools/logger";
-import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
+import type {
+  ConstructorOptions,
+  LogAttributes,
+  UnformattedAttributes,
+} from "@aws-lambda-powertools/logger/types";
 import { SERVICE_NAMES } from "../domain/log-schema.js";
+import type { Environment } from "./config.js";
 
 export type { Logger };
 
@@ -31,9 +37,11 @@ export class FlatLogFormatter extends LogFormatter {
   }
 }
 
-export function createLogger(): Logger {
+export function createLogger(env: Environment = {}): Logger {
+  const logLevel = env.POWERTOOLS_LOG_LEVEL ?? env.LOG_LEVEL;
   return new Logger({
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAMES.logout,
+    serviceName: env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAMES.logout,
+    ...(logLevel ? { logLevel: logLevel as NonNullable<ConstructorOptions["logLevel"]> } : {}),
     logFormatter: new FlatLogFormatter(),
   });
 }

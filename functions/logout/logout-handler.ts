@@ -79,7 +79,7 @@ export function logoutHandlerFromEnvironment(
     logger,
     verify,
     revocations,
-    upstream: signOutUpstream ? cognitoSignOutFor(config.verifier, options.waits) : undefined,
+    upstream: signOutUpstream ? cognitoSignOutFor(config.verifier, options.waits, env) : undefined,
     apiBasePath: config.apiBasePath,
   });
 }

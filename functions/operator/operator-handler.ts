@@ -7,14 +7,16 @@ import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from "aws-lambda";
 import {
   type BearerCheckOptions,
-  bearerCheckFromEnvironment,
   type Environment,
+  requireRevocations,
+  revocationStoreFor,
 } from "../bearer-check.js";
 import { cognitoSignOutFor } from "../cognito/cognito-sign-out.js";
-import type { Logger } from "../config/logger.js";
+import { loadConfig } from "../config/config.js";
+import { createLogger, type Logger } from "../config/logger.js";
 import { signOutUser } from "../core/operator-sign-out.js";
 import { cognitoIssuer } from "../domain/aws-identifiers.js";
-import { CallerUnknownError, ConfigurationError } from "../domain/errors.js";
+import { CallerUnknownError } from "../domain/errors.js";
 import { redactTokenLike } from "../domain/log-schema.js";
 import type { OperatorRevocation, UpstreamUserAdmin } from "../domain/ports.js";
 import type { ApiContext } from "../http/api-contract.js";
@@ -65,20 +67,20 @@ export function createOperatorHandler({
   return (event, context) => handler(event, context as ApiContext);
 }
 
-/** The function as deployed: the logout's configuration variables, read and checked once. */
+/**
+ * The function as deployed: the logout's configuration variables, read and checked once. It
+ * verifies no token (AWS authenticates the caller), so it builds no verifier.
+ */
 export function operatorHandlerFromEnvironment(
   env: Environment,
   options: BearerCheckOptions = {},
 ): OperatorHandler {
-  const { config, logger, revocations } = bearerCheckFromEnvironment(env, options);
-  if (!revocations) {
-    throw new ConfigurationError("REVOCATION_TABLE_NAME", "is required to sign users out");
-  }
+  const config = loadConfig(env);
   const { verifier } = config;
   return createOperatorHandler({
-    logger,
+    logger: createLogger(env),
     issuer: verifier.kind === "cognito" ? cognitoIssuer(verifier.userPoolId) : verifier.issuer,
-    revocations,
-    upstream: cognitoSignOutFor(verifier, options.waits),
+    revocations: requireRevocations(revocationStoreFor(env, config, options)),
+    upstream: cognitoSignOutFor(verifier, options.waits, env),
   });
 }

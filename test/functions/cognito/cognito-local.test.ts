@@ -12,19 +12,14 @@ let cognito: CognitoLocal;
 let dynamodb: LocalDynamoDb;
 let handler: LogoutHandler;
 let environment: Record<string, string>;
-const saved = { ...process.env };
 
 beforeAll(async () => {
   [cognito, dynamodb] = await Promise.all([startCognitoLocal(), startLocalDynamoDb()]);
   await dynamodb.createRevocationTable("cognito-revocations");
-  // The AWS SDK inside the function finds the emulator through the standard variables.
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-  });
+  // The function's environment, passed down: the AWS SDK inside it finds the emulator there.
   environment = {
     ...dynamodb.environment,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
     COGNITO_USER_POOL_ID: cognito.userPoolId,
     COGNITO_CLIENT_ID: cognito.clientId,
     JWKS: cognito.jwks,
@@ -34,7 +29,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  process.env = saved;
   await Promise.all([cognito?.stop(), dynamodb?.stop()]);
 });
 
@@ -109,18 +103,18 @@ describe("logout with a Cognito user pool (cognito-local)", () => {
 
   it("answers 503 when Cognito is unreachable, and the same access token can retry", async () => {
     const { accessToken, refreshToken } = await signedInUser();
-    // A cold function whose Cognito endpoint answers nothing (the SDK client is made on first use).
-    process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = "http://127.0.0.1:9";
-    const cutOff = logoutHandlerFromEnvironment(environment);
+    // A cold function whose Cognito endpoint answers nothing.
+    const cutOff = logoutHandlerFromEnvironment({
+      ...environment,
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: "http://127.0.0.1:9",
+    });
     const failed = await cutOff(
       httpApiEvent({
         authorization: [`Bearer ${accessToken}`],
         body: JSON.stringify({ refreshToken }),
       }),
       lambdaContext(),
-    ).finally(() => {
-      process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = cognito.endpoint;
-    });
+    );
 
     expect(failed.statusCode).toBe(503);
     expect(JSON.parse(failed.body).error).toMatchObject({

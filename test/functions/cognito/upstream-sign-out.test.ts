@@ -31,7 +31,6 @@ let dynamodb: LocalDynamoDb;
 let aws: AwsJsonStandIn;
 let handler: LogoutHandler;
 let skipped = 0;
-const saved = { ...process.env };
 
 beforeAll(async () => {
   [identity, dynamodb, aws] = await Promise.all([
@@ -40,16 +39,15 @@ beforeAll(async () => {
     startAwsJsonStandIn(),
   ]);
   await dynamodb.createRevocationTable("upstream-revocations");
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: aws.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
-    AWS_SECRET_ACCESS_KEY: "local",
-  });
   handler = logoutHandlerFromEnvironment(
     {
       ...dynamodb.environment,
+      // The function's environment, passed down: its AWS SDK clients find the stand-in there.
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: aws.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIDLOCAL",
+      AWS_SECRET_ACCESS_KEY: "local",
       COGNITO_USER_POOL_ID: POOL,
       COGNITO_CLIENT_ID: "web-client",
       COGNITO_CLIENT_SECRET_ARN: SECRET_ARN,
@@ -71,7 +69,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  process.env = saved;
   await Promise.all([dynamodb.stop(), aws.stop()]);
 });
 

@@ -41,7 +41,6 @@ let proxy: DynamoDbProxy;
 let aws: AwsJsonStandIn;
 let operator: OperatorHandler;
 let authorizer: AuthorizerHandler;
-const saved = { ...process.env };
 
 beforeAll(async () => {
   [identity, dynamodb, aws] = await Promise.all([
@@ -51,14 +50,13 @@ beforeAll(async () => {
   ]);
   proxy = await startDynamoDbProxy(dynamodb.endpoint);
   await dynamodb.createRevocationTable(TABLE);
-  Object.assign(process.env, {
+  const environment = {
+    ...dynamodb.environment,
+    // Passed down: the function's AWS SDK clients find the stand-in there.
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: aws.endpoint,
     AWS_REGION: "us-east-1",
     AWS_ACCESS_KEY_ID: "AKIDLOCAL",
     AWS_SECRET_ACCESS_KEY: "local",
-  });
-  const environment = {
-    ...dynamodb.environment,
     AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
     COGNITO_USER_POOL_ID: POOL,
     COGNITO_CLIENT_ID: "web-client",
@@ -71,7 +69,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  process.env = saved;
   await Promise.all([proxy.stop(), dynamodb.stop(), aws.stop()]);
 });
 
