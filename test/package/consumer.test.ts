@@ -1,7 +1,7 @@
 /**
  * The package as another team gets it: `npm pack`, installed into a fresh consumer app (the
  * tarball unpacked into its node_modules as npm does; the peer dependencies linked from this
- * project's, rather than downloaded again), the README's "Protecting other routes" files
+ * project's, rather than downloaded again), docs/protecting-routes.md's files
  * compiled with `tsc` (NodeNext) and run with plain `node`: the stack synthesizes two HTTP APIs
  * and a REST API protected, and the in-process check answers 200, then 401 after a logout.
  */
@@ -22,10 +22,8 @@ captureOutput();
 const ROOT = resolve(".");
 const execFileAsync = promisify(execFile);
 const README = readFileSync("README.md", "utf8");
-const SECTION = README.slice(
-  README.indexOf("## Protecting other routes"),
-  README.indexOf("## Deploying"),
-);
+/** The consumer's guide: its two files are the ones this test compiles and runs. */
+const SECTION = readFileSync("docs/protecting-routes.md", "utf8");
 /** Each `<!-- consumer: file -->` code block of the section, by file name. */
 const FILES = Object.fromEntries(
   [...SECTION.matchAll(/<!-- consumer: (\S+) -->\n```ts\n([\s\S]*?)```/g)].map((match) => [
@@ -122,10 +120,13 @@ describe("the packed package", () => {
     ).toEqual([]);
   });
 
-  it("the README's section has the two files, and every import of the package in the README is theirs", () => {
+  it("the guide has the two files, and every import of the package in the docs is theirs", () => {
     expect(Object.keys(FILES).sort()).toEqual(["handler.ts", "stack.ts"]);
     const consumerImports = Object.values(FILES).join("\n");
-    const readmeImports = README.split("\n").filter((line) => /from "rinne-auth-logout/.test(line));
+    const readmeImports = [README, SECTION]
+      .join("\n")
+      .split("\n")
+      .filter((line) => /from "rinne-auth-logout/.test(line));
     expect(readmeImports.length).toBeGreaterThan(0);
     for (const line of readmeImports) expect(consumerImports).toContain(line.trim());
   });
