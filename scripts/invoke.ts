@@ -1,9 +1,10 @@
 /**
  * `npm run invoke -- events/<folder>/<file>.json [--token TOKEN]`: runs the real handler once
  * on a sample event (the logout's, or the authorizer's for an authorizer event), against the
- * local environment, and prints the response. Its table is kept in `.local/dynamodb-invoke`
- * between runs, so a token logged out here is refused here next time:
- * `TOKEN=$(npm run -s token)`, then the logout's event and an authorizer's with `--token "$TOKEN"`.
+ * local environment, and prints the response. Its table is `npm start`'s, `.local/dynamodb`
+ * (through the running `npm start` where there is one), so a token logged out here is refused
+ * there and the other way round: `TOKEN=$(npm run -s token)`, then the logout's event and an
+ * authorizer's with `--token "$TOKEN"`. It says on stderr which table it used.
  */
 import { authorizerHandlerFromEnvironment } from "../functions/authorizer/authorizer-handler.js";
 import { logoutHandlerFromEnvironment } from "../functions/logout/logout-handler.js";
@@ -22,7 +23,7 @@ const { file, token } = sampleArguments(
   "usage: npm run invoke -- events/<folder>/<file>.json [--token TOKEN]   (see events/)",
 );
 
-const local = await startLocalEnvironment({ persist: true, tableFolder: "dynamodb-invoke" }).catch(
+const local = await startLocalEnvironment({ persist: true, joinRunning: true }).catch(
   (error: Error) =>
     error instanceof LocalTableUnavailableError ? refuse(error.message) : Promise.reject(error),
 );
@@ -39,6 +40,7 @@ try {
   await local.stop();
   refuse(unreadableEvent(file, error));
 }
+console.error(`Revocations: ${local.table}`);
 try {
   const context = lambdaContext();
   if (isAuthorizerEvent(event)) {

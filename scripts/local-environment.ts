@@ -5,12 +5,17 @@
  * user names a real issuer (`COGNITO_USER_POOL_ID` or `JWT_ISSUER`), its tokens are verified
  * with its real keys instead, against the same local table.
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startLocalDynamoDb } from "./local-dynamodb.js";
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  LocalTableUnavailableError,
+  startLocalDynamoDb,
+} from "./local-dynamodb.js";
 
-export { LocalTableUnavailableError } from "./local-dynamodb.js";
+export { LocalTableUnavailableError };
 
 import { createLocalIdentity, type LocalIdentity } from "./local-identity.js";
 
@@ -29,6 +34,8 @@ export interface LocalEnvironment {
   identity: LocalIdentity | undefined;
   /** What tokens are verified against, for the user to read. */
   issuer: string;
+  /** Which table revocations go to, for the user to read. */
+  table: string;
   stop(): Promise<void>;
 }
 
@@ -39,22 +46,56 @@ export interface LocalEnvironmentOptions {
   fresh?: boolean;
   /** Its folder below `.local/`: one process at a time may hold one. */
   tableFolder?: string;
+  /**
+   * Where a running `npm start` holds the folder, use its table through its endpoint (`npm run
+   * invoke`), so both see the same revocations; else the folder is refused.
+   */
+  joinRunning?: boolean;
 }
 
 export async function startLocalEnvironment({
   persist = false,
   fresh = false,
   tableFolder = "dynamodb",
+  joinRunning = false,
 }: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
   const directory = local(tableFolder);
+  // Where the process holding the folder serves it, for another to join.
+  const endpointFile = local(`${tableFolder}.endpoint`);
   const realIssuer = process.env.COGNITO_USER_POOL_ID ?? process.env.JWT_ISSUER;
   if (fresh) rmSync(directory, { recursive: true, force: true });
-  const dynamodb = await startLocalDynamoDb(persist ? { path: directory } : {});
-  await dynamodb.createRevocationTable(LOCAL_TABLE_NAME);
+  let table: { environment: Record<string, string>; where: string; stop(): Promise<void> };
+  try {
+    const dynamodb = await startLocalDynamoDb(persist ? { path: directory } : {});
+    await dynamodb.createRevocationTable(LOCAL_TABLE_NAME);
+    if (persist) writeFileSync(endpointFile, dynamodb.endpoint);
+    table = {
+      environment: dynamodb.environment,
+      where: persist ? directory : "memory",
+      stop: async () => {
+        if (persist) rmSync(endpointFile, { force: true });
+        await dynamodb.stop();
+      },
+    };
+  } catch (error) {
+    const running = joinRunning && error instanceof LocalTableUnavailableError;
+    const endpoint = running ? runningEndpoint(endpointFile) : undefined;
+    if (endpoint === undefined) throw error;
+    table = {
+      environment: {
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      },
+      where: `${directory}, through the running npm start (${endpoint})`,
+      stop: async () => undefined,
+    };
+  }
   const identity = realIssuer ? undefined : await createLocalIdentity({ keyFile: LOCAL_KEY_FILE });
   // dynalite checks that requests are signed, not by whom: a user's own AWS credentials (for a
   // Cognito pool's sign-out) stay as they are.
-  const { AWS_ENDPOINT_URL_DYNAMODB, ...credentials } = dynamodb.environment;
+  const { AWS_ENDPOINT_URL_DYNAMODB, ...credentials } = table.environment;
   Object.assign(process.env, {
     ...identity?.environment,
     ...Object.fromEntries(Object.entries(credentials).filter(([name]) => !process.env[name])),
@@ -65,6 +106,15 @@ export async function startLocalEnvironment({
   return {
     identity,
     issuer: identity?.issuer ?? (realIssuer as string),
-    stop: () => dynamodb.stop(),
+    table: `${LOCAL_TABLE_NAME} in ${table.where}`,
+    stop: () => table.stop(),
   };
+}
+
+function runningEndpoint(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }

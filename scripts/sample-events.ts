@@ -44,13 +44,19 @@ export const isAuthorizerEvent = (event: SampleEvent): event is AuthorizerEvent 
 
 /** `<event file> [--token TOKEN]`, the arguments of `npm run invoke` and `npm run event`. */
 export function sampleArguments(usage: string): { file: string; token: string | undefined } {
-  let parsed: ReturnType<
-    typeof parseArgs<{ options: { token: { type: "string" } }; allowPositionals: true }>
-  >;
+  const options = {
+    token: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
   try {
-    parsed = parseArgs({ options: { token: { type: "string" } }, allowPositionals: true });
+    parsed = parseArgs({ options, allowPositionals: true });
   } catch (error) {
     refuse((error as Error).message, usage);
+  }
+  if (parsed.values.help) {
+    console.log(usage);
+    process.exit(0);
   }
   const [file] = parsed.positionals;
   if (!file) refuse(usage);

@@ -161,12 +161,15 @@ const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, async (i
 });
 
 server.on("error", (error: NodeJS.ErrnoException) => {
-  console.error(
-    error.code === "EADDRINUSE"
-      ? `Port ${port} is in use: start on another with PORT=${port + 1} npm start`
-      : `Cannot listen on 127.0.0.1:${port}: ${error.message}`,
-  );
-  void local.stop().then(() => process.exit(1));
+  void local
+    .stop()
+    .then(() =>
+      refuse(
+        error.code === "EADDRINUSE"
+          ? `Port ${port} is in use: start on another with PORT=${port + 1} npm start`
+          : `Cannot listen on 127.0.0.1:${port}: ${error.message.split("\n")[0]}`,
+      ),
+    );
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

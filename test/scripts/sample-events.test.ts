@@ -136,6 +136,14 @@ describe("npm run invoke, npm run event, npm run token", () => {
     });
   }, 60_000);
 
+  it("invoke and event answer --help with their usage, and do nothing else", async () => {
+    for (const script of ["invoke", "event"]) {
+      expect(await run(script, ["--help"], env)).toMatch(
+        new RegExp(`^usage: npm run (-s )?${script}`),
+      );
+    }
+  }, 30_000);
+
   it("says in one line which file it could not read, and stops", async () => {
     for (const script of ["invoke", "event"]) {
       const refused = await run(script, ["events/none.json"], env).catch(

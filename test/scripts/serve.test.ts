@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -218,7 +218,7 @@ describe("npm start", () => {
 
   it("says in one line that the port is busy, and how to pick another", async () => {
     const { code, lines } = await refusedRun([], {});
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(lines).toEqual([
       `Port ${port} is in use: start on another with PORT=${Number(port) + 1} npm start`,
     ]);
@@ -244,6 +244,28 @@ describe("npm start", () => {
     expect(again.status).toBe(401);
     const body = (await again.json()) as { error: { details: { reason: string } } };
     expect(body.error.details.reason).toBe("Token has been revoked");
+  });
+
+  it("shares its table with npm run invoke: a token invoke logged out is refused here", async () => {
+    const { url } = requestFromCurl(curlLines[0] as string);
+    const run = (script: string, args: string[]) =>
+      execFileSync("node_modules/.bin/tsx", [`scripts/${script}.ts`, ...args], {
+        encoding: "utf8",
+        env: environment(),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    const token = run("token", ["--sub", "carol"]).trim();
+    const authorization = `Bearer ${token}`;
+    expect((await fetch(url, { headers: { authorization } })).status).toBe(200);
+    const invoked = spawnSync(
+      "node_modules/.bin/tsx",
+      ["scripts/invoke.ts", "events/http-api-v2/valid.json", "--token", token],
+      { encoding: "utf8", env: environment() },
+    );
+    expect(invoked.status).toBe(0);
+    expect(invoked.stderr).toMatch(/^Revocations: .* through the running npm start \(http:/m);
+    expect(JSON.parse(invoked.stdout).statusCode).toBe(200);
+    expect((await fetch(url, { headers: { authorization } })).status).toBe(403);
   });
 
   it("answers a request without a token with the 401 envelope", async () => {
