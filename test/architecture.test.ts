@@ -117,3 +117,47 @@ describe("functions/", () => {
     }
   });
 });
+
+/**
+ * The top level, bottom to top: functions/ knows nothing of the rest, infra/ composes the
+ * functions, scripts/ runs both locally, bench/ measures them all. No import points up.
+ */
+const TOP_LEVEL = ["functions", "infra", "scripts", "bench"] as const;
+
+const topGraph = new Map(
+  TOP_LEVEL.flatMap((folder) =>
+    modules(folder).map((file) => [
+      file,
+      [...readFileSync(file, "utf8").matchAll(/(?:from|import\()\s*"(\.[^"]+)"/g)].map((match) =>
+        normalize(join(dirname(file), (match[1] as string).replace(/\.js$/, ".ts"))),
+      ),
+    ]),
+  ),
+);
+const topOf = (file: string) => TOP_LEVEL.indexOf(file.split("/")[0] as (typeof TOP_LEVEL)[number]);
+
+function topArrowsUp(): string[] {
+  return [...topGraph].flatMap(([file, imports]) =>
+    imports.filter((target) => topOf(target) > topOf(file)).map((target) => `${file} -> ${target}`),
+  );
+}
+
+describe("the top level", () => {
+  it("imports only downwards: bench -> scripts -> infra -> functions", () => {
+    expect(topArrowsUp()).toEqual([]);
+  });
+
+  it("the check finds an arrow up (control)", () => {
+    topGraph.set("functions/x.ts", ["infra/bundling.ts"]);
+    topGraph.set("infra/x.ts", ["scripts/refuse.ts"]);
+    try {
+      expect(topArrowsUp()).toEqual([
+        "functions/x.ts -> infra/bundling.ts",
+        "infra/x.ts -> scripts/refuse.ts",
+      ]);
+    } finally {
+      topGraph.delete("functions/x.ts");
+      topGraph.delete("infra/x.ts");
+    }
+  });
+});
