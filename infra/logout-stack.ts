@@ -118,7 +118,14 @@ export class LogoutStack extends Stack {
       logout: logout.function,
       operationsKey,
     });
-    new Monitoring(this, "Monitoring", { stage, operationsKey, logout, authorizer, api });
+    new Monitoring(this, "Monitoring", {
+      stage,
+      operationsKey,
+      logout,
+      authorizer,
+      operator: operator.function,
+      api,
+    });
 
     const parameter = (name: string) => `/rinne/${stage.stageName}/auth/${name}`;
     this.publish("LogoutEndpoint", "POST here to log out", api.endpoint);

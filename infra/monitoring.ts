@@ -40,6 +40,8 @@ export interface MonitoringProps {
   operationsKey: OperationsKey;
   logout: BundledFunction;
   authorizer: BundledFunction;
+  /** The operator's sign-out: rare and human-driven, so any error of it is worth a look. */
+  operator: BundledFunction;
   api: LogoutApi;
 }
 
@@ -106,7 +108,7 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const { stage, logout, authorizer, api } = props;
+    const { stage, logout, authorizer, operator, api } = props;
     this.namespace = `Rinne/Auth/${stage.stageName}`;
     this.topic = this.alarmTopic(props);
 
@@ -128,6 +130,9 @@ export class Monitoring extends Construct {
       authorizerFn.metricDuration({ period: PERIOD, statistic: "p99" }),
       1000,
     );
+
+    // An operator whose sign-out fails is in an incident already: it must not fail unseen.
+    this.alarm("OperatorErrors", operator.function.metricErrors({ period: PERIOD }), 1);
 
     this.logMetrics("Logout", logout.logGroup, LOG_METRICS.logout);
     this.logMetrics("Authorizer", authorizer.logGroup, LOG_METRICS.authorizer);
@@ -155,6 +160,10 @@ export class Monitoring extends Construct {
         authorizerFn.metricDuration({ period: PERIOD, statistic: "p99", label: "authorizer p99" }),
       ]),
       this.graph("Cold starts", [this.search("ColdStarts", "Service")]),
+      this.graph("Operator sign-outs", [
+        operator.function.metricInvocations({ period: PERIOD, label: "calls" }),
+        operator.function.metricErrors({ period: PERIOD, label: "errors" }),
+      ]),
     );
   }
 

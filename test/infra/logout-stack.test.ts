@@ -241,7 +241,7 @@ describe.each([
   });
 
   it("alarms on each function's errors, throttles and p99 duration and the API's 5xx, to its encrypted topic, on alarm and on recovery", () => {
-    template().resourceCountIs("AWS::CloudWatch::Alarm", 7);
+    template().resourceCountIs("AWS::CloudWatch::Alarm", 8);
     for (const [metric, extra] of [
       ["Errors", {}],
       ["Throttles", {}],
@@ -329,6 +329,7 @@ describe.each([
       "Latency (ms)",
       "Cold starts",
       "Authorizer decisions",
+      "Operator sign-outs",
     ]) {
       expect(body).toContain(title);
     }
