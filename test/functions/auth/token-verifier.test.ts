@@ -17,11 +17,9 @@ import {
 } from "aws-jwt-verify/error";
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  classifyVerificationError,
-  createTokenVerifier,
-  JWKS_REFETCH_WAIT_SECONDS,
-} from "../../../functions/auth/token-verifier.js";
+import { JWKS_REFETCH_WAIT_SECONDS } from "../../../functions/auth/signing-keys.js";
+import { createTokenVerifier } from "../../../functions/auth/token-verifier.js";
+import { classifyVerificationError } from "../../../functions/auth/verification-errors.js";
 import { loadConfig } from "../../../functions/config/config.js";
 import {
   InvalidTokenError,
