@@ -50,5 +50,9 @@ describe("redactTokenLike", () => {
       expect(redactTokenLike(text)).toBe(text);
     }
     expect(redactTokenLike(`token ${jwt} pasted`)).toBe("token [redacted] pasted");
+    // A UUID is kept only whole: one at either end of a longer run is no excuse for it.
+    const uuid = "5f0c2a4e-8b1d-4c3e-9f7a-0123456789ab";
+    expect(redactTokenLike(`x ${jwt.slice(0, 30)}${uuid} y`)).toBe("x [redacted] y");
+    expect(redactTokenLike(`x ${uuid}${jwt.slice(0, 30)} y`)).toBe("x [redacted] y");
   });
 });
