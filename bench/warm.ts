@@ -17,6 +17,7 @@ import {
 import {
   createDynamoDbClient,
   type DynamoDbClient,
+  type SendOptions,
 } from "../functions/revocation/dynamodb-client.js";
 import { httpApiAuthorizerEvent, httpApiEvent } from "../scripts/api-gateway-events.js";
 import { lambdaContext } from "../scripts/lambda-context.js";
@@ -84,12 +85,13 @@ async function countRoundTrips(
   let inFlight = 0;
   const counted = { inSequence: 0, requests: [] as string[] };
   await call({
-    async send<Output>(operation: string, input: object) {
+    callBudgetMs: client.callBudgetMs,
+    async send<Output>(operation: string, input: object, options?: SendOptions) {
       if (inFlight === 0) counted.inSequence++;
       inFlight++;
       counted.requests.push(operation);
       try {
-        return await client.send<Output>(operation, input);
+        return await client.send<Output>(operation, input, options);
       } finally {
         inFlight--;
       }

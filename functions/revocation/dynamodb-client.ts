@@ -9,7 +9,7 @@
 import { createRequire } from "node:module";
 import aws4 from "aws4";
 import type { Environment } from "../config/config.js";
-import { type DynamoDbWaits, WAIT_BUDGETS } from "../config/wait-budgets.js";
+import { type DynamoDbWaits, dynamoDbCallMs, WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { ConfigurationError } from "../domain/errors.js";
 
 // Loaded with require, not import: on Node.js 24 an ES import of node:http builds its whole
@@ -31,8 +31,22 @@ export class DynamoDbError extends Error {
   }
 }
 
+export interface SendOptions {
+  /**
+   * Epoch ms past which no attempt starts and none runs on: several calls of one read share
+   * one budget (a BatchGetItem, then its unprocessed keys).
+   */
+  deadline?: number;
+}
+
 export interface DynamoDbClient {
-  send<Output = Record<string, unknown>>(operation: string, input: object): Promise<Output>;
+  send<Output = Record<string, unknown>>(
+    operation: string,
+    input: object,
+    options?: SendOptions,
+  ): Promise<Output>;
+  /** The most one call may take, its retries included: the budget of a read as a whole. */
+  readonly callBudgetMs: number;
 }
 
 export interface DynamoDbClientOptions {
@@ -42,11 +56,18 @@ export interface DynamoDbClientOptions {
   waits?: DynamoDbWaits;
 }
 
-// Worth another try: DynamoDB says so (throttling, its own faults), or the request never landed.
-const RETRYABLE = new Set([
+/** DynamoDB's throttling: a hot partition, which more tries at once only make hotter. */
+const THROTTLED = new Set([
   "ProvisionedThroughputExceededException",
   "ThrottlingException",
   "RequestLimitExceeded",
+]);
+/** A throttled call is tried this often in all: once again, after a backoff, then given up. */
+const THROTTLED_ATTEMPTS = 2;
+
+// Worth another try: DynamoDB says so (throttling, its own faults), or the request never landed.
+const RETRYABLE = new Set([
+  ...THROTTLED,
   "InternalServerError",
   "ServiceUnavailable",
   "LimitExceededException",
@@ -77,7 +98,11 @@ export function createDynamoDbClient({
   // One connection reused across invocations: no new TLS handshake per logout.
   const agent = new transport.Agent({ keepAlive: true, maxSockets: 50 });
 
-  function post(operation: string, body: string): Promise<{ status: number; text: string }> {
+  function post(
+    operation: string,
+    body: string,
+    timeoutMs: number,
+  ): Promise<{ status: number; text: string }> {
     const request = aws4.sign(
       {
         host: url.host,
@@ -103,7 +128,7 @@ export function createDynamoDbClient({
           method: "POST",
           headers: request.headers,
           agent,
-          signal: AbortSignal.timeout(attemptTimeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -119,15 +144,15 @@ export function createDynamoDbClient({
     });
   }
 
-  async function attempt(operation: string, body: string): Promise<unknown> {
+  async function attempt(operation: string, body: string, timeoutMs: number): Promise<unknown> {
     let response: { status: number; text: string };
     try {
-      response = await post(operation, body);
+      response = await post(operation, body, timeoutMs);
     } catch (error) {
       const timedOut = (error as Error).name === "AbortError";
       throw new DynamoDbError(
         timedOut ? "Timeout" : "NetworkError",
-        timedOut ? `no answer within ${attemptTimeoutMs} ms` : "could not reach DynamoDB",
+        timedOut ? `no answer within ${timeoutMs} ms` : "could not reach DynamoDB",
         true,
         { cause: error },
       );
@@ -146,17 +171,34 @@ export function createDynamoDbClient({
     throw new DynamoDbError(type, message, RETRYABLE.has(type) || status >= 500);
   }
 
+  const callBudgetMs = dynamoDbCallMs({
+    attempts: maxAttempts,
+    attemptMs: attemptTimeoutMs,
+    baseDelayMs,
+  });
+  const outOfTime = () => new DynamoDbError("Timeout", "the call's budget ran out", false);
+
   return {
-    async send<Output>(operation: string, input: object): Promise<Output> {
+    callBudgetMs,
+    async send<Output>(
+      operation: string,
+      input: object,
+      { deadline = Date.now() + callBudgetMs }: SendOptions = {},
+    ): Promise<Output> {
       const body = JSON.stringify(input);
       for (let attemptNumber = 1; ; attemptNumber++) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw outOfTime();
         try {
-          return (await attempt(operation, body)) as Output;
+          return (await attempt(operation, body, Math.min(attemptTimeoutMs, left))) as Output;
         } catch (error) {
           if (!(error instanceof DynamoDbError) || !error.retryable) throw error;
-          if (attemptNumber >= maxAttempts) throw error;
+          const attempts = THROTTLED.has(error.type) ? THROTTLED_ATTEMPTS : maxAttempts;
+          if (attemptNumber >= attempts) throw error;
           // Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter").
-          await sleep(Math.random() * baseDelayMs * 2 ** attemptNumber);
+          const backoff = Math.random() * baseDelayMs * 2 ** attemptNumber;
+          if (Date.now() + backoff >= deadline) throw error;
+          await sleep(backoff);
         }
       }
     },

@@ -91,30 +91,44 @@ export function userItem(key: string, record: UserRevocation, version: number): 
 }
 
 /**
- * The items a strongly consistent BatchGetItem of `keys` found. Fails on anything else: keys
- * left unread, no list for the table, or an item that was not asked for.
+ * The items a strongly consistent BatchGetItem of `keys` found, and the keys it left unread
+ * (`UnprocessedKeys`: DynamoDB throttled part of the batch), for the caller to read again.
+ * Fails on anything else: unread keys not in DynamoDB's form or not asked for, no list for the
+ * table, or an item that was not asked for.
  */
 export function itemsOf(
   output: unknown,
   tableName: string,
   keys: readonly string[],
-): Map<string, Item> {
+): { found: Map<string, Item>; unread: string[] } {
   if (!isObject(output)) throw new UnreadableAnswerError("is not an object");
   const { Responses, UnprocessedKeys } = output;
-  if (UnprocessedKeys !== undefined && !(isObject(UnprocessedKeys) && isEmpty(UnprocessedKeys))) {
-    throw new UnreadableAnswerError("left keys unread");
-  }
+  const unread = unreadKeys(UnprocessedKeys, tableName, keys);
   const items = isObject(Responses) ? Responses[tableName] : undefined;
   if (!Array.isArray(items)) throw new UnreadableAnswerError("holds no list for the table");
   const found = new Map<string, Item>();
   for (const item of items) {
     const key = isObject(item) ? stringOf(item, PK) : undefined;
-    if (key === undefined || !keys.includes(key) || found.has(key)) {
+    if (key === undefined || !keys.includes(key) || found.has(key) || unread.includes(key)) {
       throw new UnreadableAnswerError("holds an item that was not asked for");
     }
     found.set(key, item);
   }
-  return found;
+  return { found, unread };
+}
+
+function unreadKeys(unprocessed: unknown, tableName: string, keys: readonly string[]): string[] {
+  if (unprocessed === undefined || (isObject(unprocessed) && isEmpty(unprocessed))) return [];
+  const leftOut = () => new UnreadableAnswerError("left keys unread");
+  if (!isObject(unprocessed) || Object.keys(unprocessed).some((name) => name !== tableName)) {
+    throw leftOut();
+  }
+  const table = unprocessed[tableName];
+  const listed = isObject(table) && Array.isArray(table.Keys) ? table.Keys : undefined;
+  if (listed === undefined || listed.length === 0) throw leftOut();
+  const unread = listed.map((key) => (isObject(key) ? stringOf(key, PK) : undefined));
+  if (unread.some((key) => key === undefined || !keys.includes(key))) throw leftOut();
+  return unread as string[];
 }
 
 const isEmpty = (object: object) => Object.keys(object).length === 0;

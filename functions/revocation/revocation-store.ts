@@ -23,6 +23,7 @@ import {
   itemsOf,
   sessionItem,
   sessionRevocationOf,
+  UnreadableAnswerError,
   userItem,
   userRevocationOf,
 } from "./revocation-items.js";
@@ -43,13 +44,17 @@ import {
 } from "./revocation-rules.js";
 import { REVOCATION_TABLE, sessionKeys, type UserIdentity, userKey } from "./revocation-table.js";
 
-export { UnreadableAnswerError } from "./revocation-items.js";
 export { REMEMBERED_LOGOUTS } from "./revocation-rules.js";
+export { UnreadableAnswerError };
 
 const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
 
 /** How often a user-wide write is tried again when another logout of the user wrote first. */
 const USER_WRITE_ATTEMPTS = 5;
+/** A read's rounds: the batch, then twice its unprocessed keys, after full-jitter backoffs. */
+const READ_ROUNDS = 3;
+const UNREAD_BACKOFF_MS = 25;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** DynamoDB's answers that say this deployment is wrong (table, grants, request), not busy. */
 const MISCONFIGURED = new Set([
@@ -82,9 +87,33 @@ export function createRevocationStore(
     issuerClockLagSeconds: limitsWithoutLag.issuerClockLagMs / 1000,
   };
 
+  /**
+   * One strongly consistent read of `keys`. Keys DynamoDB leaves unread (it throttled part of
+   * the batch) are read again after a jittered backoff, within the one call's budget; still
+   * unread then, the read fails (closed).
+   */
   async function read(keys: readonly string[]): Promise<Map<string, Item>> {
-    const output = await dynamodb.send<unknown>("BatchGetItem", batchGetInput(tableName, keys));
-    return itemsOf(output, tableName, keys);
+    const deadline = Date.now() + dynamodb.callBudgetMs;
+    const found = new Map<string, Item>();
+    let pending = keys;
+    for (let round = 1; ; round++) {
+      const output = await dynamodb.send<unknown>(
+        "BatchGetItem",
+        batchGetInput(tableName, pending),
+        {
+          deadline,
+        },
+      );
+      const answer = itemsOf(output, tableName, pending);
+      for (const [key, item] of answer.found) found.set(key, item);
+      if (answer.unread.length === 0) return found;
+      const backoff = Math.random() * UNREAD_BACKOFF_MS * 2 ** round;
+      if (round >= READ_ROUNDS || Date.now() + backoff >= deadline) {
+        throw new UnreadableAnswerError("left keys unread");
+      }
+      await sleep(backoff);
+      pending = answer.unread;
+    }
   }
 
   function decode(found: Map<string, Item>, sessions: readonly string[], user?: string): Read {
