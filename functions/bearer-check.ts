@@ -10,11 +10,17 @@ import { createLogger, type Logger } from "./config/logger.js";
 import { WAIT_BUDGETS, type WaitBudgets } from "./config/wait-budgets.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { ConfigurationError } from "./domain/errors.js";
-import type { OperatorRevocation, RevocationRecorder, VerifyToken } from "./domain/ports.js";
+import type {
+  OperatorRevocation,
+  RevocationCheck,
+  RevocationRecorder,
+  VerifyToken,
+} from "./domain/ports.js";
 import {
   type DynamoDbClient,
   dynamoDbClientFromEnvironment,
 } from "./revocation/dynamodb-client.js";
+import { createRevocationCheck } from "./revocation/revocation-reader.js";
 import { createRevocationStore } from "./revocation/revocation-store.js";
 
 export type { Environment };
@@ -43,13 +49,42 @@ export function bearerCheckFromEnvironment(
   env: Environment,
   options: BearerCheckOptions = {},
 ): BearerCheck {
+  const { config, logger, verify } = verifierFromEnvironment(env, options);
+  return { config, logger, verify, revocations: revocationStoreFor(env, config, options) };
+}
+
+/**
+ * The same with the check of revocations alone, no write path: what the authorizer needs, so
+ * its bundle carries none of the logout's writes.
+ */
+export function refusingCheckFromEnvironment(
+  env: Environment,
+  options: BearerCheckOptions = {},
+): Omit<BearerCheck, "revocations"> & { revocations: RevocationCheck | undefined } {
+  const { config, logger, verify } = verifierFromEnvironment(env, options);
+  const { dynamoDbClient = dynamoDbClientFromEnvironment, clock = systemClock } = options;
+  const { waits = WAIT_BUDGETS } = options;
+  return {
+    config,
+    logger,
+    verify,
+    revocations:
+      config.revocation &&
+      createRevocationCheck(
+        dynamoDbClient(env, waits.dynamoDb),
+        config.revocation.tableName,
+        clock,
+      ),
+  };
+}
+
+function verifierFromEnvironment(env: Environment, options: BearerCheckOptions) {
   const config = loadConfig(env);
   const { clock = systemClock, waits = WAIT_BUDGETS } = options;
   return {
     config,
     logger: createLogger(env),
     verify: createTokenVerifier(config.verifier, { clock, jwksFetchMs: waits.jwksFetchMs }),
-    revocations: revocationStoreFor(env, config, options),
   };
 }
 
@@ -73,7 +108,7 @@ export function revocationStoreFor(
  * The one place a function requires the revocation table: the authorizer, the operator's
  * sign-out and `protectedHandler` would refuse no revoked token, or revoke nothing, without it.
  */
-export function requireRevocations(revocations: Revocations | undefined): Revocations {
+export function requireRevocations<Check>(revocations: Check | undefined): Check {
   if (revocations === undefined) {
     throw new ConfigurationError(
       "REVOCATION_TABLE_NAME",

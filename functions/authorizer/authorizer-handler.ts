@@ -16,8 +16,8 @@ import type {
 import {
   type BearerCheck,
   type BearerCheckOptions,
-  bearerCheckFromEnvironment,
   type Environment,
+  refusingCheckFromEnvironment,
   requireRevocations,
 } from "../bearer-check.js";
 import { DEFAULT_API_BASE_PATH } from "../config/config.js";
@@ -174,7 +174,9 @@ export function authorizerHandlerFor({
   logger,
   verify,
   revocations,
-}: BearerCheck): AuthorizerHandler {
+}: Omit<BearerCheck, "revocations"> & {
+  revocations: RevocationCheck | undefined;
+}): AuthorizerHandler {
   return createAuthorizerHandler({
     logger,
     verify,
@@ -183,10 +185,13 @@ export function authorizerHandlerFor({
   });
 }
 
-/** The authorizer as deployed: the logout's configuration variables, read and checked once. */
+/**
+ * The authorizer as deployed: the logout's configuration variables, read and checked once, and
+ * the revocation check alone (it writes nothing).
+ */
 export function authorizerHandlerFromEnvironment(
   env: Environment,
   options: BearerCheckOptions = {},
 ): AuthorizerHandler {
-  return authorizerHandlerFor(bearerCheckFromEnvironment(env, options));
+  return authorizerHandlerFor(refusingCheckFromEnvironment(env, options));
 }

@@ -1,41 +1,31 @@
 /**
- * Revocations in DynamoDB: the reads and conditional writes that carry out what
- * `revocation-rules.ts` decides, in the format of `revocation-items.ts`. Fails safe: when
- * DynamoDB cannot answer, or answers something that does not hold what was asked, a logout is
- * not reported as done and a possibly revoked token is refused, both as
+ * Revocations in DynamoDB: the conditional writes (and the reads of `revocation-reader.ts`)
+ * that carry out what `revocation-rules.ts` decides, in the format of `revocation-items.ts`.
+ * Fails safe: when DynamoDB cannot answer, or answers something that does not hold what was
+ * asked, a logout is not reported as done and a possibly revoked token is refused, both as
  * `RevocationStoreUnavailableError` (or, where DynamoDB says the deployment is wrong,
  * `RevocationStoreMisconfiguredError`).
  */
 import type { RevocationConfig } from "../config/config.js";
 import { type Clock, systemClock } from "../domain/clock.js";
-import {
-  NoSubjectError,
-  RevocationStoreMisconfiguredError,
-  RevocationStoreUnavailableError,
-  TokenRevokedError,
-} from "../domain/errors.js";
+import { NoSubjectError, TokenRevokedError } from "../domain/errors.js";
 import type { LogoutRecord, OperatorRevocation, RevocationRecorder } from "../domain/ports.js";
 import type { VerifiedToken } from "../domain/verified-token.js";
 import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
+import { sessionItem, UnreadableAnswerError, userItem } from "./revocation-items.js";
 import {
-  batchGetInput,
-  type Item,
-  itemsOf,
-  sessionItem,
-  sessionRevocationOf,
-  UnreadableAnswerError,
-  userItem,
-  userRevocationOf,
-} from "./revocation-items.js";
+  createRevocationCheck,
+  createRevocationReader,
+  type Read,
+  storeError,
+} from "./revocation-reader.js";
 import {
   globalLogout,
-  live,
   operatorSignOut,
   othersLogout,
   planUserRevocation,
   type RevocationLimits,
   replayAnswerAt,
-  type Snapshot,
   sessionExpiry,
   sessionOutcome,
   type UserRevocationRequest,
@@ -51,31 +41,9 @@ const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
 
 /** How often a user-wide write is tried again when another logout of the user wrote first. */
 const USER_WRITE_ATTEMPTS = 5;
-/** A read's rounds: the batch, then twice its unprocessed keys, after full-jitter backoffs. */
-const READ_ROUNDS = 3;
-const UNREAD_BACKOFF_MS = 25;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** DynamoDB's answers that say this deployment is wrong (table, grants, request), not busy. */
-const MISCONFIGURED = new Set([
-  "AccessDeniedException",
-  "ResourceNotFoundException",
-  "ValidationException",
-  "UnrecognizedClientException",
-]);
-
-/** A failed call (DynamoDB's, or an answer it could not read), in the store's own terms. */
-function storeError(error: unknown): Error {
-  return error instanceof DynamoDbError && MISCONFIGURED.has(error.type)
-    ? new RevocationStoreMisconfiguredError({ cause: error })
-    : new RevocationStoreUnavailableError({ cause: error });
-}
 
 const conditionFailed = (error: unknown) =>
   error instanceof DynamoDbError && error.type === "ConditionalCheckFailedException";
-
-/** What was read, and the user item's version even where it has expired: a write follows it. */
-type Read = Snapshot & { userVersion: number | undefined };
 
 export function createRevocationStore(
   dynamodb: DynamoDbClient,
@@ -87,60 +55,7 @@ export function createRevocationStore(
     issuerClockLagSeconds: limitsWithoutLag.issuerClockLagMs / 1000,
   };
 
-  /**
-   * One strongly consistent read of `keys`. Keys DynamoDB leaves unread (it throttled part of
-   * the batch) are read again after a jittered backoff, within the one call's budget; still
-   * unread then, the read fails (closed).
-   */
-  async function read(keys: readonly string[]): Promise<Map<string, Item>> {
-    const deadline = Date.now() + dynamodb.callBudgetMs;
-    const found = new Map<string, Item>();
-    let pending = keys;
-    for (let round = 1; ; round++) {
-      const output = await dynamodb.send<unknown>(
-        "BatchGetItem",
-        batchGetInput(tableName, pending),
-        {
-          deadline,
-        },
-      );
-      const answer = itemsOf(output, tableName, pending);
-      for (const [key, item] of answer.found) found.set(key, item);
-      if (answer.unread.length === 0) return found;
-      const backoff = Math.random() * UNREAD_BACKOFF_MS * 2 ** round;
-      if (round >= READ_ROUNDS || Date.now() + backoff >= deadline) {
-        throw new UnreadableAnswerError("left keys unread");
-      }
-      await sleep(backoff);
-      pending = answer.unread;
-    }
-  }
-
-  function decode(found: Map<string, Item>, sessions: readonly string[], user?: string): Read {
-    const now = clock.now();
-    const sessionRecords = sessions.map((key) => {
-      const item = found.get(key);
-      return live(item && sessionRevocationOf(item), now);
-    });
-    const userItemRead = user === undefined ? undefined : found.get(user);
-    const decoded = userItemRead && userRevocationOf(userItemRead);
-    return {
-      now,
-      sessions: sessionRecords,
-      user: live(decoded?.record, now),
-      userVersion: decoded?.version,
-    };
-  }
-
-  /** The session items and the user's item, read in one request. Fails closed. */
-  async function snapshot(sessions: readonly string[], user: string | undefined): Promise<Read> {
-    const keys = user === undefined ? sessions : [...sessions, user];
-    try {
-      return decode(await read(keys), sessions, user);
-    } catch (error) {
-      throw storeError(error);
-    }
-  }
+  const { read, decode, snapshot } = createRevocationReader(dynamodb, tableName, clock);
 
   async function revokeSession(token: VerifiedToken, logoutId: string): Promise<LogoutRecord> {
     const now = clock.now();
@@ -257,12 +172,7 @@ export function createRevocationStore(
   }
 
   return {
-    async assertNotRevoked(token) {
-      const sessions = sessionKeys(token);
-      if (verdict(await snapshot(sessions, userKey(token.claims)), token) !== "clear") {
-        throw new TokenRevokedError();
-      }
-    },
+    assertNotRevoked: createRevocationCheck(dynamodb, tableName, clock).assertNotRevoked,
 
     async findLogout(token, logoutId) {
       const sessions = sessionKeys(token);
