@@ -6,6 +6,8 @@
  */
 import { pathToFileURL } from "node:url";
 import { JwtVerifier } from "aws-jwt-verify";
+import { systemClock } from "../functions/domain/clock.js";
+import { type TokenClaims, VerifiedToken } from "../functions/domain/verified-token.js";
 import { jsonResponse } from "../functions/http/responses.js";
 import {
   createLogger,
@@ -19,6 +21,8 @@ import {
   type DynamoDbClient,
   type SendOptions,
 } from "../functions/revocation/dynamodb-client.js";
+import { batchGetInput } from "../functions/revocation/revocation-items.js";
+import { sessionKeys, userKey } from "../functions/revocation/revocation-table.js";
 import { httpApiAuthorizerEvent, httpApiEvent } from "../scripts/api-gateway-events.js";
 import { lambdaContext } from "../scripts/lambda-context.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../scripts/local-dynamodb.js";
@@ -34,6 +38,7 @@ export interface WarmInput {
   /** Invocations per round of the paths that call DynamoDB. */
   checkIterations: number;
   revocationSamples: number;
+  globalSamples: number;
   dynamodb: Record<string, string>;
   tableName: string;
 }
@@ -61,12 +66,16 @@ export interface WarmResult {
   verifyPutAndReadUs: number;
   /** The revoking logout against that floor. */
   revokingLogoutOverPairRatio: number;
-  /** The floor of every checked request: verify, and one BatchGetItem of the same keys. */
+  /** Verify, and one BatchGetItem of the same keys: for reference. */
   verifyAndReadUs: number;
+  /** The floor of every checked request: verify, the two key hashes, the read, its line. */
+  checkFloorUs: number;
   authorizer: Figure;
   middleware: Figure;
-  /** `others` said again from one session, through the revoking logout, against verify + read. */
+  /** `others` said again from one session, through the revoking logout, against a check's floor. */
   othersAgain: Figure;
+  /** A global logout on the real clock: its latency, and the share of it that is its wait. */
+  globalLogout: { p50Ms: number; p99Ms: number; waitShare: number };
   /** DynamoDB round trips in sequence, and requests in all, of each store operation. */
   roundTrips: Record<"localLogout" | "check" | "userLogout" | "replay" | "othersAgain", RoundTrips>;
 }
@@ -228,7 +237,6 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     path: "/core/v1/example/protected",
     headers: { Authorization: `Bearer ${token}` },
   });
-  const { sessionKeys, userKey } = await import("../functions/revocation/revocation-table.js");
   const verified = await createTokenVerifier(config.verifier)(token);
   const keys = [...sessionKeys(verified), userKey(verified.claims) as string];
   const read = () =>
@@ -239,13 +247,32 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     });
   expect("authorizer", (await authorizer(authorizerEvent, context)).isAuthorized, true);
   expect("middleware", (await guarded(event, lambdaContext())).statusCode, 200);
+  // The authorizer's own line: what it writes per decision, from the same logger.
+  const decisionLine = () =>
+    logger.info("authorization allowed", {
+      correlation_id: authorizerEvent.requestContext.requestId,
+      function_request_id: context.awsRequestId,
+      route: authorizerEvent.routeKey,
+      cold_start: false,
+      decision: "allow",
+      sub: "bench-user",
+    });
+  // What a check cannot skip: verify, hash the token's keys, read them, write its line.
+  const floorOfCheck = () =>
+    bare.verify(token).then(async (claims) => {
+      const verifiedNow = new VerifiedToken(token, claims as TokenClaims);
+      const keysNow = [...sessionKeys(verifiedNow), userKey(verifiedNow.claims) as string];
+      await client.send("BatchGetItem", batchGetInput(input.tableName, keysNow));
+      decisionLine();
+    });
   const checks = await interleaved(
     [
+      ["verify+hashes+read+line", floorOfCheck],
       ["verify+read", () => bare.verify(token).then(read)],
       ["authorizer", () => authorizer(authorizerEvent, context)],
       ["middleware", () => guarded(event, lambdaContext())],
     ],
-    { authorizer: "verify+read", middleware: "verify+read" },
+    { authorizer: "verify+hashes+read+line", middleware: "verify+hashes+read+line" },
     input.rounds,
     input.checkIterations,
   );
@@ -262,10 +289,10 @@ async function measure(input: WarmInput): Promise<WarmResult> {
   expect("others", (await revoking(othersAgain, context)).statusCode, 200);
   const repeated = await interleaved(
     [
-      ["verify+read", () => bare.verify(token).then(read)],
+      ["verify+hashes+read+line", floorOfCheck],
       ["others-again", () => revoking(othersAgain, context)],
     ],
-    { "others-again": "verify+read" },
+    { "others-again": "verify+hashes+read+line" },
     input.rounds,
     input.checkIterations,
   );
@@ -350,6 +377,31 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     ),
   };
 
+  // A global logout, on the real clock: how long it takes, and how much of that is its wait.
+  const waited: number[] = [];
+  const globalLatency: number[] = [];
+  const timedClock = {
+    now: systemClock.now,
+    async sleepUntil(instant: number) {
+      const started = performance.now();
+      await systemClock.sleepUntil(instant);
+      waited.push(performance.now() - started);
+    },
+  };
+  const globalStore = createRevocationStore(client, revocationConfig, timedClock);
+  for (let i = 0; i < input.globalSamples; i++) {
+    const asker = await fresh(`bench-global-${i}`);
+    const started = performance.now();
+    await globalStore.revokeUserSessions(asker, { keepOwnSession: false, logoutId: `g${i}` });
+    globalLatency.push(performance.now() - started);
+    // Spread the starts over the second, as real logouts are.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
+  }
+  const sorted = [...globalLatency].sort((a, b) => a - b);
+  const quantile = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
   const figure = (map: Map<string, Figure>, name: string) => map.get(name) as Figure;
   return {
     verifyUs: figure(warm, "verify").us,
@@ -364,9 +416,15 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     verifyPutAndReadUs: median(samples.floorPair),
     revokingLogoutOverPairRatio: median(samples.pairRatio),
     verifyAndReadUs: figure(checks, "verify+read").us,
+    checkFloorUs: figure(checks, "verify+hashes+read+line").us,
     authorizer: figure(checks, "authorizer"),
     middleware: figure(checks, "middleware"),
     othersAgain: figure(repeated, "others-again"),
+    globalLogout: {
+      p50Ms: quantile(0.5),
+      p99Ms: quantile(0.99),
+      waitShare: sum(waited) / sum(globalLatency),
+    },
     roundTrips,
   };
 }
