@@ -13,6 +13,7 @@ import { httpApiAuthorizerEvent, httpApiEvent } from "../scripts/api-gateway-eve
 import { synthesizeDeployableBundles } from "../scripts/deployable-bundle.js";
 import { startLocalDynamoDb } from "../scripts/local-dynamodb.js";
 import { createLocalIdentity } from "../scripts/local-identity.js";
+import { simulate } from "./hot-token.js";
 import { median } from "./median.js";
 import type { RoundTrips, WarmInput, WarmResult } from "./warm.js";
 
@@ -336,6 +337,20 @@ async function main() {
     trips("an `others` said again (covers nothing new)", warm.roundTrips.othersAgain);
     if (warm.roundTrips.othersAgain.requests.some((request) => request !== "BatchGetItem")) {
       throw new Error(`an others said again sent ${warm.roundTrips.othersAgain.requests}: a write`);
+    }
+
+    const arrivals = { checksPerSecond: 5000, instances: 200, seconds: 5, seed: 7 };
+    console.log(
+      `\nThe hot-token ceiling, simulated: one token's checks at ${arrivals.checksPerSecond}/s over ${arrivals.instances} authorizer instances (production's reservation)`,
+    );
+    const ms = (value: number) =>
+      value === Number.POSITIVE_INFINITY ? "unbounded" : `${value.toLocaleString("en")} ms`;
+    for (const outcome of simulate(arrivals)) {
+      row(
+        outcome.design,
+        `${Math.round(outcome.readsPerSecond)}/s`,
+        `reads; ceiling ${outcome.ceilingChecksPerSecond === Number.POSITIVE_INFINITY ? "none" : `${Math.round(outcome.ceilingChecksPerSecond).toLocaleString("en")} checks/s`}; a revoked session passes for ${ms(outcome.stalenessMs)}; the logout waits ${ms(outcome.logoutWaitMs)} more`,
+      );
     }
 
     const emptyMs = median(cold.get("empty") as number[]);
