@@ -6,8 +6,10 @@
  * - `deploy`: only `deploy.yml` on `main` or a `v*` tag (production: tags only), in the stage's
  *   environment; it may assume the CDK bootstrap roles of this account and read the stage's
  *   published parameters (the smoke test), nothing else;
- * - `diff`: the `<stage>-diff` environment, pull requests included; it may assume only the CDK
- *   lookup role (read-only), never a role that deploys.
+ * - `diff`: only `diff.yml` on `main` (it runs when ci finishes, on the default branch's code,
+ *   and reads a pull request's cloud assembly as data), and, for production, `deploy.yml` on a
+ *   `v*` tag, each in the `<stage>-diff` environment; it may assume only the CDK lookup role
+ *   (read-only), never a role that deploys. No pull request's code runs with either role.
  */
 import { Stack } from "aws-cdk-lib";
 import { CfnOIDCProvider, PolicyStatement, Role, WebIdentityPrincipal } from "aws-cdk-lib/aws-iam";
@@ -81,9 +83,13 @@ export class GitHubDeployRoles extends Construct {
       }),
     );
 
-    // Any ref of the diff environment: pull requests run their own code with this role.
+    const diffEnvironment = `${stageName}-diff`;
     this.diffRole = this.role("DiffRole", `rinne-auth-${stageName}-diff`, providerArn, [
-      `repo:${repository}:environment:${stageName}-diff:*`,
+      subjectOf(repository, diffEnvironment, "refs/heads/main", "diff.yml"),
+      // A release shows production's diff before its reviewers approve the deploy.
+      ...(props.isProduction
+        ? [subjectOf(repository, diffEnvironment, "refs/tags/v*", "deploy.yml")]
+        : []),
     ]);
     this.diffRole.addToPolicy(
       new PolicyStatement({ actions: ["sts:AssumeRole"], resources: [bootstrapRole("lookup")] }),

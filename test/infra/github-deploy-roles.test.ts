@@ -142,12 +142,41 @@ describe.each([
 });
 
 describe.each(["sandbox", "production"])("the %s diff role", (stage) => {
-  it("trusts any job of the diff environment, pull requests included, and no other", () => {
+  it("trusts diff.yml on main (and, for production, deploy.yml on a tag), never a pull request's job", () => {
     const { trust } = role(stage, "diff");
-    const pr = subjectOf(REPOSITORY, `${stage}-diff`, "refs/pull/7/merge", "ci.yml");
-    expect(trusts(trust, pr)).toBe(true);
-    expect(trusts(trust, subjectOf(REPOSITORY, stage, "refs/heads/main", "deploy.yml"))).toBe(
-      false,
+    const environment = `${stage}-diff`;
+    expect(trusts(trust, subjectOf(REPOSITORY, environment, "refs/heads/main", "diff.yml"))).toBe(
+      true,
+    );
+    expect(
+      trusts(trust, subjectOf(REPOSITORY, environment, "refs/tags/v1.2.0", "deploy.yml")),
+    ).toBe(stage === "production");
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          "refs/pull/7/merge",
+          "refs/heads/feature",
+          "refs/heads/main",
+          "refs/tags/v9",
+        ),
+        fc.constantFrom("ci.yml", "diff.yml", "deploy.yml", "evil.yml"),
+        fc.constantFrom(environment, stage, "sandbox-diff", "production-diff"),
+        fc.constantFrom(REPOSITORY, `${REPOSITORY}-fork`),
+        (ref, workflow, env, repository) => {
+          const allowed =
+            repository === REPOSITORY &&
+            env === environment &&
+            ((workflow === "diff.yml" && ref === "refs/heads/main") ||
+              (stage === "production" &&
+                workflow === "deploy.yml" &&
+                ref.startsWith("refs/tags/v")));
+          expect(
+            trusts(trust, subjectOf(repository, env, ref, workflow)),
+            `${workflow}@${ref} in ${env}`,
+          ).toBe(allowed);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 

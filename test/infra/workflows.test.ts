@@ -26,15 +26,30 @@ describe("every workflow", () => {
   });
 
   it("actionlint does find a mistake (control)", async () => {
-    const broken = text("ci.yml").replace("matrix.stage }}", "matrix.stages }}");
+    const broken = text("diff.yml").replace("matrix.stage }}", "matrix.stages }}");
     expect(await runLint(broken, "broken.yml")).not.toEqual([]);
   });
 
-  it.each(files)("%s never holds AWS keys: access is by OIDC role", (file) => {
+  it.each(files)("%s never holds AWS keys: access, where any, is by OIDC role", (file) => {
     expect(text(file)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
-    const roles = text(file).match(/role-to-assume:/g) ?? [];
-    expect(roles.length).toBeGreaterThan(0);
   });
+
+  it.each(files)(
+    "%s asks for an OIDC token only in jobs that assume a role, never on a pull request",
+    (file) => {
+      const flow = workflow(file);
+      const onPullRequest = Object.keys(flow.on).some((event) => event.startsWith("pull_request"));
+      expect(flow.permissions?.["id-token"], file).toBeUndefined();
+      for (const [name, job] of Object.entries(flow.jobs) as [
+        string,
+        { permissions?: Record<string, string> },
+      ][]) {
+        const token = job.permissions?.["id-token"] === "write";
+        expect(token && onPullRequest, `${file}: ${name}`).toBe(false);
+        expect(token, `${file}: ${name}`).toBe(JSON.stringify(job).includes("role-to-assume"));
+      }
+    },
+  );
 });
 
 describe("every action", () => {
@@ -89,15 +104,44 @@ describe("pull requests", () => {
     expect(JSON.stringify(ci.jobs.test)).not.toContain("role-to-assume");
   });
 
-  it("diff both stages with the read-only diff role, in the diff environments, never a deploy role", () => {
-    expect(ci.jobs.diff.strategy.matrix.stage).toEqual(["sandbox", "production"]);
+  it("synthesize both stages' cloud assemblies for the diff, as an artifact, with no role", () => {
+    const steps = JSON.stringify(ci.jobs.test.steps);
+    for (const stage of ["sandbox", "production"])
+      expect(steps).toContain(`--context stage=${stage}`);
+    expect(steps).toContain("upload-artifact");
+    expect(Object.keys(ci.jobs)).toEqual(["test"]);
+  });
+});
+
+describe("a pull request's diff", () => {
+  const diff = workflow("diff.yml");
+  const job = diff.jobs.diff;
+
+  it("runs the default branch's own workflow when ci finishes, never on the pull request itself", () => {
+    expect(diff.on).toEqual({ workflow_run: { workflows: ["ci"], types: ["completed"] } });
+    expect(job.if).toContain("github.event.workflow_run.event == 'pull_request'");
+    expect(job.if).toContain("github.event.workflow_run.conclusion == 'success'");
+  });
+
+  it("checks out the default branch and reads the pull request's assembly as data, running none of its code", () => {
+    const checkout = job.steps.find((step: JobStep) => step.uses?.startsWith("actions/checkout@"));
+    expect(checkout.with).toEqual({ "persist-credentials": false });
+    const download = job.steps.find((step: JobStep) =>
+      step.uses?.startsWith("actions/download-artifact@"),
+    );
+    expect(download.with.path).toBe("pull-request");
+    const runs = runsOf(job).join("\n");
+    expect(runs).not.toMatch(/\.ci\/run|npm test|cdk synth|cdk deploy|tsx|node |bash pull-request/);
+    expect(runs).toContain('npx cdk diff --app "pull-request/cdk.out.$STAGE"');
+  });
+
+  it("assumes the read-only diff role, in the diff environments, for both stages", () => {
+    expect(job.strategy.matrix.stage).toEqual(["sandbox", "production"]);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template.
-    expect(ci.jobs.diff.environment).toBe("${{ matrix.stage }}-diff");
-    expect(runsOf(ci.jobs.diff).some((run) => run.includes("cdk diff"))).toBe(true);
-    expect(ci.jobs.diff.permissions["id-token"]).toBe("write");
-    expect(text("ci.yml")).toContain("vars.AWS_DIFF_ROLE_ARN");
-    expect(text("ci.yml")).not.toContain("AWS_DEPLOY_ROLE_ARN");
-    expect(text("ci.yml")).not.toMatch(/cdk deploy/);
+    expect(job.environment).toBe("${{ matrix.stage }}-diff");
+    expect(job.permissions).toEqual({ contents: "read", actions: "read", "id-token": "write" });
+    expect(text("diff.yml")).toContain("vars.AWS_DIFF_ROLE_ARN");
+    expect(text("diff.yml")).not.toContain("AWS_DEPLOY_ROLE_ARN");
   });
 });
 
