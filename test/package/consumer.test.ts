@@ -65,7 +65,7 @@ beforeAll(async () => {
     }),
   );
   packed = result;
-  const installed = join(app, "node_modules", "rinne-auth-logout");
+  const installed = join(app, "node_modules", "@rinne", "auth-logout");
   mkdirSync(installed, { recursive: true });
   execFileSync("tar", [
     "-xzf",
@@ -126,7 +126,7 @@ describe("the packed package", () => {
     const readmeImports = [README, SECTION]
       .join("\n")
       .split("\n")
-      .filter((line) => /from "rinne-auth-logout/.test(line));
+      .filter((line) => /from "@rinne\/auth-logout/.test(line));
     expect(readmeImports.length).toBeGreaterThan(0);
     for (const line of readmeImports) expect(consumerImports).toContain(line.trim());
   });
