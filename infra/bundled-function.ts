@@ -22,7 +22,7 @@ export interface BundledFunctionProps {
   memorySize: number;
   timeout: Duration;
   /** Instances set aside for it, and the most it may run (the stage's `reservedConcurrency`). */
-  reservedConcurrency: number;
+  reservedConcurrency?: number | undefined;
   environment: Record<string, string>;
   operationsKey: OperationsKey;
 }
@@ -52,7 +52,9 @@ export class BundledFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
-      reservedConcurrentExecutions: props.reservedConcurrency,
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       role: this.role,
       logGroup: this.logGroup,
       description: props.description,

@@ -38,8 +38,8 @@ export class OperatorSignOut extends Construct {
       description: `Operator's sign-out of a user, for incident response (${stage.stageName})`,
       memorySize: props.memorySize,
       timeout: props.timeout,
-      // Rare, and never a flood: two at a time are plenty, and bound a script gone wrong.
-      reservedConcurrency: 2,
+      // Rare, and never a flood: a small reservation bounds a script gone wrong.
+      reservedConcurrency: stage.reservedConcurrency.operator,
       environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.operator },
       operationsKey: props.operationsKey,
     });

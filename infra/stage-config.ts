@@ -33,8 +33,16 @@ export interface StageConfig {
   customDomain?: { domainName: string; certificateArn: string };
   logRetentionDays: number;
   throttling: { rateLimit: number; burstLimit: number };
-  /** Each function's reserved concurrency (docs/design.md says why and how much). */
-  reservedConcurrency: { logout: number; authorizer: number };
+  /**
+   * Each function's reserved concurrency, where any (docs/design.md says why and how much);
+   * unset, a function shares the account's unreserved pool.
+   */
+  reservedConcurrency: { logout?: number; authorizer?: number; operator?: number };
+  /**
+   * The account's concurrent executions quota in the stage's region (new accounts often start
+   * far below the usual 1,000): the reservations must leave Lambda's 100 unreserved of it.
+   */
+  accountConcurrencyQuota: number;
   /** An existing SNS topic for the alarms; unset, the stack creates one. */
   alarmTopicArn?: string;
   /** Addresses subscribed to the created topic (each confirms by email once). */
@@ -95,8 +103,30 @@ function assertAlarmsReachSomeone(stageName: string, config: StageConfig): Stage
 
 export function readStageConfig(stageName: string, raw: unknown): StageConfig {
   const stage = assertAlarmsReachSomeone(stageName, readStageSettings(stageName, raw));
+  assertReservationsFit(stage);
   assertFunctionAccepts(stage);
   return stage;
+}
+
+/** Lambda's usual quota of concurrent executions per account and region. */
+const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
+/** What Lambda keeps unreserved in every account: a reservation past it fails at deploy. */
+export const MINIMUM_UNRESERVED = 100;
+
+/** A first deploy to the stage's account must not fail on its reservations: refuse them here. */
+function assertReservationsFit({
+  stageName,
+  reservedConcurrency,
+  accountConcurrencyQuota,
+}: StageConfig): void {
+  const reserved = Object.values(reservedConcurrency).reduce((sum, count) => sum + count, 0);
+  if (reserved > 0 && reserved > accountConcurrencyQuota - MINIMUM_UNRESERVED) {
+    throw new StageConfigError(
+      stageName,
+      "reservedConcurrency",
+      `reserves ${reserved} of the account's ${accountConcurrencyQuota} concurrent executions ("accountConcurrencyQuota"), leaving fewer than the ${MINIMUM_UNRESERVED} Lambda keeps unreserved: reserve less, or raise the quota first`,
+    );
+  }
 }
 
 function functionSettings(stage: Raw, fail: (key: string, problem: string) => never) {
@@ -215,7 +245,11 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
 
   const domain = stage.customDomain as Raw | undefined | null;
   const throttling = (stage.throttling ?? fail("throttling", "is missing")) as Raw;
-  const reserved = (stage.reservedConcurrency ?? fail("reservedConcurrency", "is missing")) as Raw;
+  const reserved = (stage.reservedConcurrency ?? {}) as Raw;
+  const reservation = (name: string) =>
+    reserved[name] === undefined || reserved[name] === null
+      ? {}
+      : { [name]: positive(`reservedConcurrency.${name}`, reserved[name]) };
   if (stage.alarmTopicArn != null && !/^arn:aws[\w-]*:sns:/.test(String(stage.alarmTopicArn))) {
     fail("alarmTopicArn", "must be an SNS topic ARN");
   }
@@ -255,9 +289,14 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
       burstLimit: positive("throttling.burstLimit", throttling.burstLimit),
     },
     reservedConcurrency: {
-      logout: positive("reservedConcurrency.logout", reserved.logout),
-      authorizer: positive("reservedConcurrency.authorizer", reserved.authorizer),
+      ...reservation("logout"),
+      ...reservation("authorizer"),
+      ...reservation("operator"),
     },
+    accountConcurrencyQuota: positive(
+      "accountConcurrencyQuota",
+      stage.accountConcurrencyQuota ?? DEFAULT_ACCOUNT_CONCURRENCY,
+    ),
     ...(stage.alarmTopicArn ? { alarmTopicArn: String(stage.alarmTopicArn) } : {}),
     alarmEmails: strings("alarmEmails", stage.alarmEmails ?? []).map((email) =>
       /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)

@@ -135,14 +135,16 @@ describe.each([
     expect(account).toMatch(/^\d{12}$/);
   });
 
-  it("reserves each function's concurrency as the stage says", () => {
-    const reserved = CDK_CONTEXT.stages[stage].reservedConcurrency;
+  it("reserves each function's concurrency as the stage says, and none where it says none", () => {
+    const reserved: Record<string, number | undefined> =
+      CDK_CONTEXT.stages[stage].reservedConcurrency;
     for (const [service, count] of [
       ["auth-logout", reserved.logout],
       ["auth-authorizer", reserved.authorizer],
-    ]) {
+      ["auth-operator-sign-out", reserved.operator],
+    ] as const) {
       template().hasResourceProperties("AWS::Lambda::Function", {
-        ReservedConcurrentExecutions: count,
+        ReservedConcurrentExecutions: count ?? Match.absent(),
         Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: service }) },
       });
     }
@@ -744,8 +746,16 @@ describe("stage settings", () => {
     [{ ...CDK_CONTEXT.stages.sandbox, account: "12345" }, "stages.sandbox.account"],
     [{ ...CDK_CONTEXT.stages.sandbox, region: "brazil" }, "stages.sandbox.region"],
     [
-      { ...CDK_CONTEXT.stages.sandbox, reservedConcurrency: undefined },
+      {
+        ...CDK_CONTEXT.stages.sandbox,
+        reservedConcurrency: { logout: 50, authorizer: 50 },
+        accountConcurrencyQuota: 199,
+      },
       "stages.sandbox.reservedConcurrency",
+    ],
+    [
+      { ...CDK_CONTEXT.stages.sandbox, accountConcurrencyQuota: 0 },
+      "stages.sandbox.accountConcurrencyQuota",
     ],
     [
       { ...CDK_CONTEXT.stages.sandbox, reservedConcurrency: { logout: 5, authorizer: 0 } },
@@ -758,6 +768,29 @@ describe("stage settings", () => {
   ])("refuse a bad value, naming its context key (%#)", (raw, key) => {
     expect(() => readStageConfig("sandbox", raw)).toThrow(StageConfigError);
     expect(() => readStageConfig("sandbox", raw)).toThrow(`"${key}"`);
+  });
+});
+
+describe("a first deploy to a new account", () => {
+  it("fits the sandbox with no reservation at all, whatever the account's quota", () => {
+    expect(CDK_CONTEXT.stages.sandbox.reservedConcurrency).toEqual({});
+    expect(() =>
+      readStageConfig("sandbox", { ...CDK_CONTEXT.stages.sandbox, accountConcurrencyQuota: 10 }),
+    ).not.toThrow();
+  });
+
+  it("refuses reservations that leave less than Lambda's 100 unreserved of the stated quota, and accepts the most that fits", () => {
+    const production = CDK_CONTEXT.stages.production;
+    const reserved = Object.values(production.reservedConcurrency as Record<string, number>).reduce(
+      (sum, count) => sum + count,
+      0,
+    );
+    const at = (accountConcurrencyQuota: number) => () =>
+      readStageConfig("production", { ...production, accountConcurrencyQuota });
+    expect(at(reserved + 100)).not.toThrow();
+    expect(at(reserved + 99)).toThrow(
+      `reserves ${reserved} of the account's ${reserved + 99} concurrent executions`,
+    );
   });
 });
 
