@@ -5,7 +5,7 @@
  * encrypted logs, and what watches them.
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
-import { PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
+import { PolicyStatement, type Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
@@ -147,6 +147,19 @@ export class LogoutStack extends Stack {
       operator.url.url,
       parameter("operator-sign-out-url"),
     );
+    // Other accounts' APIs call the authorizer through API Gateway of their own account.
+    for (const account of stage.authorizerConsumerAccounts) {
+      authorizer.function.addPermission(`InvokeFromApisOf${account}`, {
+        principal: new ServicePrincipal("apigateway.amazonaws.com"),
+        sourceAccount: account,
+        sourceArn: this.formatArn({
+          service: "execute-api",
+          account,
+          resource: "*",
+          resourceName: "authorizers/*",
+        }),
+      });
+    }
     this.publish(
       "AuthorizerFunctionArn",
       "The revocation-aware authorizer: RevocationAwareAuthorizer.fromStage",

@@ -15,7 +15,7 @@ import {
 } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
-import { stageAuthorizerFunction } from "./stage-authorizer-function.js";
+import { authorizerFunctionByArn, stageAuthorizerFunction } from "./stage-authorizer-function.js";
 
 export interface RevocationAwareAuthorizerProps {
   /**
@@ -39,6 +39,20 @@ export class RevocationAwareAuthorizer extends HttpLambdaAuthorizer {
   ): RevocationAwareAuthorizer {
     const handler = stageAuthorizerFunction(scope, stageName);
     return new RevocationAwareAuthorizer(`RinneAuth-${stageName}`, handler, props);
+  }
+
+  /**
+   * The authorizer of a stage in another account of the organisation, by its function's ARN
+   * (the stage's `AuthorizerFunctionArn` output), for a stage that names this account in
+   * `authorizerConsumerAccounts`.
+   */
+  static fromArn(
+    scope: Construct,
+    functionArn: string,
+    props: RevocationAwareAuthorizerProps = {},
+  ): RevocationAwareAuthorizer {
+    const handler = authorizerFunctionByArn(scope, functionArn);
+    return new RevocationAwareAuthorizer(`RinneAuth-${handler.node.id}`, handler, props);
   }
 
   constructor(id: string, handler: IFunction, props: RevocationAwareAuthorizerProps = {}) {

@@ -19,7 +19,7 @@ import {
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { CredentialsMissingError } from "../functions/domain/errors.js";
 import { ANSWERS, UNEXPECTED } from "../functions/http/problems.js";
-import { stageAuthorizerFunction } from "./stage-authorizer-function.js";
+import { authorizerFunctionByArn, stageAuthorizerFunction } from "./stage-authorizer-function.js";
 
 export interface RevocationAwareRestAuthorizerProps {
   /**
@@ -56,6 +56,23 @@ export class RevocationAwareRestAuthorizer extends RequestAuthorizer {
       stageAuthorizerFunction(api, stageName),
       props,
     );
+  }
+
+  /**
+   * The authorizer of a stage in another account of the organisation, by its function's ARN,
+   * for a stage that names this account in `authorizerConsumerAccounts`; a second call for the
+   * same API and function returns the first's.
+   */
+  static fromArn(
+    api: RestApiWithResponses,
+    functionArn: string,
+    props: RevocationAwareRestAuthorizerProps = {},
+  ): RevocationAwareRestAuthorizer {
+    const handler = authorizerFunctionByArn(api, functionArn);
+    const id = `RinneAuth-${handler.node.id}`;
+    const existing = api.node.tryFindChild(id);
+    if (existing instanceof RevocationAwareRestAuthorizer) return existing;
+    return new RevocationAwareRestAuthorizer(api, id, handler, props);
   }
 
   constructor(

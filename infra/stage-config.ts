@@ -53,6 +53,11 @@ export interface StageConfig {
    */
   operators: string[];
   /**
+   * Other accounts of the organisation whose API Gateway APIs may call this stage's authorizer
+   * (each attaches it with `RevocationAwareAuthorizer.fromArn`); default none.
+   */
+  authorizerConsumerAccounts: string[];
+  /**
    * The functions' own settings, as the variables the stack gives them (`MAX_SESSION_SECONDS`…),
    * from the stage's keys of `FUNCTION_SETTINGS`; checked by the functions' own `loadConfig`.
    */
@@ -302,6 +307,17 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
       /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)
         ? email
         : fail("alarmEmails", `must list email addresses ("${email}" is not one)`),
+    ),
+    authorizerConsumerAccounts: strings(
+      "authorizerConsumerAccounts",
+      stage.authorizerConsumerAccounts ?? [],
+    ).map((account) =>
+      /^\d{12}$/.test(account)
+        ? account
+        : fail(
+            "authorizerConsumerAccounts",
+            `must list 12-digit account ids ("${account}" is not one)`,
+          ),
     ),
     operators: strings("operators", stage.operators ?? []).map((arn) =>
       /^arn:aws[\w-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(arn)

@@ -2,6 +2,9 @@
  * The constructs another stack of the Rinne API uses to protect its routes (HTTP APIs and REST
  * APIs), in test-only consumer stacks, as the README shows them.
  */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { App, Duration, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { LambdaIntegration, MockIntegration, RestApi } from "aws-cdk-lib/aws-apigateway";
@@ -9,6 +12,7 @@ import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { Code, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
+import { buildApp } from "../../infra/app.js";
 import { RevocationAwareAuthorizer } from "../../infra/revocation-aware-authorizer.js";
 import { RevocationAwareRestAuthorizer } from "../../infra/revocation-aware-rest-authorizer.js";
 
@@ -199,5 +203,75 @@ describe("one stage's authorizer on several APIs of one stack", () => {
       AuthorizerResultTtlInSeconds: 30,
       IdentitySource: "method.request.header.Authorization",
     });
+  });
+});
+
+/** The sandbox stage's own stack, with `settings` added to its stage, unbundled. */
+function synthesizeStage(settings: Record<string, unknown>) {
+  const { context } = JSON.parse(readFileSync("cdk.json", "utf8"));
+  const stages = { ...context.stages, sandbox: { ...context.stages.sandbox, ...settings } };
+  const app = buildApp(
+    new App({
+      context: { ...context, stages, stage: "sandbox", "aws:cdk:bundling-stacks": [] },
+      outdir: mkdtempSync(join(tmpdir(), "cdk-")),
+    }),
+  );
+  const stack = app.node.findChild("RinneAuthLogout-sandbox") as Stack;
+  return { template: Template.fromStack(stack) };
+}
+
+describe("across accounts of the organisation", () => {
+  const PRODUCER = "111122223333";
+  const CONSUMER = "444455556666";
+  const ARN = `arn:aws:lambda:sa-east-1:${PRODUCER}:function:rinne-auth-sandbox-authorizer`;
+
+  it("a stage grants API Gateway of each account it names, and of no other", () => {
+    const { template } = synthesizeStage({ authorizerConsumerAccounts: [CONSUMER] });
+    const permissions = template.findResources("AWS::Lambda::Permission", {
+      Properties: { Principal: "apigateway.amazonaws.com", SourceAccount: CONSUMER },
+    });
+    expect(Object.keys(permissions)).toHaveLength(1);
+    const [permission] = Object.values(permissions) as { Properties: { SourceArn: unknown } }[];
+    expect(JSON.stringify(permission?.Properties.SourceArn)).toContain(
+      `:execute-api:sa-east-1:${CONSUMER}:*/authorizers/*`,
+    );
+    expect(() => synthesizeStage({ authorizerConsumerAccounts: ["4444"] })).toThrow(
+      '"stages.sandbox.authorizerConsumerAccounts" must list 12-digit account ids',
+    );
+  });
+
+  it("a consumer in another account attaches it by ARN, HTTP and REST, adding no permission of its own", () => {
+    const stack = new Stack(new App(), "Consumer", {
+      env: { account: CONSUMER, region: "sa-east-1" },
+    });
+    const http = new HttpApi(stack, "PaymentsApi");
+    http.addRoutes({
+      path: "/core/v1/payments",
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration(
+        "Payments",
+        LambdaFunction.fromFunctionArn(
+          stack,
+          "Backend",
+          `arn:aws:lambda:sa-east-1:${CONSUMER}:function:b`,
+        ),
+      ),
+      authorizer: RevocationAwareAuthorizer.fromArn(stack, ARN),
+    });
+    const rest = new RestApi(stack, "Rest");
+    rest.root.addMethod("GET", new MockIntegration(), {
+      authorizer: RevocationAwareRestAuthorizer.fromArn(rest, ARN),
+    });
+    expect(RevocationAwareRestAuthorizer.fromArn(rest, ARN)).toBe(
+      RevocationAwareRestAuthorizer.fromArn(rest, ARN),
+    );
+    const template = Template.fromStack(stack);
+    // The backend's own integration permission is there; none for the authorizer's function.
+    const permissions = Object.values(template.findResources("AWS::Lambda::Permission"));
+    expect(permissions.filter((each) => JSON.stringify(each).includes(ARN))).toEqual([]);
+    for (const type of ["AWS::ApiGatewayV2::Authorizer", "AWS::ApiGateway::Authorizer"]) {
+      const [authorizer] = Object.values(template.findResources(type));
+      expect(JSON.stringify(authorizer), type).toContain(ARN);
+    }
   });
 });
