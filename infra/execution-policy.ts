@@ -1,0 +1,137 @@
+/**
+ * The CloudFormation execution policy this project ships, for `cdk bootstrap
+ * --cloudformation-execution-policies`, in place of CDK's default `AdministratorAccess`: what
+ * these stacks create, and nothing else. Each statement is one service the templates use, its
+ * resources limited to this project's names where the service names them at creation (roles,
+ * functions, log groups, parameters, topics, tables); `test/infra/execution-policy.test.ts`
+ * holds it to the synthesized templates of both stages. `npm run -s execution-policy` prints it.
+ */
+
+/** What CloudFormation may do with one service's resources, and on which. */
+interface Grant {
+  /** The IAM service prefix. */
+  service: string;
+  /** The CloudFormation resource types (`AWS::<Service>::…`) it serves. */
+  resourceTypes: readonly string[];
+  actions: readonly string[];
+  resources: readonly string[];
+}
+
+/** `arn:aws:<service>:*:<account>:<resource>`; `*` account where the service keeps none. */
+const arn = (service: string, resource: string, account = "${AWS::AccountId}") =>
+  `arn:\${AWS::Partition}:${service}:*:${account}:${resource}`;
+
+/** This project's stacks name what they create after themselves. */
+const STACKS = ["RinneAuthLogout-*", "RinneAuthPipeline-*"];
+
+export const GRANTS: readonly Grant[] = [
+  {
+    service: "apigateway",
+    resourceTypes: ["AWS::ApiGatewayV2::*"],
+    actions: ["apigateway:*"],
+    resources: ["arn:${AWS::Partition}:apigateway:*::/*"],
+  },
+  {
+    service: "lambda",
+    resourceTypes: ["AWS::Lambda::Function", "AWS::Lambda::Permission", "AWS::Lambda::Url"],
+    actions: ["lambda:*"],
+    resources: STACKS.map((stack) => arn("lambda", `function:${stack}`)),
+  },
+  {
+    service: "dynamodb",
+    resourceTypes: ["AWS::DynamoDB::GlobalTable"],
+    actions: ["dynamodb:*"],
+    resources: STACKS.map((stack) => arn("dynamodb", `table/${stack}`)),
+  },
+  {
+    service: "logs",
+    resourceTypes: ["AWS::Logs::LogGroup", "AWS::Logs::MetricFilter"],
+    actions: ["logs:*"],
+    resources: [arn("logs", "log-group:/rinne/*")],
+  },
+  {
+    service: "cloudwatch",
+    resourceTypes: ["AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard"],
+    actions: ["cloudwatch:*"],
+    resources: [
+      ...STACKS.map((stack) => arn("cloudwatch", `alarm:${stack}`)),
+      "arn:${AWS::Partition}:cloudwatch::${AWS::AccountId}:dashboard/rinne-auth-*",
+    ],
+  },
+  {
+    service: "sns",
+    resourceTypes: ["AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SNS::TopicPolicy"],
+    actions: ["sns:*"],
+    resources: STACKS.map((stack) => arn("sns", stack)),
+  },
+  {
+    service: "ssm",
+    resourceTypes: ["AWS::SSM::Parameter"],
+    actions: ["ssm:*"],
+    resources: [arn("ssm", "parameter/rinne/*"), arn("ssm", "parameter/cdk-bootstrap/*")],
+  },
+  {
+    // A key's ARN is its random id, known only once made: creating one cannot be scoped.
+    service: "kms",
+    resourceTypes: ["AWS::KMS::Key"],
+    actions: [
+      "kms:CreateKey",
+      "kms:DescribeKey",
+      "kms:EnableKeyRotation",
+      "kms:GetKeyPolicy",
+      "kms:GetKeyRotationStatus",
+      "kms:PutKeyPolicy",
+      "kms:ScheduleKeyDeletion",
+      "kms:TagResource",
+      "kms:UntagResource",
+      "kms:ListResourceTags",
+    ],
+    resources: ["*"],
+  },
+  {
+    // Roles and their policies named after the stacks or the pipeline's role names only, and
+    // GitHub's OIDC provider: never a role or a policy of anything else.
+    service: "iam",
+    resourceTypes: ["AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::OIDCProvider"],
+    actions: [
+      "iam:CreateRole",
+      "iam:DeleteRole",
+      "iam:GetRole",
+      "iam:UpdateRole",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:PutRolePolicy",
+      "iam:GetRolePolicy",
+      "iam:DeleteRolePolicy",
+      "iam:AttachRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:PassRole",
+      "iam:CreateOpenIDConnectProvider",
+      "iam:DeleteOpenIDConnectProvider",
+      "iam:GetOpenIDConnectProvider",
+      "iam:TagOpenIDConnectProvider",
+      "iam:UpdateOpenIDConnectProviderThumbprint",
+    ],
+    resources: [
+      ...STACKS.map((stack) => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${stack}`),
+      "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/rinne-auth-*",
+      "arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com",
+    ],
+  },
+];
+
+/** The policy document, as `aws iam create-policy --policy-document` takes it. */
+export function executionPolicyDocument(partition = "aws", account = "<account>") {
+  const fill = (text: string) =>
+    text.replaceAll("${AWS::Partition}", partition).replaceAll("${AWS::AccountId}", account);
+  return {
+    Version: "2012-10-17",
+    Statement: GRANTS.map((grant) => ({
+      Sid: `Rinne${grant.service.replace(/^./, (first) => first.toUpperCase())}`,
+      Effect: "Allow",
+      Action: [...grant.actions],
+      Resource: grant.resources.map(fill),
+    })),
+  };
+}
