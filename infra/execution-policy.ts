@@ -17,9 +17,9 @@ interface Grant {
   resources: readonly string[];
 }
 
-/** `arn:aws:<service>:*:<account>:<resource>`; `*` account where the service keeps none. */
-const arn = (service: string, resource: string, account = "${AWS::AccountId}") =>
-  `arn:\${AWS::Partition}:${service}:*:${account}:${resource}`;
+/** `arn:<partition>:<service>:*:<account>:<resource>`, filled in by `executionPolicyDocument`. */
+const arn = (service: string, resource: string) =>
+  `arn:{partition}:${service}:*:{account}:${resource}`;
 
 /** This project's stacks name what they create after themselves. */
 const STACKS = ["RinneAuthLogout-*", "RinneAuthPipeline-*"];
@@ -29,7 +29,7 @@ export const GRANTS: readonly Grant[] = [
     service: "apigateway",
     resourceTypes: ["AWS::ApiGatewayV2::*"],
     actions: ["apigateway:*"],
-    resources: ["arn:${AWS::Partition}:apigateway:*::/*"],
+    resources: ["arn:{partition}:apigateway:*::/*"],
   },
   {
     service: "lambda",
@@ -55,7 +55,7 @@ export const GRANTS: readonly Grant[] = [
     actions: ["cloudwatch:*"],
     resources: [
       ...STACKS.map((stack) => arn("cloudwatch", `alarm:${stack}`)),
-      "arn:${AWS::Partition}:cloudwatch::${AWS::AccountId}:dashboard/rinne-auth-*",
+      "arn:{partition}:cloudwatch::{account}:dashboard/rinne-auth-*",
     ],
   },
   {
@@ -114,9 +114,9 @@ export const GRANTS: readonly Grant[] = [
       "iam:UpdateOpenIDConnectProviderThumbprint",
     ],
     resources: [
-      ...STACKS.map((stack) => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${stack}`),
-      "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/rinne-auth-*",
-      "arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com",
+      ...STACKS.map((stack) => `arn:{partition}:iam::{account}:role/${stack}`),
+      "arn:{partition}:iam::{account}:role/rinne-auth-*",
+      "arn:{partition}:iam::{account}:oidc-provider/token.actions.githubusercontent.com",
     ],
   },
 ];
@@ -124,7 +124,7 @@ export const GRANTS: readonly Grant[] = [
 /** The policy document, as `aws iam create-policy --policy-document` takes it. */
 export function executionPolicyDocument(partition = "aws", account = "<account>") {
   const fill = (text: string) =>
-    text.replaceAll("${AWS::Partition}", partition).replaceAll("${AWS::AccountId}", account);
+    text.replaceAll("{partition}", partition).replaceAll("{account}", account);
   return {
     Version: "2012-10-17",
     Statement: GRANTS.map((grant) => ({

@@ -121,9 +121,10 @@ describe("when DynamoDB throttles part of a read", () => {
     let left = times;
     on.proxy.rewrite("BatchGetItem", (answer) => {
       const request = on.proxy.requests.filter((each) => each.operation === "BatchGetItem").at(-1);
-      const keys = (
-        request?.body.RequestItems as Record<string, { Keys: { pk: { S: string } }[] }>
-      )[on.tableName]?.Keys;
+      const requested = request?.body.RequestItems as
+        | Record<string, { Keys: { pk: { S: string } }[] }>
+        | undefined;
+      const keys = requested?.[on.tableName]?.Keys;
       if (left <= 0 || !keys || keys.length < (evenAlone ? 1 : 2)) return JSON.stringify(answer);
       left--;
       const [first] = keys;
