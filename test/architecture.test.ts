@@ -18,14 +18,18 @@ function modules(directory: string): string[] {
 }
 
 /** Each module's relative imports, type-only ones included: a type is a dependency too. */
-const graph = new Map(
-  modules("functions").map((file) => [
-    file,
-    [...readFileSync(file, "utf8").matchAll(/(?:from|import\()\s*"(\.[^"]+)"/g)].map((match) =>
-      normalize(join(dirname(file), (match[1] as string).replace(/\.js$/, ".ts"))),
-    ),
-  ]),
-);
+function importGraph(files: string[]): Map<string, string[]> {
+  return new Map(
+    files.map((file) => [
+      file,
+      [...readFileSync(file, "utf8").matchAll(/(?:from|import\()\s*"(\.[^"]+)"/g)].map((match) =>
+        normalize(join(dirname(file), (match[1] as string).replace(/\.js$/, ".ts"))),
+      ),
+    ]),
+  );
+}
+
+const graph = importGraph(modules("functions"));
 
 function cycles(): string[][] {
   const found: string[][] = [];
@@ -124,16 +128,7 @@ describe("functions/", () => {
  */
 const TOP_LEVEL = ["functions", "infra", "scripts", "bench"] as const;
 
-const topGraph = new Map(
-  TOP_LEVEL.flatMap((folder) =>
-    modules(folder).map((file) => [
-      file,
-      [...readFileSync(file, "utf8").matchAll(/(?:from|import\()\s*"(\.[^"]+)"/g)].map((match) =>
-        normalize(join(dirname(file), (match[1] as string).replace(/\.js$/, ".ts"))),
-      ),
-    ]),
-  ),
-);
+const topGraph = importGraph(TOP_LEVEL.flatMap((folder) => modules(folder)));
 const topOf = (file: string) => TOP_LEVEL.indexOf(file.split("/")[0] as (typeof TOP_LEVEL)[number]);
 
 function topArrowsUp(): string[] {

@@ -52,6 +52,18 @@ const reasonOf = (response: { body: string }) => JSON.parse(response.body).error
 /** The claims the verifier would let through, for computing a token's keys. */
 const verified = (token: string) => new VerifiedToken(token, decodeJwt(token) as TokenClaims);
 const user = () => `fail-closed-${crypto.randomUUID()}`;
+/** Two sessions of one new user: the first began ten seconds after the second. */
+async function sessions() {
+  const sub = user();
+  const mint = (ago: number) =>
+    fixture.identity.mint("valid", {
+      sub,
+      iat: now() - ago,
+      auth_time: now() - ago,
+      origin_jti: crypto.randomUUID(),
+    });
+  return [await mint(10), await mint(20)] as const;
+}
 const keysOf = (token: string) => ({
   session: sessionKeys(verified(token))[0] as string,
   user: userKey(verified(token).claims) as string,
@@ -122,16 +134,8 @@ describe("an answer that does not hold what was asked", () => {
         fc.constantFrom("local", "global", "others"),
         async ({ name, rewrite }, state, scope) => {
           fixture.proxy.rewrite("BatchGetItem", undefined);
-          const sub = user();
           // The token began before the other, which may sign it out with `others`.
-          const mint = (ago: number) =>
-            fixture.identity.mint("valid", {
-              sub,
-              iat: now() - ago,
-              auth_time: now() - ago,
-              origin_jti: crypto.randomUUID(),
-            });
-          const [token, other] = [await mint(20), await mint(10)];
+          const [other, token] = await sessions();
           if (state === "revoked-session") expect((await logout(token)).statusCode).toBe(200);
           if (state === "revoked-user")
             expect((await logout(other, "global")).statusCode).toBe(200);
@@ -174,19 +178,6 @@ describe("an answer that does not hold what was asked", () => {
 });
 
 describe("a user-wide logout whose write does not land", () => {
-  /** Two sessions of one user: the first began a few seconds after the second. */
-  const sessions = async () => {
-    const sub = user();
-    const mint = (ago: number) =>
-      fixture.identity.mint("valid", {
-        sub,
-        iat: now() - ago,
-        auth_time: now() - ago,
-        origin_jti: crypto.randomUUID(),
-      });
-    return [await mint(10), await mint(20)] as const;
-  };
-
   it.each(["global", "others"])(
     "%s: 503 while DynamoDB throttles every try, nothing revoked, and the retry goes through",
     async (scope) => {

@@ -41,6 +41,14 @@ const token = (claims: Partial<TokenClaims> = {}) =>
     ...claims,
   } as TokenClaims);
 
+/** The writers a user's record remembers after a new session's global logout ("new"). */
+function rememberedAfterGlobal(user: UserRevocation): string[] {
+  const asker = token({ auth_time: NOW - 5, iat: NOW - 5 });
+  const plan = planUserRevocation(user, NOW, globalLogout(asker, NOW, "new"), limits);
+  if (plan.kind !== "write") throw new Error(plan.kind);
+  return plan.record.logouts.map(({ writer }) => writer);
+}
+
 describe("a global logout's memory", () => {
   it("lasts as long as its token can be used: to the last second the verifier accepts it", () => {
     const asker = token();
@@ -84,14 +92,7 @@ describe("a global logout's memory", () => {
         { writer: "kept", by: "user", until: NOW + 1 },
       ],
     };
-    const plan = planUserRevocation(
-      user,
-      NOW,
-      globalLogout(token({ auth_time: NOW - 5, iat: NOW - 5 }), NOW, "new"),
-      limits,
-    );
-    if (plan.kind !== "write") throw new Error(plan.kind);
-    expect(plan.record.logouts.map(({ writer }) => writer)).toEqual(["kept", "new"]);
+    expect(rememberedAfterGlobal(user)).toEqual(["kept", "new"]);
   });
 
   it(`keeps the last ${REMEMBERED_LOGOUTS} of each author`, () => {
@@ -101,14 +102,7 @@ describe("a global logout's memory", () => {
       until: NOW + 100,
     }));
     const user = { expiresAt: NOW + 5000, revokedBefore: NOW - 10, logouts };
-    const plan = planUserRevocation(
-      user,
-      NOW,
-      globalLogout(token({ auth_time: NOW - 5, iat: NOW - 5 }), NOW, "new"),
-      limits,
-    );
-    if (plan.kind !== "write") throw new Error(plan.kind);
-    expect(plan.record.logouts.map(({ writer }) => writer)).toEqual([
+    expect(rememberedAfterGlobal(user)).toEqual([
       ...logouts.slice(1).map(({ writer }) => writer),
       "new",
     ]);
