@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { beforeAll, expect, it } from "vitest";
-import { buildApp } from "../../infra/app.js";
+import { buildStacks } from "../../infra/app.js";
 import { executionPolicyDocument, GRANTS } from "../../infra/execution-policy.js";
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -28,7 +28,7 @@ beforeAll(() => {
       },
     },
   };
-  const assembly = buildApp(
+  const assembly = buildStacks(
     new App({
       context: { ...context, stages, "aws:cdk:bundling-stacks": [] },
       outdir: mkdtempSync(join(tmpdir(), "cdk-")),

@@ -15,7 +15,7 @@ import {
 } from "../../functions/config/wait-budgets.js";
 import { SERVICE_NAMES } from "../../functions/domain/log-schema.js";
 import { REVOCATION_TABLE } from "../../functions/revocation/revocation-table.js";
-import { buildApp } from "../../infra/app.js";
+import { buildApp, buildStacks } from "../../infra/app.js";
 import { ROUTE_PATH } from "../../infra/logout-stack.js";
 import { LOG_METRICS } from "../../infra/monitoring.js";
 import { readStageConfig, StageConfigError } from "../../infra/stage-config.js";
@@ -37,7 +37,9 @@ function synthesize(
   change(context.stages);
   if (stage) context.stage = stage;
   if (!bundle) context["aws:cdk:bundling-stacks"] = [];
-  const app = buildApp(new App({ context, outdir: mkdtempSync(join(tmpdir(), "cdk-")) }));
+  // The bundled synth is the real one, validated; a variant is read for its templates only.
+  const build = bundle ? buildApp : buildStacks;
+  const app = build(new App({ context, outdir: mkdtempSync(join(tmpdir(), "cdk-")) }));
   const assembly = app.synth();
   const template = (stage: string) =>
     Template.fromJSON(assembly.getStackByName(`RinneAuthLogout-${stage}`).template);
@@ -678,7 +680,7 @@ describe("feature flags", () => {
     );
     // Both unbundled: the flags change the templates, never the bundles' contents.
     const synthesizeWith = (context: Record<string, unknown>) =>
-      buildApp(
+      buildStacks(
         new App({
           context: { ...context, "aws:cdk:bundling-stacks": [] },
           outdir: mkdtempSync(join(tmpdir(), "cdk-")),

@@ -12,7 +12,7 @@ import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { Code, Function as LambdaFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
-import { buildApp } from "../../infra/app.js";
+import { buildStacks } from "../../infra/app.js";
 import { RevocationAwareAuthorizer } from "../../infra/revocation-aware-authorizer.js";
 import { RevocationAwareRestAuthorizer } from "../../infra/revocation-aware-rest-authorizer.js";
 
@@ -210,7 +210,7 @@ describe("one stage's authorizer on several APIs of one stack", () => {
 function synthesizeStage(settings: Record<string, unknown>) {
   const { context } = JSON.parse(readFileSync("cdk.json", "utf8"));
   const stages = { ...context.stages, sandbox: { ...context.stages.sandbox, ...settings } };
-  const app = buildApp(
+  const app = buildStacks(
     new App({
       context: { ...context, stages, stage: "sandbox", "aws:cdk:bundling-stacks": [] },
       outdir: mkdtempSync(join(tmpdir(), "cdk-")),
