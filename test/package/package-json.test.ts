@@ -3,7 +3,10 @@
  * confused with a public one, a registry to publish to that is not the public registry, and an
  * npm that keeps dependencies' install scripts off.
  */
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, it } from "vitest";
 
 const manifest = JSON.parse(readFileSync("package.json", "utf8"));
@@ -21,4 +24,21 @@ it("states the npm that keeps dependencies' install scripts off unless allowScri
   expect(Object.entries(manifest.allowScripts).filter(([, allowed]) => allowed)).toEqual([
     ["node", true],
   ]);
+});
+
+it("CI refuses an npm older than 11 before it installs anything", () => {
+  const bin = mkdtempSync(join(tmpdir(), "old-npm-"));
+  // An npm 10 that says so, and fails the test if anything installs with it.
+  writeFileSync(
+    join(bin, "npm"),
+    '#!/bin/sh\n[ "$1" = "--version" ] && echo 10.9.2 && exit 0\necho "npm $* ran" >&2\nexit 99\n',
+  );
+  chmodSync(join(bin, "npm"), 0o755);
+  const run = spawnSync("bash", [".ci/run"], {
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain("npm 11 or later is required");
+  expect(run.stderr).not.toContain("ran");
 });
