@@ -61,13 +61,8 @@ export function createRevocationReader(
     const found = new Map<string, Item>();
     let pending = keys;
     for (let round = 1; ; round++) {
-      const output = await dynamodb.send<unknown>(
-        "BatchGetItem",
-        batchGetInput(tableName, pending),
-        {
-          deadline,
-        },
-      );
+      const input = batchGetInput(tableName, pending);
+      const output = await dynamodb.send<unknown>("BatchGetItem", input, { deadline });
       const answer = itemsOf(output, tableName, pending);
       for (const [key, item] of answer.found) found.set(key, item);
       if (answer.unread.length === 0) return found;

@@ -54,3 +54,18 @@ describe("requireValidToken without apiContract", () => {
     await expect(call([`Bearer ${token}`])).rejects.toBeInstanceOf(TokenRevokedError);
   });
 });
+
+describe("httpHandler, the one chain", () => {
+  it("sets no early-timeout timer: a handler may use the last milliseconds Lambda gives it", async () => {
+    const { httpHandler } = await import("../../../functions/http/http-handler.js");
+    const { createLogger } = await import("../../../functions/config/logger.js");
+    const slow = httpHandler({ logger: createLogger(), apiBasePath: "/core" }).handler(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return { statusCode: 200, headers: {}, body: "{}" };
+    });
+    // Lambda says 6 ms remain (its own timeout, not Middy's, ends the invocation).
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 6 };
+    const response = await slow(eventFor("v2", {}) as never, context as never);
+    expect(response.statusCode).toBe(200);
+  });
+});
