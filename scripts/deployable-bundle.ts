@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
-import { buildApp } from "../infra/app.js";
+import { buildStacks } from "../infra/app.js";
 
 export interface DeployableBundle {
   directory: string;
@@ -20,7 +20,7 @@ export interface DeployableBundles {
 
 export function synthesizeDeployableBundles(stage = "sandbox"): DeployableBundles {
   const { context } = JSON.parse(readFileSync("cdk.json", "utf8"));
-  const app = buildApp(
+  const app = buildStacks(
     new App({
       context: { ...context, stage, "aws:cdk:enable-asset-metadata": true },
       outdir: mkdtempSync(join(tmpdir(), "bundle-")),

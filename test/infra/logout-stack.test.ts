@@ -24,21 +24,21 @@ const CDK_CONTEXT = JSON.parse(readFileSync("cdk.json", "utf8")).context;
 type Stages = Record<string, Record<string, unknown>>;
 
 /**
- * Synthesizes the real app (cdk-nag and the Control Tower rules included) with cdk.json's
- * context, changed as given: every stage, or the one a variant reads (as `cdk synth -c stage=…`
- * does). Only the stages' first synth, in `beforeAll`, bundles the functions: a variant tests
- * the stack, not the bundle.
+ * Synthesizes the app with cdk.json's context, changed as given: every stage, or the one a
+ * variant reads (as `cdk synth -c stage=…` does). The stages' first synth, in `beforeAll`, is
+ * validated (cdk-nag and the Control Tower rules) as `cdk synth` does; a variant is read for
+ * its template only. None bundles: the bundles are cdk-synth.test.ts's and
+ * deployable-bundle.test.ts's to check.
  */
 function synthesize(
   change: (stages: Stages) => void = () => undefined,
-  { stage, bundle = false }: { stage?: string; bundle?: boolean } = {},
+  { stage, validate = false }: { stage?: string; validate?: boolean } = {},
 ) {
   const context = structuredClone(CDK_CONTEXT);
   change(context.stages);
   if (stage) context.stage = stage;
-  if (!bundle) context["aws:cdk:bundling-stacks"] = [];
-  // The bundled synth is the real one, validated; a variant is read for its templates only.
-  const build = bundle ? buildApp : buildStacks;
+  context["aws:cdk:bundling-stacks"] = [];
+  const build = validate ? buildApp : buildStacks;
   const app = build(new App({ context, outdir: mkdtempSync(join(tmpdir(), "cdk-")) }));
   const assembly = app.synth();
   const template = (stage: string) =>
@@ -62,7 +62,7 @@ let synthesized: ReturnType<typeof synthesize>["assembly"];
 const synthesizedSandboxAndProduction = () => synthesized;
 
 beforeAll(() => {
-  const { assembly, template } = synthesize(undefined, { bundle: true });
+  const { assembly, template } = synthesize(undefined, { validate: true });
   sandbox = template("sandbox");
   production = template("production");
   outdir = assembly.directory;

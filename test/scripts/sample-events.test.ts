@@ -102,7 +102,7 @@ describe("the authorizers' sample events", () => {
 });
 
 const run = (script: string, args: string[], env: Record<string, string>) =>
-  promisify(execFile)("npx", ["tsx", `scripts/${script}.ts`, ...args], {
+  promisify(execFile)("node_modules/.bin/tsx", [`scripts/${script}.ts`, ...args], {
     env: { ...process.env, LOG_LEVEL: "ERROR", ...env },
   }).then(({ stdout }) => stdout);
 const printed = (stdout: string) => JSON.parse(stdout.slice(stdout.indexOf("{")));

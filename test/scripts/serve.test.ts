@@ -26,7 +26,7 @@ const environment = (extra: Record<string, string> = {}) => ({
 
 /** Starts `npm start` as a user would, and waits for its curl lines. */
 async function start(args: string[] = [], extra: Record<string, string> = {}) {
-  const child = spawn("npx", ["tsx", "scripts/serve.ts", ...args], {
+  const child = spawn("node_modules/.bin/tsx", ["scripts/serve.ts", ...args], {
     env: environment(extra),
     stdio: ["ignore", "pipe", "inherit"],
     detached: true,
@@ -301,7 +301,7 @@ describe("the deploy workflow's smoke test, run against npm start as against a s
         "RinneAuthLogout-sandbox": { LogoutEndpoint: endpoint, AuthorizerFunctionArn: ARN },
       }),
     );
-    const child = spawn("npx", ["tsx", "scripts/smoke-test.ts", outputs, "sandbox"], {
+    const child = spawn("node_modules/.bin/tsx", ["scripts/smoke-test.ts", outputs, "sandbox"], {
       env: {
         ...process.env,
         AWS_ENDPOINT_URL_SSM: aws.endpoint,

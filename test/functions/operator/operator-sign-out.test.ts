@@ -348,7 +348,7 @@ describe("npm run sign-out-user", () => {
     };
   }
   const cli = (args: string[], secret = "operator-secret") =>
-    execFileAsync("npx", ["tsx", "scripts/sign-out-user.ts", ...args], {
+    execFileAsync("node_modules/.bin/tsx", ["scripts/sign-out-user.ts", ...args], {
       env: {
         ...process.env,
         AWS_ACCESS_KEY_ID: "AKIDOPERATOR",
