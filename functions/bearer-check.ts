@@ -62,20 +62,7 @@ export function refusingCheckFromEnvironment(
   options: BearerCheckOptions = {},
 ): Omit<BearerCheck, "revocations"> & { revocations: RevocationCheck | undefined } {
   const { config, logger, verify } = verifierFromEnvironment(env, options);
-  const { dynamoDbClient = dynamoDbClientFromEnvironment, clock = systemClock } = options;
-  const { waits = WAIT_BUDGETS } = options;
-  return {
-    config,
-    logger,
-    verify,
-    revocations:
-      config.revocation &&
-      createRevocationCheck(
-        dynamoDbClient(env, waits.dynamoDb),
-        config.revocation.tableName,
-        clock,
-      ),
-  };
+  return { config, logger, verify, revocations: revocationCheckFor(env, config, options) };
 }
 
 function verifierFromEnvironment(env: Environment, options: BearerCheckOptions) {
@@ -92,16 +79,31 @@ function verifierFromEnvironment(env: Environment, options: BearerCheckOptions) 
 export function revocationStoreFor(
   env: Environment,
   config: Config,
-  {
-    dynamoDbClient = dynamoDbClientFromEnvironment,
-    clock = systemClock,
-    waits = WAIT_BUDGETS,
-  }: BearerCheckOptions = {},
+  options: BearerCheckOptions = {},
 ): Revocations | undefined {
   return (
     config.revocation &&
-    createRevocationStore(dynamoDbClient(env, waits.dynamoDb), config.revocation, clock)
+    createRevocationStore(dynamoDbFor(env, options), config.revocation, options.clock)
   );
+}
+
+/** The check alone, on the table the configuration names: no write path. */
+function revocationCheckFor(
+  env: Environment,
+  config: Config,
+  options: BearerCheckOptions,
+): RevocationCheck | undefined {
+  return (
+    config.revocation &&
+    createRevocationCheck(dynamoDbFor(env, options), config.revocation.tableName, options.clock)
+  );
+}
+
+function dynamoDbFor(
+  env: Environment,
+  { dynamoDbClient = dynamoDbClientFromEnvironment, waits = WAIT_BUDGETS }: BearerCheckOptions,
+): DynamoDbClient {
+  return dynamoDbClient(env, waits.dynamoDb);
 }
 
 /**
