@@ -11,6 +11,7 @@ import {
   TokenRevokedError,
 } from "../domain/errors.js";
 import type { RevocationCheck } from "../domain/ports.js";
+import type { VerifiedToken } from "../domain/verified-token.js";
 import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
 import {
   batchGetInput,
@@ -101,22 +102,22 @@ export function createRevocationReader(
     }
   }
 
-  return { read, decode, snapshot };
+  /** The check: refuses a token any revocation covers. One BatchGetItem. */
+  async function assertNotRevoked(token: VerifiedToken): Promise<void> {
+    const sessions = sessionKeys(token);
+    if (verdict(await snapshot(sessions, userKey(token.claims)), token) !== "clear") {
+      throw new TokenRevokedError();
+    }
+  }
+
+  return { read, decode, snapshot, assertNotRevoked };
 }
 
-/** The check alone: refuses a token any revocation covers. One BatchGetItem. */
+/** The check alone, for a function that refuses revoked tokens and writes nothing. */
 export function createRevocationCheck(
   dynamodb: DynamoDbClient,
   tableName: string,
   clock: Clock = systemClock,
 ): RevocationCheck {
-  const { snapshot } = createRevocationReader(dynamodb, tableName, clock);
-  return {
-    async assertNotRevoked(token) {
-      const sessions = sessionKeys(token);
-      if (verdict(await snapshot(sessions, userKey(token.claims)), token) !== "clear") {
-        throw new TokenRevokedError();
-      }
-    },
-  };
+  return { assertNotRevoked: createRevocationReader(dynamodb, tableName, clock).assertNotRevoked };
 }

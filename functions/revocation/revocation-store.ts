@@ -13,12 +13,7 @@ import type { LogoutRecord, OperatorRevocation, RevocationRecorder } from "../do
 import type { VerifiedToken } from "../domain/verified-token.js";
 import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
 import { sessionItem, UnreadableAnswerError, userItem } from "./revocation-items.js";
-import {
-  createRevocationCheck,
-  createRevocationReader,
-  type Read,
-  storeError,
-} from "./revocation-reader.js";
+import { createRevocationReader, type Read, storeError } from "./revocation-reader.js";
 import {
   globalLogout,
   operatorSignOut,
@@ -55,7 +50,11 @@ export function createRevocationStore(
     issuerClockLagSeconds: limitsWithoutLag.issuerClockLagMs / 1000,
   };
 
-  const { read, decode, snapshot } = createRevocationReader(dynamodb, tableName, clock);
+  const { read, decode, snapshot, assertNotRevoked } = createRevocationReader(
+    dynamodb,
+    tableName,
+    clock,
+  );
 
   async function revokeSession(token: VerifiedToken, logoutId: string): Promise<LogoutRecord> {
     const now = clock.now();
@@ -172,7 +171,7 @@ export function createRevocationStore(
   }
 
   return {
-    assertNotRevoked: createRevocationCheck(dynamodb, tableName, clock).assertNotRevoked,
+    assertNotRevoked,
 
     async findLogout(token, logoutId) {
       const sessions = sessionKeys(token);
