@@ -81,12 +81,9 @@ export function createDynamoDbClient({
   endpoint,
   region,
   credentials,
-  waits: {
-    attempts: maxAttempts,
-    attemptMs: attemptTimeoutMs,
-    baseDelayMs,
-  } = WAIT_BUDGETS.dynamoDb,
+  waits = WAIT_BUDGETS.dynamoDb,
 }: DynamoDbClientOptions): DynamoDbClient {
+  const { attempts: maxAttempts, attemptMs: attemptTimeoutMs, baseDelayMs } = waits;
   const { accessKeyId, secretAccessKey, sessionToken } = credentials;
   const signingCredentials = {
     accessKeyId,
@@ -171,11 +168,7 @@ export function createDynamoDbClient({
     throw new DynamoDbError(type, message, RETRYABLE.has(type) || status >= 500);
   }
 
-  const callBudgetMs = dynamoDbCallMs({
-    attempts: maxAttempts,
-    attemptMs: attemptTimeoutMs,
-    baseDelayMs,
-  });
+  const callBudgetMs = dynamoDbCallMs(waits);
   const outOfTime = () => new DynamoDbError("Timeout", "the call's budget ran out", false);
 
   return {
