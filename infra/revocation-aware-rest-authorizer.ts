@@ -17,7 +17,6 @@ import {
   type RestApiBase,
 } from "aws-cdk-lib/aws-apigateway";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { CredentialsMissingError } from "../functions/domain/errors.js";
 import { ANSWERS, UNEXPECTED } from "../functions/http/problems.js";
 import { authorizerFunctionByArn, stageAuthorizerFunction } from "./stage-authorizer-function.js";
 
@@ -132,7 +131,7 @@ export const CONTRACT_RESPONSES: ReadonlyArray<
     [
       ResponseType.UNAUTHORIZED,
       ANSWERS.credentialsMissing,
-      { details: { reason: new CredentialsMissingError("Missing Authorization header").message } },
+      { details: { reason: "Missing Authorization header" } },
     ],
     // The authorizer threw: it could not decide (the store or the keys down), or it timed out.
     [
