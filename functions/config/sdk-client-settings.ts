@@ -1,8 +1,8 @@
 /**
  * What an AWS SDK client of a function takes from the environment it was given, rather than
  * from `process.env` behind its back: the SDKs' standard endpoint override for its service (then
- * the global one), the region and the credentials Lambda sets. Where the environment holds none, the SDK's
- * own chain finds them (a profile, on a developer's machine).
+ * the global one), the region and the credentials Lambda sets. Where the environment holds
+ * none, the SDK's own chain finds them (a profile, on a developer's machine).
  */
 import type { Environment } from "./config.js";
 
