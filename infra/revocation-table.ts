@@ -3,8 +3,9 @@
  * records and checks, the authorizer (or any other function of the API) only checks.
  *
  * Encrypted with the key DynamoDB manages in the account (`aws/dynamodb`), not a customer-managed
- * one: its items hold digests and times, never a token, a claim or a user's name, so there is
- * nothing a key policy of ours would protect better; and a customer-managed key would put KMS's
+ * one: its items hold digests, times and the identifiers a revocation's event names (issuer,
+ * `sub`, session or token id), never a token, a secret or a user's name, so there is nothing
+ * a key policy of ours would protect better; and a customer-managed key would put KMS's
  * request quotas and an extra failure mode on the path of every checked request. It still meets
  * AWS Control Tower's CT.DYNAMODB.PR.2 (encrypted with a KMS key).
  */

@@ -23,6 +23,8 @@ export async function signOutUser(
   /** The same id again (the operator's retry) is a replay: nothing changes. */
   logoutId: string,
   { issuer, revocations, upstream }: OperatorSignOutDependencies,
+  /** Why, as logged: the revocation's event carries it to other systems. */
+  reason?: string,
 ): Promise<{ sub: string; outcome: LogoutOutcome }> {
   let sub: string;
   if ("sub" in target) {
@@ -34,6 +36,6 @@ export async function signOutUser(
   }
   // Upstream first: if the record then fails, the operator retries and both are done.
   await upstream?.signOutUser("username" in target ? target.username : sub);
-  const recorded = await revocations.revokeUser({ iss: issuer, sub }, logoutId);
+  const recorded = await revocations.revokeUser({ iss: issuer, sub }, logoutId, reason);
   return { sub, outcome: recorded === "recorded" ? "logged_out" : recorded };
 }

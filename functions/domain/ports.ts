@@ -64,9 +64,14 @@ export interface RevocationRecorder extends RevocationCheck {
 export interface OperatorRevocation {
   /**
    * Every session of `sub` at `iss` that began up to now, as a global logout does; the same
-   * `logoutId` again is a replay. Resolves when a global logout does.
+   * `logoutId` again is a replay. Resolves when a global logout does. `reason`: the operator's,
+   * as logged, which the revocation's event carries.
    */
-  revokeUser(user: { iss: string; sub: string }, logoutId: string): Promise<LogoutRecord>;
+  revokeUser(
+    user: { iss: string; sub: string },
+    logoutId: string,
+    reason?: string,
+  ): Promise<LogoutRecord>;
 }
 
 /** The identity provider's own sign-out (Cognito's), so its refresh tokens mint nothing more. */

@@ -53,13 +53,15 @@ export function createOperatorHandler({
       issuer,
       byUsername: upstream !== undefined,
     });
-    context.logFields.justification = redactTokenLike(reason);
+    const justification = redactTokenLike(reason);
+    context.logFields.justification = justification;
     const key = parseIdempotencyKey(context.httpRequest.idempotencyKey) ?? randomUUID();
-    const { sub, outcome } = await signOutUser(target, `operator:${key}`, {
-      issuer,
-      revocations,
-      upstream,
-    });
+    const { sub, outcome } = await signOutUser(
+      target,
+      `operator:${key}`,
+      { issuer, revocations, upstream },
+      justification,
+    );
     context.logFields.sub = sub.slice(0, 128);
     context.logFields.outcome = outcome;
     return jsonResponse(200, { success: true, message: "User signed out", sub, outcome });

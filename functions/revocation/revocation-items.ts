@@ -36,18 +36,86 @@ function numberOf(item: Item, name: string): number {
 
 const number = (value: number) => ({ N: String(value) });
 
+/** Who and what a revocation was: a logout of one of the three scopes, or an operator's. */
+export type RevocationScope = "local" | "global" | "others" | "operator";
+const SCOPES: readonly RevocationScope[] = ["local", "global", "others", "operator"];
+
+/**
+ * What a write means to other systems, written in the same conditional write as the revocation
+ * it describes (the item is its own outbox): the table's stream carries it to the publisher of
+ * revocation events, so a revocation recorded is published even if the writer dies right
+ * after. Identifiers only, never a token: the issuer, the subject, the session or token id, and
+ * the operator's reason as logged.
+ */
+export interface RevocationNotice {
+  scope: RevocationScope;
+  iss: string;
+  sub?: string;
+  /** The session id this item is for (a local logout of a session). */
+  session?: string;
+  /** The token id, where a local logout revoked one token of an issuer that names no session. */
+  jti?: string;
+  /**
+   * A local logout of a token with `auth_time`: its session's start in whole seconds, which
+   * every token of the session carries, so a user revocation at or after it covers them all.
+   */
+  start?: number;
+  /** The operator's reason, token-like runs redacted. */
+  reason?: string;
+  /** When it was written, in ms by the writer's clock: what orders a user's events. */
+  at: number;
+}
+
+function noticeAttribute(notice: RevocationNotice) {
+  const fields: Item = {
+    scope: { S: notice.scope },
+    iss: { S: notice.iss },
+    at: number(notice.at),
+  };
+  for (const name of ["sub", "session", "jti", "reason"] as const) {
+    const value = notice[name];
+    if (value !== undefined) fields[name] = { S: value };
+  }
+  if (notice.start !== undefined) fields.start = number(notice.start);
+  return { M: fields };
+}
+
+/** An item's notice; an item without one was written by a release before notices. */
+export function noticeOf(item: Item): RevocationNotice {
+  const stored = isObject(item.notice) && isObject(item.notice.M) ? item.notice.M : undefined;
+  if (stored === undefined) throw new UnreadableAnswerError("has an item without its notice");
+  const scope = SCOPES.find((known) => known === stringOf(stored, "scope"));
+  const iss = stringOf(stored, "iss");
+  if (scope === undefined || iss === undefined) {
+    throw new UnreadableAnswerError("has a notice without its scope or issuer");
+  }
+  const notice: RevocationNotice = { scope, iss, at: numberOf(stored, "at") };
+  for (const name of ["sub", "session", "jti", "reason"] as const) {
+    const value = stringOf(stored, name);
+    if (value !== undefined) notice[name] = value;
+  }
+  if (stored.start !== undefined) notice.start = numberOf(stored, "start");
+  return notice;
+}
+
 export function sessionRevocationOf(item: Item): SessionRevocation {
   const revokedBy = stringOf(item, "revokedBy");
   if (revokedBy === undefined) throw new UnreadableAnswerError("has an item without revokedBy");
   return { expiresAt: numberOf(item, EXPIRES_AT), revokedBy };
 }
 
-export function sessionItem(key: string, record: SessionRevocation, revokedAt: number): Item {
+export function sessionItem(
+  key: string,
+  record: SessionRevocation,
+  revokedAt: number,
+  notice: RevocationNotice,
+): Item {
   return {
     [PK]: { S: key },
     [EXPIRES_AT]: number(record.expiresAt),
     revokedAt: number(Math.floor(revokedAt)),
     revokedBy: { S: record.revokedBy },
+    notice: noticeAttribute(notice),
   };
 }
 
@@ -76,7 +144,12 @@ export function userRevocationOf(item: Item): { record: UserRevocation; version:
   };
 }
 
-export function userItem(key: string, record: UserRevocation, version: number): Item {
+export function userItem(
+  key: string,
+  record: UserRevocation,
+  version: number,
+  notice: RevocationNotice,
+): Item {
   return {
     [PK]: { S: key },
     [EXPIRES_AT]: number(record.expiresAt),
@@ -87,6 +160,7 @@ export function userItem(key: string, record: UserRevocation, version: number): 
         M: { writer: { S: writer }, by: { S: by }, until: number(until) },
       })),
     },
+    notice: noticeAttribute(notice),
   };
 }
 

@@ -12,7 +12,12 @@ import { NoSubjectError, TokenRevokedError } from "../domain/errors.js";
 import type { LogoutRecord, OperatorRevocation, RevocationRecorder } from "../domain/ports.js";
 import type { VerifiedToken } from "../domain/verified-token.js";
 import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
-import { sessionItem, UnreadableAnswerError, userItem } from "./revocation-items.js";
+import {
+  type RevocationNotice,
+  sessionItem,
+  UnreadableAnswerError,
+  userItem,
+} from "./revocation-items.js";
 import { createRevocationReader, type Read, storeError } from "./revocation-reader.js";
 import {
   globalLogout,
@@ -23,11 +28,18 @@ import {
   replayAnswerAt,
   sessionExpiry,
   sessionOutcome,
+  startSecond,
   type UserRevocationRequest,
   verdict,
   writerOf,
 } from "./revocation-rules.js";
-import { REVOCATION_TABLE, sessionKeys, type UserIdentity, userKey } from "./revocation-table.js";
+import {
+  REVOCATION_TABLE,
+  sessionKeys,
+  sessionTargets,
+  type UserIdentity,
+  userKey,
+} from "./revocation-table.js";
 
 export { REMEMBERED_LOGOUTS } from "./revocation-rules.js";
 export { UnreadableAnswerError };
@@ -58,18 +70,30 @@ export function createRevocationStore(
 
   async function revokeSession(token: VerifiedToken, logoutId: string): Promise<LogoutRecord> {
     const now = clock.now();
-    const sessions = sessionKeys(token);
+    const targets = sessionTargets(token);
+    const sessions = targets.map((target) => target.key);
     const writer = writerOf(sessions[0] as string, logoutId);
     const user = userKey(token.claims);
+    const { iss, sub } = token.claims;
     // One round trip: a conditional write per session key, and beside them the read that says
     // whether a user revocation covers the token already, or whose item a write found.
-    const writes = sessions.map((key) =>
+    const writes = targets.map(({ key, session, jti }) =>
       dynamodb.send("PutItem", {
         TableName: tableName,
         Item: sessionItem(
           key,
           { expiresAt: sessionExpiry(key, token, now, limits), revokedBy: writer },
           now,
+          {
+            scope: "local",
+            iss,
+            ...(typeof sub === "string" ? { sub } : {}),
+            ...(session === undefined ? {} : { session }),
+            ...(jti === undefined ? {} : { jti }),
+            // Where the token says when its session began: every later token of it says the same.
+            ...(typeof token.claims.auth_time === "number" ? { start: startSecond(token) } : {}),
+            at: Math.floor(now * 1000),
+          },
         ),
         ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :now",
         ExpressionAttributeNames: { "#pk": PK, "#expiresAt": EXPIRES_AT },
@@ -102,12 +126,13 @@ export function createRevocationStore(
    * Reads the user's item and writes the union of it and `request` under the version read,
    * until a write lands (another logout of the user in between is read again); then waits
    * until the rules say the answer may go. `admit` says, from what was read, whether the asker
-   * may act at all.
+   * may act at all; `notice`, what the write means to others.
    */
   async function reviseUser(
     sessions: readonly string[],
     user: string,
     admit: (state: Read) => "replayed" | UserRevocationRequest,
+    notice: Omit<RevocationNotice, "at">,
   ): Promise<LogoutRecord> {
     let conflict: unknown;
     for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
@@ -126,7 +151,10 @@ export function createRevocationStore(
       try {
         await dynamodb.send("PutItem", {
           TableName: tableName,
-          Item: userItem(user, plan.record, (state.userVersion ?? 0) + 1),
+          Item: userItem(user, plan.record, (state.userVersion ?? 0) + 1, {
+            ...notice,
+            at: Math.floor(state.now * 1000),
+          }),
           // Written over only as read: another logout of the user in between is read again.
           ConditionExpression: "attribute_not_exists(#pk) OR #version = :version",
           ExpressionAttributeNames: { "#pk": PK, "#version": "version" },
@@ -153,21 +181,36 @@ export function createRevocationStore(
     const sessions = sessionKeys(token);
     const writer = writerOf(sessions[0] as string, logoutId);
     const others = keepOwnSession ? othersLogout(token) : undefined;
-    return reviseUser(sessions, user, (state) => {
-      // Only a token that no revocation covers may move the user's; a replay moves nothing.
-      const found = verdict(state, token, writer);
-      if (found === "revoked") throw new TokenRevokedError();
-      if (found === "replayed") return "replayed";
-      return others ?? globalLogout(token, state.now, writer);
-    });
+    const { iss, sub } = token.claims as UserIdentity & { sub: string };
+    return reviseUser(
+      sessions,
+      user,
+      (state) => {
+        // Only a token that no revocation covers may move the user's; a replay moves nothing.
+        const found = verdict(state, token, writer);
+        if (found === "revoked") throw new TokenRevokedError();
+        if (found === "replayed") return "replayed";
+        return others ?? globalLogout(token, state.now, writer);
+      },
+      { scope: keepOwnSession ? "others" : "global", iss, sub },
+    );
   }
 
   /** An operator's sign-out of a user, with no token of theirs: a global logout, at now. */
-  async function revokeUser(identity: UserIdentity, logoutId: string): Promise<LogoutRecord> {
+  async function revokeUser(
+    identity: { iss: string; sub: string },
+    logoutId: string,
+    reason?: string,
+  ): Promise<LogoutRecord> {
     const user = userKey(identity);
     if (user === undefined) throw new NoSubjectError();
     const writer = writerOf(user, logoutId);
-    return reviseUser([], user, (state) => operatorSignOut(state.now, writer, limits));
+    return reviseUser([], user, (state) => operatorSignOut(state.now, writer, limits), {
+      scope: "operator",
+      iss: identity.iss,
+      sub: identity.sub,
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
 
   return {

@@ -25,8 +25,12 @@
  * neither has the id `"signed:" + header.payload`, the exact bytes its signature covers, so no
  * other encoding of the same signed token escapes its revocation. So a key is at most 54 bytes
  * whatever the claims hold (DynamoDB refuses partition keys over 2,048 bytes); tokens of
- * different issuers or users never share one, whatever ids an issuer reuses; and no raw token or
- * claim text is ever stored. Version 1 keyed ids without `sub`; nothing of it was deployed.
+ * different issuers or users never share one, whatever ids an issuer reuses; and no token is
+ * stored. Version 1 keyed ids without `sub`; nothing of it was deployed.
+ *
+ * Every item also holds its `notice` (`revocation-items.ts`): what the write means to other
+ * systems, read by the publisher of revocation events from the table's stream. It holds the
+ * identifiers the event names (issuer, `sub`, session or token id), never a token.
  *
  * Changing the format later: items of the old format live on until they expire (at most
  * MAX_SESSION_SECONDS + MAX_TOKEN_LIFETIME_SECONDS + 6 s, a session without `auth_time`'s). For
@@ -71,17 +75,32 @@ function signedPart(token: VerifiedToken): string {
 }
 
 /**
+ * What one item of a token's revocation is for: a session id the token carries, or the token
+ * alone (its `jti` where it has one), as the revocation's event names it.
+ */
+export interface RevocationTarget {
+  key: string;
+  session?: string;
+  jti?: string;
+}
+
+/**
  * The items that revoke the token's whole session where the issuer names one (every token a
  * refresh token mints shares it): one per id the token carries, `origin_jti` and `sid`, so a
  * sibling token that carries only one of them is covered too. Else the token's own item alone.
  */
-export function sessionKeys(token: VerifiedToken): string[] {
+export function sessionTargets(token: VerifiedToken): RevocationTarget[] {
   const sessions = sessionIds(token.claims);
-  if (sessions.length > 0) return sessions.map((session) => key("session", token.claims, session));
+  if (sessions.length > 0) {
+    return sessions.map((session) => ({ key: key("session", token.claims, session), session }));
+  }
   const { jti } = token.claims;
-  if (typeof jti === "string" && jti !== "") return [key("token", token.claims, jti)];
-  return [key("token", token.claims, `signed:${signedPart(token)}`)];
+  if (typeof jti === "string" && jti !== "") return [{ key: key("token", token.claims, jti), jti }];
+  return [{ key: key("token", token.claims, `signed:${signedPart(token)}`) }];
 }
+
+export const sessionKeys = (token: VerifiedToken): string[] =>
+  sessionTargets(token).map((target) => target.key);
 
 /** Whether the token's item revokes a session, which outlives any one of its tokens. */
 export const isSessionKey = (key: string) => key.startsWith("session#");
