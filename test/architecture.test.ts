@@ -57,11 +57,12 @@ const LAYERS: readonly (readonly string[])[] = [
   ["config"],
   // The adapters (the verifier, the store, Cognito) and the logout's core, over the ports.
   ["auth", "revocation", "cognito", "core"],
-  // The HTTP edge: events, the error table, the envelope, the reusable guard.
-  ["http"],
+  // The edges: HTTP (events, the error table, the envelope, the reusable guard), and the
+  // revocation events other systems receive.
+  ["http", "events"],
   ["."],
   // The functions: their Lambda adapters and entry points.
-  ["logout", "authorizer", "operator"],
+  ["logout", "authorizer", "operator", "publisher"],
 ];
 
 const folderOf = (file: string) => {

@@ -49,6 +49,17 @@ export type RequestLogLine = RequestIdentity & {
   justification?: string;
 };
 
+/** The revocation events' publisher: one line per batch of the table's change records. */
+export type PublishLogLine = {
+  records: number;
+  published: number;
+  covered: number;
+  /** What the bus refused after every try, by error code, or why a record was unreadable. */
+  failures: Record<string, number>;
+  /** The record Lambda delivers again, where one failed. */
+  retry_from?: string;
+};
+
 export const DECISIONS = ["allow", "deny", "error"] as const;
 export type Decision = (typeof DECISIONS)[number];
 
@@ -83,4 +94,5 @@ export const SERVICE_NAMES = {
   logout: "auth-logout",
   authorizer: "auth-authorizer",
   operator: "auth-operator-sign-out",
+  publisher: "auth-revocation-events",
 } as const;

@@ -21,7 +21,7 @@ import {
   UnreadableAnswerError,
   userRevocationOf,
 } from "./revocation-items.js";
-import { live, type Snapshot, verdict } from "./revocation-rules.js";
+import { live, type Snapshot, type UserRevocation, verdict } from "./revocation-rules.js";
 import { sessionKeys, userKey } from "./revocation-table.js";
 
 /** A read's rounds: the batch, then twice its unprocessed keys, after full-jitter backoffs. */
@@ -110,7 +110,23 @@ export function createRevocationReader(
     }
   }
 
-  return { read, decode, snapshot, assertNotRevoked };
+  /** The live revocations of the user items `keys`, by key. Fails closed. */
+  async function users(keys: readonly string[]): Promise<Map<string, UserRevocation>> {
+    try {
+      const found = await read(keys);
+      const now = clock.now();
+      const decoded = new Map<string, UserRevocation>();
+      for (const [key, item] of found) {
+        const record = live(userRevocationOf(item).record, now);
+        if (record) decoded.set(key, record);
+      }
+      return decoded;
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  return { read, decode, snapshot, assertNotRevoked, users };
 }
 
 /** The check alone, for a function that refuses revoked tokens and writes nothing. */

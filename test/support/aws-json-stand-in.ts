@@ -11,34 +11,36 @@ export interface RecordedRequest {
   target: string;
   headers: http.IncomingHttpHeaders;
   body: Record<string, unknown>;
+  /** What it was answered; undefined: the default `{}`. */
+  answer?: Answer | undefined;
 }
 
 /** `delayMs`: answer only after that long, as an endpoint that hangs would. */
 export type Answer = { status: number; body: Record<string, unknown>; delayMs?: number };
+/** An answer, or one made from the request's body (a PutEvents answer names each entry). */
+export type Script = Answer | ((body: Record<string, unknown>) => Answer);
 
 export interface AwsJsonStandIn {
   endpoint: string;
   requests: RecordedRequest[];
   /** The answer for an operation (`GlobalSignOut`); unscripted operations answer `{}`. */
-  answer(operation: string, ...answers: Answer[]): void;
+  answer(operation: string, ...answers: Script[]): void;
   stop(): Promise<void>;
 }
 
 export async function startAwsJsonStandIn(): Promise<AwsJsonStandIn> {
   const requests: RecordedRequest[] = [];
-  const scripts = new Map<string, Answer[]>();
+  const scripts = new Map<string, Script[]>();
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const target = String(request.headers["x-amz-target"] ?? "");
-    requests.push({
-      target,
-      headers: request.headers,
-      body: JSON.parse(Buffer.concat(chunks).toString() || "{}"),
-    });
+    const body = JSON.parse(Buffer.concat(chunks).toString() || "{}");
     const operation = target.split(".").pop() ?? "";
     const queue = scripts.get(operation) ?? [];
-    const next = queue.length > 1 ? queue.shift() : queue[0];
+    const script = queue.length > 1 ? queue.shift() : queue[0];
+    const next = typeof script === "function" ? script(body) : script;
+    requests.push({ target, headers: request.headers, body, answer: next });
     if (next?.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
     if (response.destroyed) return;
     response.writeHead(next?.status ?? 200, { "Content-Type": "application/x-amz-json-1.1" });

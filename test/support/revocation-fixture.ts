@@ -43,6 +43,7 @@ import {
   startLocalDynamoDb,
 } from "../../scripts/local-dynamodb.js";
 import { createLocalIdentity, type LocalIdentity } from "../../scripts/local-identity.js";
+import { startTableStream, type TableStream } from "../../scripts/table-stream.js";
 import { type DynamoDbProxy, startDynamoDbProxy } from "./dynamodb-proxy.js";
 import { createLogoutApp, type LogoutApp } from "./logout-app.js";
 
@@ -53,6 +54,8 @@ export interface RevocationFixture {
   /** A second issuer sharing the table (ES256, so its signatures are malleable). */
   partner: LocalIdentity;
   dynamodb: LocalDynamoDb;
+  /** The table's change records, as its stream would deliver them (between proxy and table). */
+  stream: TableStream;
   proxy: DynamoDbProxy;
   /** A client that goes through the proxy, as the function's does. */
   client: DynamoDbClient;
@@ -85,7 +88,8 @@ export async function startRevocationFixture(
   const identity = await createLocalIdentity();
   const partner = await createLocalIdentity({ issuer: PARTNER_ISSUER, algorithm: "ES256" });
   const dynamodb = await startLocalDynamoDb();
-  const proxy = await startDynamoDbProxy(dynamodb.endpoint);
+  const stream = await startTableStream(dynamodb.endpoint);
+  const proxy = await startDynamoDbProxy(stream.endpoint);
   const tableName = `revocations-${randomUUID()}`;
   await dynamodb.createRevocationTable(tableName);
   const client = createDynamoDbClient({
@@ -155,6 +159,7 @@ export async function startRevocationFixture(
     partner,
     authorizer,
     dynamodb,
+    stream,
     proxy,
     client,
     tableName,
@@ -165,6 +170,7 @@ export async function startRevocationFixture(
     otherFunction: (event) => guarded(event, lambdaContext()),
     async stop() {
       await proxy.stop();
+      await stream.stop();
       await dynamodb.stop();
     },
   };

@@ -322,6 +322,8 @@ export interface RevocationSystem {
   logout(token: Token, scope: Scope, key: string | undefined): Promise<string | undefined>;
   /** The check's answer, the same way (a system with several checks asserts they agree). */
   check(token: Token): Promise<string | undefined>;
+  /** After each step, with the check's answers for every token so far. */
+  afterStep?(answers: ReadonlyMap<Token, string | undefined>): Promise<void>;
 }
 
 /** Runs one history on `system` from `startAt`, asserting the model and the invariants. */
@@ -472,6 +474,7 @@ export async function runHistory(
         break;
     }
     const after = await checkAll();
+    await system.afterStep?.(after);
     if (actor !== undefined) expectNoLaterSessionRevoked(actor, after);
     accepted = after;
   }

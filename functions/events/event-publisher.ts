@@ -1,0 +1,132 @@
+/**
+ * The publisher of revocation events: a batch of the table's change records in, one
+ * `session-revoked` event out per revocation that took effect, put on the bus. At least once:
+ * what fails is retried here, then reported as the batch's first failed record, which Lambda
+ * delivers again (with every record after it) until its own retries end and it parks the batch
+ * in the dead-letter queue. A record is never reported done before its event is on the bus.
+ */
+import type { DynamoDBRecord } from "aws-lambda";
+import { type Revocation, revocationOf } from "../revocation/revocation-changes.js";
+import type { UserRevocation } from "../revocation/revocation-rules.js";
+import { userKey } from "../revocation/revocation-table.js";
+import { type SessionRevokedDetail, sessionRevokedDetail } from "./session-revoked.js";
+
+/** EventBridge as the publisher needs it: for each entry, its error code, or undefined once put. */
+export interface EventBus {
+  put(details: readonly SessionRevokedDetail[]): Promise<readonly (string | undefined)[]>;
+}
+
+/** The users' live revocations, by user key, read strongly consistent. */
+export type UserRevocations = (keys: readonly string[]) => Promise<Map<string, UserRevocation>>;
+
+export interface PublisherRetries {
+  /** Tries of an entry the bus refused, the first included, before the record is reported. */
+  attempts: number;
+  /** Backoff before try n + 1: up to `baseDelayMs * 2^n` (full jitter). */
+  baseDelayMs: number;
+}
+
+export const PUBLISHER_RETRIES: PublisherRetries = { attempts: 4, baseDelayMs: 100 };
+
+/** PutEvents takes at most 10 entries a call. */
+const ENTRIES_PER_CALL = 10;
+
+export interface PublishResult {
+  /** For Lambda (ReportBatchItemFailures): the first record not done; it and all after are retried. */
+  batchItemFailures: { itemIdentifier: string }[];
+  records: number;
+  published: number;
+  /** Local logouts of sessions a user revocation covers: that revocation's event tells it. */
+  covered: number;
+  /** What the bus refused after every try, by error code; or why a record could not be read. */
+  failures: Record<string, number>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createEventPublisher({
+  bus,
+  users,
+  retries = PUBLISHER_RETRIES,
+}: {
+  bus: EventBus;
+  users: UserRevocations;
+  retries?: PublisherRetries;
+}) {
+  /**
+   * A local logout of a session that a user revocation covers revoked nothing new: that user
+   * revocation's own event tells it, whichever was written first, so the session's is left out.
+   */
+  async function uncovered(found: { index: number; revocation: Revocation }[]) {
+    const keyOf = ({ notice }: Revocation) =>
+      notice.scope === "local" && notice.start !== undefined && notice.sub !== undefined
+        ? userKey({ iss: notice.iss, sub: notice.sub })
+        : undefined;
+    const keys = [...new Set(found.map(({ revocation }) => keyOf(revocation)))].filter(
+      (key) => key !== undefined,
+    );
+    const read = keys.length > 0 ? await users(keys) : new Map<string, UserRevocation>();
+    return found.filter(({ revocation }) => {
+      const user = read.get(keyOf(revocation) ?? "");
+      return !(user && (revocation.notice.start as number) <= user.revokedBefore);
+    });
+  }
+
+  /** Puts each event, trying again those the bus refused; the codes of those it never took. */
+  async function put(details: readonly SessionRevokedDetail[]): Promise<(string | undefined)[]> {
+    const codes: (string | undefined)[] = details.map(() => "NotTried");
+    let pending = details.map((_, index) => index);
+    for (let attempt = 1; pending.length > 0 && attempt <= retries.attempts; attempt++) {
+      if (attempt > 1) await sleep(Math.random() * retries.baseDelayMs * 2 ** (attempt - 1));
+      const calls = [];
+      for (let start = 0; start < pending.length; start += ENTRIES_PER_CALL) {
+        const indexes = pending.slice(start, start + ENTRIES_PER_CALL);
+        const settle = (answer: (i: number) => string | undefined) => {
+          for (const [i, index] of indexes.entries()) codes[index] = answer(i);
+        };
+        calls.push(
+          bus.put(indexes.map((index) => details[index] as SessionRevokedDetail)).then(
+            (answers) => settle((i) => answers[i]),
+            (error: Error) => settle(() => error.name),
+          ),
+        );
+      }
+      await Promise.all(calls);
+      pending = pending.filter((index) => codes[index] !== undefined);
+    }
+    return codes;
+  }
+
+  return async function publish(records: readonly DynamoDBRecord[]): Promise<PublishResult> {
+    const failures: Record<string, number> = {};
+    // Records are read in order up to the first that cannot be: it is reported, not skipped.
+    let firstFailed = records.length;
+    const found: { index: number; revocation: Revocation }[] = [];
+    for (const [index, record] of records.entries()) {
+      try {
+        const revocation = revocationOf(record);
+        if (revocation) found.push({ index, revocation });
+      } catch (error) {
+        failures[(error as Error).name] = 1;
+        firstFailed = index;
+        break;
+      }
+    }
+    const toPublish = await uncovered(found);
+    const details = toPublish.map(({ revocation }) => sessionRevokedDetail(revocation));
+    const codes = await put(details);
+    codes.forEach((code, i) => {
+      if (code === undefined) return;
+      failures[code] = (failures[code] ?? 0) + 1;
+      firstFailed = Math.min(firstFailed, (toPublish[i] as { index: number }).index);
+    });
+    const failed = records[firstFailed];
+    return {
+      batchItemFailures: failed ? [{ itemIdentifier: failed.dynamodb?.SequenceNumber ?? "" }] : [],
+      records: records.length,
+      published: codes.filter((code) => code === undefined).length,
+      covered: found.length - toPublish.length,
+      failures,
+    };
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The revocation table's change records (its stream, `NEW_AND_OLD_IMAGES`), read as the
+ * revocations that took effect. A write took effect where it revoked something the item did not
+ * revoke before: a session or token item written where none was live, a user item whose
+ * `revokedBefore` moved later. A replay writes nothing and an `others` said again writes
+ * nothing, so neither has a record; a global logout in the second of the one before rewrites
+ * the user item without moving its instant, and is no revocation. TTL's deletions are none.
+ */
+import type { DynamoDBRecord } from "aws-lambda";
+import {
+  type Item,
+  noticeOf,
+  type RevocationNotice,
+  sessionRevocationOf,
+  UnreadableAnswerError,
+  userRevocationOf,
+} from "./revocation-items.js";
+import { REVOCATION_TABLE } from "./revocation-table.js";
+
+/** A revocation that took effect, as its item records it. */
+export interface Revocation {
+  key: string;
+  notice: RevocationNotice;
+  /** Its instant, in seconds: a user revocation's `revokedBefore`, else when it was written. */
+  instant: number;
+  /** A user revocation's item version: a strict order of one user's user-wide revocations. */
+  version?: number;
+}
+
+const numberIn = (item: Item, name: string) => {
+  const value = item[name] as { N?: unknown } | undefined;
+  return typeof value?.N === "string" ? Number(value.N) : Number.NaN;
+};
+
+/**
+ * The revocation a change record tells of, or undefined where it tells of none. Throws
+ * `UnreadableAnswerError` for a record that cannot be read: not the table's view of its
+ * images, or an item without its notice (written by a release before notices).
+ */
+export function revocationOf(record: DynamoDBRecord): Revocation | undefined {
+  if (record.eventName !== "INSERT" && record.eventName !== "MODIFY") return undefined;
+  const newImage = record.dynamodb?.NewImage as Item | undefined;
+  const key = (newImage?.[REVOCATION_TABLE.partitionKey] as { S?: unknown } | undefined)?.S;
+  if (newImage === undefined || typeof key !== "string") {
+    throw new UnreadableAnswerError("holds a change without its new item (stream view type?)");
+  }
+  const oldImage = record.dynamodb?.OldImage as Item | undefined;
+  const notice = noticeOf(newImage);
+  const writtenAt = Math.floor(notice.at / 1000);
+  // An old item past its expiry revoked nothing any more: TTL deletes late.
+  const oldLive =
+    oldImage !== undefined && numberIn(oldImage, REVOCATION_TABLE.timeToLiveAttribute) > writtenAt;
+
+  if (key.startsWith("user#")) {
+    const { record: user, version } = userRevocationOf(newImage);
+    if (oldLive && user.revokedBefore <= userRevocationOf(oldImage).record.revokedBefore) {
+      return undefined;
+    }
+    return { key, notice, instant: user.revokedBefore, version };
+  }
+  sessionRevocationOf(newImage);
+  if (oldLive) return undefined;
+  return { key, notice, instant: numberIn(newImage, "revokedAt") };
+}

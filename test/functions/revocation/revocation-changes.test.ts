@@ -1,0 +1,106 @@
+/**
+ * Which change records of the revocation table are revocations that took effect, as a model: a
+ * session or token item written where none was live; a user item whose instant moved later, or
+ * written where none was live. Nothing else: not a rewrite that moved nothing, not TTL's
+ * deletion. The items are the codec's own.
+ */
+import type { DynamoDBRecord } from "aws-lambda";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { sessionRevokedDetail } from "../../../functions/events/session-revoked.js";
+import { revocationOf } from "../../../functions/revocation/revocation-changes.js";
+import {
+  type RevocationNotice,
+  sessionItem,
+  UnreadableAnswerError,
+  userItem,
+} from "../../../functions/revocation/revocation-items.js";
+
+const NOW = 1_800_000_000;
+const notice = (at: number, scope: RevocationNotice["scope"]): RevocationNotice => ({
+  scope,
+  iss: "https://issuer.example",
+  sub: "alice",
+  at: at * 1000,
+});
+const userAt = (revokedBefore: number, expiresAt: number, version: number, at: number) =>
+  userItem("user#v2#a", { revokedBefore, expiresAt, logouts: [] }, version, notice(at, "global"));
+const sessionAt = (at: number, expiresAt: number) =>
+  sessionItem("session#v2#s", { expiresAt, revokedBy: "w" }, at, notice(at, "local"));
+const record = (
+  eventName: DynamoDBRecord["eventName"],
+  newImage: object | undefined,
+  oldImage?: object,
+): DynamoDBRecord => ({
+  eventName,
+  dynamodb: {
+    ...(newImage ? { NewImage: newImage } : {}),
+    ...(oldImage ? { OldImage: oldImage } : {}),
+  } as DynamoDBRecord["dynamodb"],
+});
+
+/** The item before: none, one still live when the new one was written, or one past its expiry. */
+const before = fc.constantFrom("none", "live", "expired");
+const expiryOf = (state: string) => (state === "live" ? NOW + 60 : NOW - 1);
+
+describe("revocationOf", () => {
+  it("a user item: a revocation where none was live, or where its instant moved later", () => {
+    fc.assert(
+      fc.property(before, fc.integer({ min: -3, max: 3 }), (old, moved) => {
+        const oldItem = old === "none" ? undefined : userAt(NOW - 10, expiryOf(old), 4, NOW - 20);
+        const newItem = userAt(NOW - 10 + moved, NOW + 600, 5, NOW);
+        const found = revocationOf(record(oldItem ? "MODIFY" : "INSERT", newItem, oldItem));
+        const tookEffect = old !== "live" || moved > 0;
+        expect(found !== undefined).toBe(tookEffect);
+        if (found) expect(found).toMatchObject({ instant: NOW - 10 + moved, version: 5 });
+      }),
+    );
+  });
+
+  it("a session item: a revocation only where none was live", () => {
+    fc.assert(
+      fc.property(before, (old) => {
+        const oldItem = old === "none" ? undefined : sessionAt(NOW - 30, expiryOf(old));
+        const found = revocationOf(
+          record(oldItem ? "MODIFY" : "INSERT", sessionAt(NOW, NOW + 600), oldItem),
+        );
+        expect(found !== undefined).toBe(old !== "live");
+        if (found) expect(found.instant).toBe(NOW);
+      }),
+    );
+  });
+
+  it("TTL's deletion is no revocation", () => {
+    expect(revocationOf(record("REMOVE", undefined, sessionAt(NOW, NOW)))).toBeUndefined();
+  });
+
+  it("a record it cannot read is an error, never skipped", () => {
+    const { notice: _notice, ...ofTheReleaseBefore } = sessionAt(NOW, NOW + 60);
+    for (const unreadable of [
+      record("INSERT", undefined),
+      record("INSERT", ofTheReleaseBefore),
+      record("INSERT", { ...sessionAt(NOW, NOW + 60), notice: { M: { iss: { S: "x" } } } }),
+    ]) {
+      expect(() => revocationOf(unreadable)).toThrow(UnreadableAnswerError);
+    }
+  });
+});
+
+describe("the event's id", () => {
+  it("is one per write: the same for its every delivery, another for any other write", () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 })),
+        fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 })),
+        ([versionA, atA], [versionB, atB]) => {
+          const idOf = (version: number, at: number) => {
+            const found = revocationOf(record("INSERT", userAt(NOW, NOW + 600, version, NOW + at)));
+            return sessionRevokedDetail(found as NonNullable<typeof found>).id;
+          };
+          const same = versionA === versionB && atA === atB;
+          expect(idOf(versionA, atA) === idOf(versionB, atB)).toBe(same);
+        },
+      ),
+    );
+  });
+});
