@@ -79,7 +79,7 @@ export class BundledFunction extends Construct {
     Validations.of(this.function).acknowledge({
       id: "cdk-validator-cfnguard::lambda_inside_vpc_check",
       reason:
-        "It reaches only public AWS endpoints (DynamoDB, Cognito, the issuer's JWKS) and no " +
+        "It reaches only public endpoints (DynamoDB, EventBridge, Cognito, the issuer's JWKS) and no " +
         "private resource: a VPC would add NAT or endpoint costs and cold-start time for nothing.",
     });
   }

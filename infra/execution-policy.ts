@@ -15,6 +15,10 @@ interface Grant {
   resourceTypes: readonly string[];
   actions: readonly string[];
   resources: readonly string[];
+  /** Where IAM names no resource at creation (`*`), the condition that scopes it instead. */
+  conditions?: Record<string, Record<string, readonly string[]>>;
+  /** The statement's Sid, where a service has more than one. */
+  sid?: string;
 }
 
 /** `arn:<partition>:<service>:*:<account>:<resource>`, filled in by `executionPolicyDocument`. */
@@ -36,6 +40,28 @@ export const GRANTS: readonly Grant[] = [
     resourceTypes: ["AWS::Lambda::Function", "AWS::Lambda::Permission", "AWS::Lambda::Url"],
     actions: ["lambda:*"],
     resources: STACKS.map((stack) => arn("lambda", `function:${stack}`)),
+  },
+  {
+    // A mapping's ARN is a random id, and creating one names no resource: scoped by the
+    // function it feeds instead, which must be one of these stacks'.
+    service: "lambda",
+    sid: "RinneLambdaEventSourceMappings",
+    resourceTypes: ["AWS::Lambda::EventSourceMapping"],
+    actions: [
+      "lambda:CreateEventSourceMapping",
+      "lambda:GetEventSourceMapping",
+      "lambda:UpdateEventSourceMapping",
+      "lambda:DeleteEventSourceMapping",
+      "lambda:TagResource",
+      "lambda:UntagResource",
+      "lambda:ListTags",
+    ],
+    resources: ["*"],
+    conditions: {
+      ArnLikeIfExists: {
+        "lambda:FunctionArn": STACKS.map((stack) => arn("lambda", `function:${stack}`)),
+      },
+    },
   },
   {
     service: "dynamodb",
@@ -63,6 +89,18 @@ export const GRANTS: readonly Grant[] = [
     resourceTypes: ["AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SNS::TopicPolicy"],
     actions: ["sns:*"],
     resources: STACKS.map((stack) => arn("sns", stack)),
+  },
+  {
+    service: "events",
+    resourceTypes: ["AWS::Events::EventBus", "AWS::Events::Rule"],
+    actions: ["events:*"],
+    resources: [arn("events", "event-bus/rinne-auth-*"), arn("events", "rule/rinne-auth-*/*")],
+  },
+  {
+    service: "sqs",
+    resourceTypes: ["AWS::SQS::Queue", "AWS::SQS::QueuePolicy"],
+    actions: ["sqs:*"],
+    resources: STACKS.map((stack) => arn("sqs", stack)),
   },
   {
     service: "ssm",
@@ -128,10 +166,22 @@ export function executionPolicyDocument(partition = "aws", account = "<account>"
   return {
     Version: "2012-10-17",
     Statement: GRANTS.map((grant) => ({
-      Sid: `Rinne${grant.service.replace(/^./, (first) => first.toUpperCase())}`,
+      Sid: grant.sid ?? `Rinne${grant.service.replace(/^./, (first) => first.toUpperCase())}`,
       Effect: "Allow",
       Action: [...grant.actions],
       Resource: grant.resources.map(fill),
+      ...(grant.conditions
+        ? {
+            Condition: Object.fromEntries(
+              Object.entries(grant.conditions).map(([operator, keys]) => [
+                operator,
+                Object.fromEntries(
+                  Object.entries(keys).map(([key, values]) => [key, values.map(fill)]),
+                ),
+              ]),
+            ),
+          }
+        : {}),
     })),
   };
 }

@@ -21,6 +21,8 @@ import { API_BASE_PATH, LogoutApi } from "./logout-api.js";
 import { Monitoring } from "./monitoring.js";
 import { OperationsKey } from "./operations-key.js";
 import { OperatorSignOut } from "./operator-sign-out.js";
+import { REVOCATION_EVENT_BUS_PARAMETER } from "./revocation-event-bus.js";
+import { RevocationEvents } from "./revocation-events.js";
 import { RevocationTable } from "./revocation-table.js";
 import { authorizerArnParameter } from "./stage-authorizer-function.js";
 import { functionEnvironment, type StageConfig } from "./stage-config.js";
@@ -113,6 +115,13 @@ export class LogoutStack extends Stack {
       operationsKey,
     });
 
+    const events = new RevocationEvents(this, "RevocationEvents", {
+      stage,
+      revocations,
+      environment: { LOG_LEVEL: stage.functionSettings.LOG_LEVEL ?? "INFO" },
+      operationsKey,
+    });
+
     const api = new LogoutApi(this, "LogoutApi", {
       stage,
       logout: logout.function,
@@ -124,6 +133,7 @@ export class LogoutStack extends Stack {
       logout,
       authorizer,
       operator: operator.function,
+      events,
       api,
     });
 
@@ -146,6 +156,12 @@ export class LogoutStack extends Stack {
       "The operator's sign-out (IAM auth): npm run sign-out-user",
       operator.url.url,
       parameter("operator-sign-out-url"),
+    );
+    this.publish(
+      "RevocationEventBusArn",
+      "Where the revocation events are: RevocationEventsSubscription",
+      events.bus.eventBusArn,
+      REVOCATION_EVENT_BUS_PARAMETER(stage.stageName),
     );
     // Other accounts' APIs call the authorizer through API Gateway of their own account.
     for (const account of stage.authorizerConsumerAccounts) {

@@ -33,6 +33,7 @@ import { LOGOUT_SCOPES, type LogoutOutcome } from "../functions/domain/ports.js"
 import type { BundledFunction } from "./bundled-function.js";
 import type { LogoutApi } from "./logout-api.js";
 import type { OperationsKey } from "./operations-key.js";
+import type { RevocationEvents } from "./revocation-events.js";
 import type { StageConfig } from "./stage-config.js";
 
 export interface MonitoringProps {
@@ -42,6 +43,8 @@ export interface MonitoringProps {
   authorizer: BundledFunction;
   /** The operator's sign-out: rare and human-driven, so any error of it is worth a look. */
   operator: BundledFunction;
+  /** The revocation events' publisher and its dead-letter queue: an event parked is one lost to receivers. */
+  events: RevocationEvents;
   api: LogoutApi;
 }
 
@@ -108,7 +111,7 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const { stage, logout, authorizer, operator, api } = props;
+    const { stage, logout, authorizer, operator, events, api } = props;
     this.namespace = `Rinne/Auth/${stage.stageName}`;
     this.topic = this.alarmTopic(props);
 
@@ -133,6 +136,19 @@ export class Monitoring extends Construct {
 
     // An operator whose sign-out fails is in an incident already: it must not fail unseen.
     this.alarm("OperatorErrors", operator.function.metricErrors({ period: PERIOD }), 1);
+
+    // Receivers wait for what the publisher fails to put; what Lambda parks, they never get.
+    const publisher = events.publisher.function;
+    this.alarm("RevocationEventErrors", publisher.metricErrors({ period: PERIOD }), 1);
+    this.alarm(
+      "RevocationEventsParked",
+      events.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: PERIOD,
+        statistic: "Maximum",
+      }),
+      1,
+    );
+    this.alarm("RevocationEventsLate", this.iteratorAge(publisher.functionName), 60_000);
 
     this.logMetrics("Logout", logout.logGroup, LOG_METRICS.logout);
     this.logMetrics("Authorizer", authorizer.logGroup, LOG_METRICS.authorizer);
@@ -164,7 +180,28 @@ export class Monitoring extends Construct {
         operator.function.metricInvocations({ period: PERIOD, label: "calls" }),
         operator.function.metricErrors({ period: PERIOD, label: "errors" }),
       ]),
+      this.graph("Revocation events", [
+        publisher.metricInvocations({ period: PERIOD, label: "batches" }),
+        publisher.metricErrors({ period: PERIOD, label: "errors" }),
+        events.deadLetters.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: "Maximum",
+          label: "parked",
+        }),
+      ]),
+      this.graph("Revocation events' delay (ms)", [this.iteratorAge(publisher.functionName)]),
     );
+  }
+
+  /** How old the newest record of a batch was when the publisher got it: the events' delay. */
+  private iteratorAge(functionName: string): Metric {
+    return new Metric({
+      namespace: "AWS/Lambda",
+      metricName: "IteratorAge",
+      dimensionsMap: { FunctionName: functionName },
+      statistic: "Maximum",
+      period: PERIOD,
+    });
   }
 
   /** The stage's topic, or a new one encrypted with the stage's key that alarms may publish to. */

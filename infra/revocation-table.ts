@@ -10,7 +10,13 @@
  * AWS Control Tower's CT.DYNAMODB.PR.2 (encrypted with a KMS key).
  */
 import type { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  Billing,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from "aws-cdk-lib/aws-dynamodb";
 import { type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { REVOCATION_TABLE } from "../functions/revocation/revocation-table.js";
@@ -34,6 +40,8 @@ export class RevocationTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: props.protect,
       removalPolicy: props.removalPolicy,
+      // Each write, the item before and after: what the publisher of revocation events reads.
+      dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
   }
 

@@ -58,6 +58,16 @@ export interface StageConfig {
    */
   authorizerConsumerAccounts: string[];
   /**
+   * An existing event bus (its ARN) for the revocation events; unset, the stack creates the
+   * stage's own. A bus of another account must let this one put events on it.
+   */
+  eventBusArn?: string;
+  /**
+   * Other accounts of the organisation that receive the revocation events on their default
+   * bus (each subscribes with `RevocationEventsSubscription`); the stage's own bus only.
+   */
+  revocationEventConsumerAccounts: string[];
+  /**
    * The functions' own settings, as the variables the stack gives them (`MAX_SESSION_SECONDS`…),
    * from the stage's keys of `FUNCTION_SETTINGS`; checked by the functions' own `loadConfig`.
    */
@@ -190,6 +200,29 @@ function assertFunctionAccepts(stage: StageConfig): void {
   }
 }
 
+/** The stage's bus for revocation events: its own, with rules to other accounts, or one named. */
+function eventBus(
+  stage: Raw,
+  consumers: string[],
+  fail: (key: string, problem: string) => never,
+): Pick<StageConfig, "eventBusArn" | "revocationEventConsumerAccounts"> {
+  if (stage.eventBusArn === undefined || stage.eventBusArn === null) {
+    return { revocationEventConsumerAccounts: consumers };
+  }
+  if (
+    !/^arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]+$/.test(String(stage.eventBusArn))
+  ) {
+    fail("eventBusArn", "must be an EventBridge event bus ARN");
+  }
+  if (consumers.length > 0) {
+    fail(
+      "revocationEventConsumerAccounts",
+      'needs the stage\'s own bus: with "eventBusArn", whoever owns that bus forwards its events',
+    );
+  }
+  return { eventBusArn: String(stage.eventBusArn), revocationEventConsumerAccounts: [] };
+}
+
 function readStageSettings(stageName: string, raw: unknown): StageConfig {
   const fail = (key: string, problem: string): never => {
     throw new StageConfigError(stageName, key, problem);
@@ -216,6 +249,12 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
     return value;
   };
 
+  const accounts = (key: string) =>
+    strings(key, stage[key] ?? []).map((account) =>
+      /^\d{12}$/.test(account)
+        ? account
+        : fail(key, `must list 12-digit account ids ("${account}" is not one)`),
+    );
   const auth = (stage.auth ?? fail("auth", "is missing")) as Raw;
   let parsedAuth: StageConfig["auth"];
   if (auth.cognitoUserPoolId !== undefined) {
@@ -308,17 +347,8 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
         ? email
         : fail("alarmEmails", `must list email addresses ("${email}" is not one)`),
     ),
-    authorizerConsumerAccounts: strings(
-      "authorizerConsumerAccounts",
-      stage.authorizerConsumerAccounts ?? [],
-    ).map((account) =>
-      /^\d{12}$/.test(account)
-        ? account
-        : fail(
-            "authorizerConsumerAccounts",
-            `must list 12-digit account ids ("${account}" is not one)`,
-          ),
-    ),
+    authorizerConsumerAccounts: accounts("authorizerConsumerAccounts"),
+    ...eventBus(stage, accounts("revocationEventConsumerAccounts"), fail),
     operators: strings("operators", stage.operators ?? []).map((arn) =>
       /^arn:aws[\w-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(arn)
         ? arn

@@ -16,6 +16,8 @@ export interface DeployableBundle {
 export interface DeployableBundles {
   logout: DeployableBundle;
   authorizer: DeployableBundle;
+  /** The revocation events' publisher. */
+  publisher: DeployableBundle;
 }
 
 export function synthesizeDeployableBundles(stage = "sandbox"): DeployableBundles {
@@ -41,5 +43,9 @@ export function synthesizeDeployableBundles(stage = "sandbox"): DeployableBundle
     const directory = join(assembly.directory, assetPath);
     return { directory, entry: join(directory, "index.mjs") };
   };
-  return { logout: bundleOf("Logout"), authorizer: bundleOf("Authorizer") };
+  return {
+    logout: bundleOf("Logout"),
+    authorizer: bundleOf("Authorizer"),
+    publisher: bundleOf("RevocationEventsPublisher"),
+  };
 }

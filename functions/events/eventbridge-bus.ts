@@ -4,8 +4,8 @@
  * failed whole; `PutEvents` answers 200 with some entries refused, which the publisher retries.
  */
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { DETAIL_TYPE, EVENT_SOURCE } from "../domain/revocation-event.js";
 import type { EventBus } from "./event-publisher.js";
-import { DETAIL_TYPE, EVENT_SOURCE } from "./session-revoked.js";
 
 /** An answer without one result per entry: none of them is known to be on the bus. */
 const UNREADABLE = "UnreadableAnswer";

@@ -7,13 +7,10 @@
  * `api/session-revoked.schema.json`. Identifiers only: no token, signature or refresh token.
  */
 import { createHash } from "node:crypto";
+import { CAEP_SESSION_REVOKED } from "../domain/revocation-event.js";
 import type { Revocation } from "../revocation/revocation-changes.js";
 
-/** EventBridge's `source` and `detail-type` of every revocation event: what a rule matches. */
-export const EVENT_SOURCE = "rinne.auth";
-export const DETAIL_TYPE = "session-revoked";
-export const CAEP_SESSION_REVOKED =
-  "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
+export { CAEP_SESSION_REVOKED, DETAIL_TYPE, EVENT_SOURCE } from "../domain/revocation-event.js";
 
 type IssSub = { format: "iss_sub"; iss: string; sub: string };
 

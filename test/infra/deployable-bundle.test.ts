@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionItem } from "../../functions/revocation/revocation-items.js";
 import { httpApiAuthorizerEvent } from "../../scripts/api-gateway-events.js";
 import {
   type DeployableBundles,
@@ -11,6 +12,8 @@ import {
 } from "../../scripts/deployable-bundle.js";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../../scripts/local-dynamodb.js";
 import { createLocalIdentity, type LocalIdentity } from "../../scripts/local-identity.js";
+import { startAwsJsonStandIn } from "../support/aws-json-stand-in.js";
+import { putEventsAnswer } from "../support/event-pipeline.js";
 import { httpApiEvent } from "../support/logout-app.js";
 
 let bundles: DeployableBundles;
@@ -32,7 +35,7 @@ afterAll(async () => {
 async function invokeBundle(
   tokens: string[],
   env: Record<string, string>,
-  which: keyof DeployableBundles = "logout",
+  which: "logout" | "authorizer" = "logout",
 ): Promise<{ results: Record<string, unknown>[]; logLines: string[] }> {
   const eventFiles = tokens.map((token, index) => {
     const file = join(tmpdir(), `bundle-event-${process.pid}-${which}-${index}.json`);
@@ -56,20 +59,24 @@ async function invokeBundle(
   };
 }
 
-describe.each(["logout", "authorizer"] as const)("the %s's deployable bundle", (which) => {
-  it("is one minified ESM file with its source map beside it", () => {
-    const bundle = bundles[which];
-    expect(readdirSync(bundle.directory).sort()).toEqual(["index.mjs", "index.mjs.map"]);
-    const code = readFileSync(bundle.entry, "utf8");
-    expect(code.startsWith("import { createRequire as __createRequire }")).toBe(true);
-    // Minified: long lines, not source layout.
-    expect(code.length / code.split("\n").length).toBeGreaterThan(1000);
-    expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
-    // The AWS SDK stays outside: the Lambda runtime has it.
-    expect(code).not.toMatch(/@aws-sdk\/client-dynamodb/);
-    expect(statSync(bundle.entry).size).toBeLessThan(200 * 1024);
-  });
-});
+describe.each(["logout", "authorizer", "publisher"] as const)(
+  "the %s's deployable bundle",
+  (which) => {
+    it("is one minified ESM file with its source map beside it", () => {
+      const bundle = bundles[which];
+      expect(readdirSync(bundle.directory).sort()).toEqual(["index.mjs", "index.mjs.map"]);
+      const code = readFileSync(bundle.entry, "utf8");
+      expect(code.startsWith("import { createRequire as __createRequire }")).toBe(true);
+      // Minified: long lines, not source layout.
+      expect(code.length / code.split("\n").length).toBeGreaterThan(1000);
+      expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
+      // The AWS SDK stays outside: the Lambda runtime has it.
+      expect(code).not.toMatch(/@aws-sdk\/client-dynamodb/);
+      expect(code).not.toMatch(/class EventBridgeClient/);
+      expect(statSync(bundle.entry).size).toBeLessThan(200 * 1024);
+    });
+  },
+);
 
 describe("the deployable bundles", () => {
   it("authorize in plain Node.js against DynamoDB: allowed, then denied once logged out", async () => {
@@ -119,5 +126,58 @@ describe("the deployable bundles", () => {
       reason: "Token expired",
       cause: "JwtExpiredError",
     });
+  });
+});
+
+describe("the publisher's deployable bundle", () => {
+  it("puts a change record's event on the bus, with the runtime's own SDK", async () => {
+    // Lambda's Node.js runtime has the AWS SDK; here the project's stands in for it.
+    symlinkSync(
+      join(process.cwd(), "node_modules"),
+      join(bundles.publisher.directory, "node_modules"),
+    );
+    const bus = await startAwsJsonStandIn();
+    bus.answer("PutEvents", putEventsAnswer());
+    const at = Date.now();
+    const item = sessionItem(
+      "session#v2#bundle",
+      { expiresAt: Math.floor(at / 1000) + 600, revokedBy: "w" },
+      at / 1000,
+      { scope: "local", iss: "https://issuer.example", sub: "bundle-user", session: "s-1", at },
+    );
+    const file = join(tmpdir(), `bundle-stream-${process.pid}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        Records: [{ eventName: "INSERT", dynamodb: { NewImage: item, SequenceNumber: "1" } }],
+      }),
+    );
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ["scripts/invoke-bundle.mjs", bundles.publisher.entry, file],
+        {
+          env: {
+            PATH: process.env.PATH,
+            ...dynamodb.environment,
+            REVOCATION_TABLE_NAME: "bundle-revocations",
+            EVENT_BUS_NAME: "rinne-auth-sandbox",
+            AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+            LOG_LEVEL: "ERROR",
+          },
+        },
+      );
+      expect(JSON.parse(stdout.trim().split("\n").pop() ?? "{}").results).toEqual([
+        { batchItemFailures: [] },
+      ]);
+      const [entry] = bus.requests[0]?.body.Entries as { Source: string; Detail: string }[];
+      expect(entry?.Source).toBe("rinne.auth");
+      expect(JSON.parse(entry?.Detail ?? "{}").sub_id.session).toEqual({
+        format: "opaque",
+        id: "s-1",
+      });
+    } finally {
+      await bus.stop();
+    }
   });
 });

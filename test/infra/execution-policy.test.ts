@@ -26,6 +26,7 @@ beforeAll(() => {
         domainName: "api.rinne.com.br",
         certificateArn: "arn:aws:acm:sa-east-1:111111111111:certificate/x",
       },
+      revocationEventConsumerAccounts: ["333333333333"],
     },
   };
   const assembly = buildStacks(
@@ -54,7 +55,10 @@ it("grants no service the stacks do not use, and nothing on everything but KMS's
   const used = new Set(resources.map((resource) => grantOf(resource.Type)?.service));
   expect(GRANTS.map((grant) => grant.service).filter((service) => !used.has(service))).toEqual([]);
   for (const grant of GRANTS) {
-    if (grant.service !== "kms") expect(grant.resources, grant.service).not.toContain("*");
+    // A `*` only where IAM names no resource at creation, and then a condition scopes it.
+    if (grant.service !== "kms" && grant.conditions === undefined) {
+      expect(grant.resources, grant.service).not.toContain("*");
+    }
     expect(grant.actions.some((action) => action === "*" || action.startsWith("iam:*"))).toBe(
       false,
     );
@@ -69,9 +73,11 @@ it("covers every name the stacks give: log groups, parameters, the pipeline's ro
       .filter((name): name is string => typeof name === "string");
   const { Statement } = executionPolicyDocument("aws", "111111111111");
   // The ARN is granted by the statement of its own service: KMS's `*` grants only KMS actions.
+  // A conditioned `*` (event source mappings) grants by the function it feeds, checked below.
   const granted = (name: string) =>
     Statement.some(
       (statement) =>
+        !("Condition" in statement) &&
         statement.Action.some((action) => action.startsWith(`${name.split(":")[2]}:`)) &&
         statement.Resource.some((pattern) => covers(pattern, name)),
     );
@@ -81,6 +87,14 @@ it("covers every name the stacks give: log groups, parameters, the pipeline's ro
     expect(granted(`arn:aws:ssm:sa-east-1:111111111111:parameter${name}`), name).toBe(true);
   for (const name of named("AWS::IAM::Role", "RoleName"))
     expect(granted(`arn:aws:iam::111111111111:role/${name}`), name).toBe(true);
+  for (const name of named("AWS::Events::EventBus", "Name"))
+    expect(granted(`arn:aws:events:sa-east-1:111111111111:event-bus/${name}`), name).toBe(true);
+  // A rule on the stage's bus, named by CloudFormation after the stack.
+  expect(
+    granted(
+      "arn:aws:events:sa-east-1:111111111111:rule/rinne-auth-production/RinneAuthLogout-production-RevocationEventsTo3-X",
+    ),
+  ).toBe(true);
   // Names CloudFormation generates start with the stack's: those of these stacks only.
   expect(
     granted(
@@ -88,5 +102,14 @@ it("covers every name the stacks give: log groups, parameters, the pipeline's ro
     ),
   ).toBe(true);
   expect(granted("arn:aws:lambda:sa-east-1:111111111111:function:payments-prod")).toBe(false);
+  const mappings = Statement.find((statement) => "Condition" in statement);
+  expect(mappings?.Condition).toEqual({
+    ArnLikeIfExists: {
+      "lambda:FunctionArn": [
+        "arn:aws:lambda:*:111111111111:function:RinneAuthLogout-*",
+        "arn:aws:lambda:*:111111111111:function:RinneAuthPipeline-*",
+      ],
+    },
+  });
   expect(granted("arn:aws:iam::111111111111:role/OrganizationAccountAccessRole")).toBe(false);
 });

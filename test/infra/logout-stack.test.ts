@@ -88,8 +88,22 @@ describe.each([
     expect(ROUTE_PATH).toBe("/core/v1/auth/logout");
   });
 
-  it("runs the three functions on Node.js 24, arm64, with their memory and timeouts, source maps off at run time", () => {
-    template().resourceCountIs("AWS::Lambda::Function", 3);
+  it("runs the four functions on Node.js 24, arm64, with their memory and timeouts, source maps off at run time", () => {
+    template().resourceCountIs("AWS::Lambda::Function", 4);
+    // The publisher is on no request's path: a batch of records, its retries, in 30 s.
+    template().hasResourceProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      MemorySize: 256,
+      Timeout: 30,
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.publisher,
+          EVENT_BUS_NAME: Match.anyValue(),
+          REVOCATION_TABLE_NAME: Match.anyValue(),
+        }),
+      },
+    });
     for (const [service, waitMs] of [
       [SERVICE_NAMES.logout, logoutWaitMs()],
       [SERVICE_NAMES.authorizer, authorizerWaitMs()],
@@ -173,12 +187,12 @@ describe.each([
   });
 
   it("keeps each function's logs and the access logs, encrypted with the stage's rotated key, for the stage's retention", () => {
-    template().resourceCountIs("AWS::Logs::LogGroup", 4);
+    template().resourceCountIs("AWS::Logs::LogGroup", 5);
     template().allResourcesProperties("AWS::Logs::LogGroup", {
       RetentionInDays: retentionDays,
       KmsKeyId: { "Fn::GetAtt": [Match.stringLikeRegexp("^OperationsKey"), "Arn"] },
     });
-    for (const name of ["logout", "authorizer", "api-access"]) {
+    for (const name of ["logout", "authorizer", "revocation-events", "api-access"]) {
       template().hasResourceProperties("AWS::Logs::LogGroup", {
         LogGroupName: `/rinne/${stage}/auth/${name}`,
       });
@@ -204,11 +218,12 @@ describe.each([
         ],
       ),
     );
-    expect(arns).toHaveLength(4);
+    expect(arns).toHaveLength(5);
     for (const [index, name] of [
       "logout",
       "authorizer",
       "operator-sign-out",
+      "revocation-events",
       "api-access",
     ].entries()) {
       expect(arns[index]).toContain(`:log-group:/rinne/${stage}/auth/${name}`);
@@ -245,12 +260,15 @@ describe.each([
   });
 
   it("alarms on each function's errors, throttles and p99 duration and the API's 5xx, to its encrypted topic, on alarm and on recovery", () => {
-    template().resourceCountIs("AWS::CloudWatch::Alarm", 8);
+    template().resourceCountIs("AWS::CloudWatch::Alarm", 11);
     for (const [metric, extra] of [
       ["Errors", {}],
       ["Throttles", {}],
       ["Duration", { ExtendedStatistic: "p99" }],
       ["5xx", {}],
+      // Revocation events: late, or parked in the dead-letter queue (the first one pages).
+      ["IteratorAge", { Statistic: "Maximum", Threshold: 60_000 }],
+      ["ApproximateNumberOfMessagesVisible", { Namespace: "AWS/SQS", Threshold: 1 }],
     ] as const) {
       template().hasResourceProperties("AWS::CloudWatch::Alarm", {
         MetricName: metric,
@@ -368,7 +386,7 @@ describe.each([
         .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
         .flatMap((statement) => [statement.Action].flat())
         .sort();
-    expect(Object.keys(policies)).toHaveLength(3);
+    expect(Object.keys(policies)).toHaveLength(4);
     expect(actionsOf("Logout")).toEqual([
       "dynamodb:BatchGetItem",
       "dynamodb:PutItem",
@@ -386,6 +404,20 @@ describe.each([
       "dynamodb:PutItem",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+    ]);
+    // The publisher: its stream, one read, its bus, its dead-letter queue.
+    expect(actionsOf("RevocationEvents")).toEqual([
+      "dynamodb:BatchGetItem",
+      "dynamodb:DescribeStream",
+      "dynamodb:GetRecords",
+      "dynamodb:GetShardIterator",
+      "dynamodb:ListStreams",
+      "events:PutEvents",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:SendMessage",
     ]);
     template().allResourcesProperties("AWS::IAM::Role", { ManagedPolicyArns: Match.absent() });
   });
@@ -593,8 +625,12 @@ describe("cdk-nag AwsSolutions", () => {
     const acknowledged = [
       ...metadata.matchAll(/"id":"(AwsSolutions-[A-Z0-9]+)","reason":"([^"]+)"/g),
     ];
-    expect(new Set(acknowledged.map(([, id]) => id))).toEqual(new Set(["AwsSolutions-APIG4"]));
-    expect(acknowledged[0]?.[2]).toMatch(/AuthenticationErrorResponse envelope/);
+    expect(new Set(acknowledged.map(([, id]) => id))).toEqual(
+      new Set(["AwsSolutions-APIG4", "AwsSolutions-SQS3"]),
+    );
+    const reasonOf = (rule: string) => acknowledged.find(([, id]) => id === rule)?.[2];
+    expect(reasonOf("AwsSolutions-APIG4")).toMatch(/AuthenticationErrorResponse envelope/);
+    expect(reasonOf("AwsSolutions-SQS3")).toMatch(/dead-letter destination/);
   });
 
   it("is really checking: a non-compliant resource fails the synth", () => {
@@ -606,7 +642,7 @@ describe("cdk-nag AwsSolutions", () => {
 });
 
 describe("AWS Control Tower proactive controls (cfn-guard)", () => {
-  it("acknowledges exactly three rules, on the resources they concern, each with its reason", () => {
+  it("acknowledges exactly four rules, on the resources they concern, each with its reason", () => {
     const suppressed = validationReport()
       .filter((plugin) => plugin.pluginName === "cdk-validator-cfnguard")
       .flatMap((plugin) => plugin.suppressedViolations ?? [])
@@ -630,7 +666,9 @@ describe("AWS Control Tower proactive controls (cfn-guard)", () => {
         "RinneAuthLogout-sandbox/Authorizer/Function",
         "RinneAuthLogout-sandbox/Logout/Function",
         "RinneAuthLogout-sandbox/OperatorSignOut/Function/Function",
+        "RinneAuthLogout-sandbox/RevocationEvents/Publisher/Function",
       ],
+      sqs_dlq_check: ["RinneAuthLogout-sandbox/RevocationEvents/DeadLetters"],
     });
   });
 
