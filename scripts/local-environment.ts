@@ -8,6 +8,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { DynamoDBRecord } from "aws-lambda";
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
@@ -18,6 +19,7 @@ import {
 export { LocalTableUnavailableError };
 
 import { createLocalIdentity, type LocalIdentity } from "./local-identity.js";
+import { startTableStream } from "./table-stream.js";
 
 export const LOCAL_TABLE_NAME = "auth-logout-local-revocations";
 /** `.local/` (git-ignored), or where `RINNE_LOCAL_DIR` says (the tests' own folders). */
@@ -51,6 +53,11 @@ export interface LocalEnvironmentOptions {
    * invoke`), so both see the same revocations; else the folder is refused.
    */
   joinRunning?: boolean;
+  /**
+   * Each change of the table, as its stream would deliver it (`table-stream.ts`): where
+   * `npm start` publishes, on its screen, the revocation events a deployment would.
+   */
+  onTableChange?: (record: DynamoDBRecord) => void;
 }
 
 export async function startLocalEnvironment({
@@ -58,6 +65,7 @@ export async function startLocalEnvironment({
   fresh = false,
   tableFolder = "dynamodb",
   joinRunning = false,
+  onTableChange,
 }: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
   const directory = local(tableFolder);
   // Where the process holding the folder serves it, for another to join.
@@ -68,12 +76,18 @@ export async function startLocalEnvironment({
   try {
     const dynamodb = await startLocalDynamoDb(persist ? { path: directory } : {});
     await dynamodb.createRevocationTable(LOCAL_TABLE_NAME);
-    if (persist) writeFileSync(endpointFile, dynamodb.endpoint);
+    // Every call goes through the stream's stand-in, a joining `npm run invoke`'s too.
+    const stream = await startTableStream(dynamodb.endpoint, {
+      region: LOCAL_REGION,
+      ...(onTableChange ? { onRecord: onTableChange } : {}),
+    });
+    if (persist) writeFileSync(endpointFile, stream.endpoint);
     table = {
-      environment: dynamodb.environment,
+      environment: { ...dynamodb.environment, AWS_ENDPOINT_URL_DYNAMODB: stream.endpoint },
       where: persist ? directory : "memory",
       stop: async () => {
         if (persist) rmSync(endpointFile, { force: true });
+        await stream.stop();
         await dynamodb.stop();
       },
     };

@@ -3,11 +3,13 @@
  * embedded local environment: POST /core/v1/auth/logout runs the logout handler on a payload
  * 2.0 event, and GET /core/v1/example/protected runs the real authorizer first, answering as
  * API Gateway does for its decision (and saying its reason on this screen). Prints short curl
- * lines that tell the whole story: allowed, logout, refused. Revocations are kept in
- * `.local/dynamodb` between runs; `--fresh` starts from none.
+ * lines that tell the whole story: allowed, logout, refused, and the revocation's event that
+ * other systems would receive. Revocations are kept in `.local/dynamodb` between runs;
+ * `--fresh` starts from none.
  */
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
+import type { DynamoDBRecord } from "aws-lambda";
 import { Hono } from "hono";
 import { decide } from "../functions/authorizer/authorizer.js";
 import { authorizerHandlerFor } from "../functions/authorizer/authorizer-handler.js";
@@ -21,7 +23,12 @@ import {
   httpApiEvent,
 } from "./api-gateway-events.js";
 import { lambdaContext } from "./lambda-context.js";
-import { LocalTableUnavailableError, startLocalEnvironment } from "./local-environment.js";
+import {
+  LOCAL_TABLE_NAME,
+  LocalTableUnavailableError,
+  startLocalEnvironment,
+} from "./local-environment.js";
+import { printingPublisher } from "./local-event-bus.js";
 import { refuse } from "./refuse.js";
 
 const LOGOUT_ROUTE = "/core/v1/auth/logout";
@@ -48,9 +55,17 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   );
 }
 
-const local = await startLocalEnvironment({ persist: true, fresh }).catch((error: Error) =>
+// Each revocation's event, printed where a deployment would put it on the stage's bus. The
+// publisher is made once the environment (the table's endpoint) is set.
+let publishEvent: ((record: DynamoDBRecord) => void) | undefined;
+const local = await startLocalEnvironment({
+  persist: true,
+  fresh,
+  onTableChange: (record) => publishEvent?.(record),
+}).catch((error: Error) =>
   error instanceof LocalTableUnavailableError ? refuse(error.message) : Promise.reject(error),
 );
+publishEvent = printingPublisher(process.env, LOCAL_TABLE_NAME, (line) => console.log(line));
 let handlers: {
   logout: ReturnType<typeof logoutHandlerFromEnvironment>;
   authorizer: ReturnType<typeof authorizerHandlerFor>;
@@ -142,7 +157,10 @@ const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, async (i
   const base = `http://127.0.0.1:${info.port}/core`;
   console.log(`Logout:          POST ${base}/v1/auth/logout`);
   console.log(`Protected route: GET  ${base}/v1/example/protected (behind the authorizer)`);
-  console.log(`Revocations kept in .local/dynamodb (npm start -- --fresh forgets them)\n`);
+  console.log(`Revocations kept in .local/dynamodb (npm start -- --fresh forgets them)`);
+  console.log(
+    `Each revocation's event (CAEP session-revoked) is printed here, as the bus gets it\n`,
+  );
   const token = local.identity
     ? await local.identity.mint("valid")
     : `<a token of ${local.issuer}>`;

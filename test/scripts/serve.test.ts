@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalIdentity } from "../../scripts/local-identity.js";
 import { type Answer, startAwsJsonStandIn } from "../support/aws-json-stand-in.js";
+import { validSessionRevoked } from "../support/event-schema.js";
 import { startJwksServer } from "../support/jwks-server.js";
 import { contractViolations } from "../support/openapi-contract.js";
 
@@ -117,6 +118,16 @@ describe("npm start", () => {
     expect(printed).toContain(
       "403 GET /core/v1/example/protected: the authorizer denied it: Token has been revoked",
     );
+    // And the event the bus would get, in the published schema, naming the user, not the token.
+    for (let wait = 0; wait < 40 && !printed.includes("session-revoked (local):\n{"); wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const [, detail] =
+      /^Event rinne\.auth session-revoked \(local\):\n(\{[\s\S]*?\n\})$/m.exec(printed) ?? [];
+    const event = JSON.parse(detail ?? "{}");
+    expect(validSessionRevoked(event)).toBe(true);
+    expect(event.sub_id.user.sub).toBe("user-0001");
+    expect(printed).toContain("Each revocation's event (CAEP session-revoked) is printed here");
   });
 
   it("keeps the revocation across a restart, and forgets it with --fresh", async () => {
