@@ -8,7 +8,7 @@ import type { Environment } from "../functions/config/config.js";
 import { DETAIL_TYPE, EVENT_SOURCE } from "../functions/domain/revocation-event.js";
 import { createEventPublisher } from "../functions/events/event-publisher.js";
 import { dynamoDbClientFromEnvironment } from "../functions/revocation/dynamodb-client.js";
-import { createRevocationReader } from "../functions/revocation/revocation-reader.js";
+import { createUserRevocationsReader } from "../functions/revocation/revocation-reader.js";
 
 /** A record handler that publishes each record's event, in order, with `print`. */
 export function printingPublisher(
@@ -16,7 +16,7 @@ export function printingPublisher(
   tableName: string,
   print: (line: string) => void,
 ): (record: DynamoDBRecord) => void {
-  const reader = createRevocationReader(dynamoDbClientFromEnvironment(env), tableName);
+  const users = createUserRevocationsReader(dynamoDbClientFromEnvironment(env), tableName);
   const publish = createEventPublisher({
     bus: {
       async put(details) {
@@ -27,7 +27,7 @@ export function printingPublisher(
         return details.map(() => undefined);
       },
     },
-    users: reader.users,
+    users,
   });
   let last = Promise.resolve();
   return (record) => {

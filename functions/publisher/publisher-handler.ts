@@ -19,7 +19,7 @@ import {
 } from "../events/event-publisher.js";
 import { eventBridgeBus } from "../events/eventbridge-bus.js";
 import { dynamoDbClientFromEnvironment } from "../revocation/dynamodb-client.js";
-import { createRevocationReader } from "../revocation/revocation-reader.js";
+import { createUserRevocationsReader } from "../revocation/revocation-reader.js";
 
 export type PublisherHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 
@@ -59,12 +59,12 @@ export function publisherHandlerFromEnvironment(
   { retries, clock }: { retries?: PublisherRetries; clock?: Clock } = {},
 ): PublisherHandler {
   const { tableName, eventBusName } = loadPublisherConfig(env);
-  const reader = createRevocationReader(dynamoDbClientFromEnvironment(env), tableName, clock);
+  const users = createUserRevocationsReader(dynamoDbClientFromEnvironment(env), tableName, clock);
   const client = new EventBridgeClient(sdkClientSettings(env, "AWS_ENDPOINT_URL_EVENTBRIDGE"));
   return createPublisherHandler({
     logger: createLogger({ POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.publisher, ...env }),
     bus: eventBridgeBus(client, eventBusName),
-    users: reader.users,
+    users,
     ...(retries ? { retries } : {}),
   });
 }

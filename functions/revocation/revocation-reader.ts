@@ -110,8 +110,30 @@ export function createRevocationReader(
     }
   }
 
-  /** The live revocations of the user items `keys`, by key. Fails closed. */
-  async function users(keys: readonly string[]): Promise<Map<string, UserRevocation>> {
+  return { read, decode, snapshot, assertNotRevoked };
+}
+
+/** The check alone, for a function that refuses revoked tokens and writes nothing. */
+export function createRevocationCheck(
+  dynamodb: DynamoDbClient,
+  tableName: string,
+  clock: Clock = systemClock,
+): RevocationCheck {
+  return { assertNotRevoked: createRevocationReader(dynamodb, tableName, clock).assertNotRevoked };
+}
+
+/**
+ * The live revocations of the user items `keys`, by key, read strongly consistent: what the
+ * publisher of revocation events reads (apart, so the authorizer's bundle carries none of it).
+ * Fails closed.
+ */
+export function createUserRevocationsReader(
+  dynamodb: DynamoDbClient,
+  tableName: string,
+  clock: Clock = systemClock,
+) {
+  const { read } = createRevocationReader(dynamodb, tableName, clock);
+  return async (keys: readonly string[]): Promise<Map<string, UserRevocation>> => {
     try {
       const found = await read(keys);
       const now = clock.now();
@@ -124,16 +146,5 @@ export function createRevocationReader(
     } catch (error) {
       throw storeError(error);
     }
-  }
-
-  return { read, decode, snapshot, assertNotRevoked, users };
-}
-
-/** The check alone, for a function that refuses revoked tokens and writes nothing. */
-export function createRevocationCheck(
-  dynamodb: DynamoDbClient,
-  tableName: string,
-  clock: Clock = systemClock,
-): RevocationCheck {
-  return { assertNotRevoked: createRevocationReader(dynamodb, tableName, clock).assertNotRevoked };
+  };
 }

@@ -170,7 +170,8 @@ describe("the publisher's deployable bundle", () => {
       expect(JSON.parse(stdout.trim().split("\n").pop() ?? "{}").results).toEqual([
         { batchItemFailures: [] },
       ]);
-      const [entry] = bus.requests[0]?.body.Entries as { Source: string; Detail: string }[];
+      const entries = (bus.requests[0]?.body.Entries ?? []) as { Source: string; Detail: string }[];
+      const [entry] = entries;
       expect(entry?.Source).toBe("rinne.auth");
       expect(JSON.parse(entry?.Detail ?? "{}").sub_id.session).toEqual({
         format: "opaque",
