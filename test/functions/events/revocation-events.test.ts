@@ -6,6 +6,7 @@
  * API's own check over random histories; this file covers what those histories do not: the
  * operator, a writer that dies, a bus that fails, unreadable records, token material.
  */
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -13,6 +14,7 @@ import {
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
 } from "../../../functions/config/config.js";
 import { redactTokenLike } from "../../../functions/domain/log-schema.js";
+import { eventBridgeBus } from "../../../functions/events/eventbridge-bus.js";
 import {
   CAEP_SESSION_REVOKED,
   DETAIL_TYPE,
@@ -20,6 +22,8 @@ import {
   type SessionRevokedDetail,
 } from "../../../functions/events/session-revoked.js";
 import { createRevocationStore } from "../../../functions/revocation/revocation-store.js";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../scripts/local-dynamodb.js";
+import { republish } from "../../../scripts/republish-revocation-events.js";
 import { captureOutput } from "../../support/captured-output.js";
 import {
   type EventPipeline,
@@ -332,6 +336,35 @@ describe("none lost", () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "unreadable-1" }]);
     expect(events.takeAccepted()).toHaveLength(1);
   });
+});
+
+it("republishes from the table what was parked: the same events, under their first ids", async () => {
+  // By the store's clock, which earlier tests moved ahead of the system's.
+  const since = Math.floor((Date.now() / 1000 + fixture.clock.offsetSeconds) * 1000) - 1;
+  await logout(await token(newUser()));
+  await logout(await token(newUser()), "global");
+  const first = await published();
+  expect(first).toHaveLength(2);
+  const bus = eventBridgeBus(
+    new EventBridgeClient({
+      endpoint: events.bus.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+    TEST_BUS,
+  );
+  const result = await republish({
+    dynamodb: fixture.client,
+    tableName: fixture.tableName,
+    bus,
+    since,
+    until: since + 60_000,
+  });
+  expect(result).toEqual({ items: 2, published: 2, covered: 0, failures: {} });
+  const again = events.takeAccepted();
+  const byId = (details: SessionRevokedDetail[]) =>
+    [...details].sort((a, b) => a.id.localeCompare(b.id));
+  expect(byId(again)).toEqual(byId(first));
 });
 
 it("no event and no log line holds any part of a token", async () => {
