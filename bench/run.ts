@@ -54,6 +54,8 @@ const GOALS = {
   /** The session issue's: a local logout is one round trip in sequence, a check one read. */
   localLogoutRoundTrips: { goal: 1, aim: 1, unit: "" },
   checkRoundTrips: { goal: 1, aim: 1, unit: "" },
+  /** The events issue's: the revocation's write with its notice against the write without. */
+  noticeCost: { goal: 1.1, aim: 1.05, unit: "×" },
   /**
    * The sign-out issue's: a user-wide logout said again from one session costs a check (verify,
    * one read, the line), never a write or a wait, so a stolen token looping it holds nothing.
@@ -276,6 +278,11 @@ async function main() {
       "\nWarm: a logout with revocation (dynalite on loopback; median of per-logout samples)",
     );
     row("the conditional PutItem alone", µs(warm.putAloneUs));
+    row(
+      "the same, its item without the event's notice (before)",
+      µs(warm.putWithoutNoticeUs),
+      `the notice's ${ratio(warm.putAloneUs / warm.putWithoutNoticeUs, GOALS.noticeCost)}`,
+    );
     row(
       "PutItem beside the user's BatchGetItem",
       µs(warm.putAndReadUs),

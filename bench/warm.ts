@@ -21,7 +21,7 @@ import {
   type DynamoDbClient,
   type SendOptions,
 } from "../functions/revocation/dynamodb-client.js";
-import { batchGetInput } from "../functions/revocation/revocation-items.js";
+import { batchGetInput, sessionItem } from "../functions/revocation/revocation-items.js";
 import { sessionKeys, userKey } from "../functions/revocation/revocation-table.js";
 import { httpApiAuthorizerEvent, httpApiEvent } from "../scripts/api-gateway-events.js";
 import { lambdaContext } from "../scripts/lambda-context.js";
@@ -61,6 +61,8 @@ export interface WarmResult {
   revokingLogout: Figure;
   /** The conditional PutItem alone, and the local logout's (PutItem ∥ BatchGetItem) round trip. */
   putAloneUs: number;
+  /** The same PutItem with the item of the release before events: no notice. */
+  putWithoutNoticeUs: number;
   putAndReadUs: number;
   /** The floor of what a local logout must do (one answer for a revoked token): verify, then both. */
   verifyPutAndReadUs: number;
@@ -302,36 +304,42 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     logout: [] as number[],
     floor: [] as number[],
     put: [] as number[],
+    putWithoutNotice: [] as number[],
     putAndRead: [] as number[],
     floorPair: [] as number[],
     ratio: [] as number[],
     pairRatio: [] as number[],
   };
-  const put = (pk: string) =>
-    client.send("PutItem", {
+  const writer = "bench-logout-id-0000000000000000000000000000";
+  // The logout's item, its notice included: what the revocation's event is made from.
+  const item = (pk: string) =>
+    sessionItem(pk, { expiresAt: 4102444800, revokedBy: writer }, 1700000000, {
+      scope: "local",
+      iss: identity.issuer,
+      sub: "bench-user-0000",
+      jti: "00000000-0000-4000-8000-000000000000",
+      at: 1700000000000,
+    });
+  const put = (pk: string, withNotice = true) => {
+    const { notice: _notice, ...withoutNotice } = item(pk);
+    return client.send("PutItem", {
       TableName: input.tableName,
-      Item: {
-        pk: { S: pk },
-        expiresAt: { N: "4102444800" },
-        revokedAt: { N: "1700000000" },
-        revokedBy: { S: "bench-logout-id-0000000000000000000000000000" },
-      },
+      Item: withNotice ? item(pk) : withoutNotice,
       ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :now OR revokedBy = :writer",
       ExpressionAttributeNames: { "#pk": "pk", "#expiresAt": "expiresAt" },
-      ExpressionAttributeValues: {
-        ":now": { N: "1700000000" },
-        ":writer": { S: "bench-logout-id-0000000000000000000000000000" },
-      },
+      ExpressionAttributeValues: { ":now": { N: "1700000000" }, ":writer": { S: writer } },
     });
+  };
   for (let i = 0; i < input.revocationSamples; i++) {
     const fresh = bearer(await identity.mint("valid", { sub: `bench-${i}` }));
-    const [logoutUs, floorUs, putUs, putAndReadUs, floorPairUs] = [
+    const [logoutUs, floorUs, putUs, putWithoutNoticeUs, putAndReadUs, floorPairUs] = [
       await microsecondsPerCall(
         async () => expect("revoking logout", (await revoking(fresh, context)).statusCode, 200),
         1,
       ),
       await microsecondsPerCall(() => bare.verify(token).then(() => put(`floor#${i}`)), 1),
       await microsecondsPerCall(() => put(`alone#${i}`), 1),
+      await microsecondsPerCall(() => put(`no-notice#${i}`, false), 1),
       await microsecondsPerCall(() => Promise.all([put(`pair#${i}`), read()]), 1),
       await microsecondsPerCall(
         () => bare.verify(token).then(() => Promise.all([put(`floor-pair#${i}`), read()])),
@@ -341,6 +349,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     samples.logout.push(logoutUs);
     samples.floor.push(floorUs);
     samples.put.push(putUs);
+    samples.putWithoutNotice.push(putWithoutNoticeUs);
     samples.putAndRead.push(putAndReadUs);
     samples.floorPair.push(floorPairUs);
     samples.ratio.push(logoutUs / floorUs);
@@ -412,6 +421,7 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     verifyAndPutUs: median(samples.floor),
     revokingLogout: { us: median(samples.logout), ratio: median(samples.ratio) },
     putAloneUs: median(samples.put),
+    putWithoutNoticeUs: median(samples.putWithoutNotice),
     putAndReadUs: median(samples.putAndRead),
     verifyPutAndReadUs: median(samples.floorPair),
     revokingLogoutOverPairRatio: median(samples.pairRatio),
