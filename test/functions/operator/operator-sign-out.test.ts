@@ -185,6 +185,12 @@ describe("an operator signs a user out, by sub", () => {
     const line = output.lines().find((each) => each.caller !== undefined);
     expect(line?.justification).toBe("Takeover; the attacker's token was [redacted]");
     expect(JSON.stringify(output.lines())).not.toContain(pasted.slice(30, 50));
+    // The revocation's event carries the reason as logged: its notice is written with it.
+    const written = proxy.requests.filter(({ operation }) => operation === "PutItem").at(-1);
+    expect(JSON.stringify(written?.body)).toContain(
+      '"reason":{"S":"Takeover; the attacker\'s token was [redacted]"}',
+    );
+    expect(JSON.stringify(written?.body)).not.toContain(pasted.slice(30, 50));
   });
 
   it("a retry with the same Idempotency-Key is a replay: nothing moves", async () => {
