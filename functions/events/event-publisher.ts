@@ -58,10 +58,9 @@ export function createEventPublisher({
    * revocation's own event tells it, whichever was written first, so the session's is left out.
    */
   async function uncovered(found: { index: number; revocation: Revocation }[]) {
+    // Only a local logout of a token with auth_time notes its session's start.
     const keyOf = ({ notice }: Revocation) =>
-      notice.scope === "local" && notice.start !== undefined && notice.sub !== undefined
-        ? userKey({ iss: notice.iss, sub: notice.sub })
-        : undefined;
+      notice.start === undefined ? undefined : userKey(notice);
     const keys = [...new Set(found.map(({ revocation }) => keyOf(revocation)))].filter(
       (key) => key !== undefined,
     );

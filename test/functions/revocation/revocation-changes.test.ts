@@ -70,6 +70,13 @@ describe("revocationOf", () => {
     );
   });
 
+  it("an old item whose expiry is the new write's second revoked nothing any more", () => {
+    const found = revocationOf(
+      record("MODIFY", sessionAt(NOW, NOW + 600), sessionAt(NOW - 60, NOW)),
+    );
+    expect(found?.instant).toBe(NOW);
+  });
+
   it("TTL's deletion is no revocation", () => {
     expect(revocationOf(record("REMOVE", undefined, sessionAt(NOW, NOW)))).toBeUndefined();
   });
@@ -80,6 +87,7 @@ describe("revocationOf", () => {
       record("INSERT", undefined),
       record("INSERT", ofTheReleaseBefore),
       record("INSERT", { ...sessionAt(NOW, NOW + 60), notice: { M: { iss: { S: "x" } } } }),
+      record("INSERT", { ...sessionAt(NOW, NOW + 60), revokedBy: undefined }),
     ]) {
       expect(() => revocationOf(unreadable)).toThrow(UnreadableAnswerError);
     }
@@ -102,5 +110,13 @@ describe("the event's id", () => {
         },
       ),
     );
+  });
+});
+
+describe("the event of a local logout", () => {
+  it("names no user-wide instant or sequence, and a token's jti only where it had one", () => {
+    const found = revocationOf(record("INSERT", sessionAt(NOW, NOW + 600)));
+    const { revocation } = sessionRevokedDetail(found as NonNullable<typeof found>);
+    expect(Object.keys(revocation).sort()).toEqual(["iss", "recorded_at", "scope"]);
   });
 });
