@@ -11,10 +11,12 @@ import {
   type Item,
   noticeOf,
   type RevocationNotice,
+  revokedAtOf,
   sessionRevocationOf,
   UnreadableAnswerError,
   userRevocationOf,
 } from "./revocation-items.js";
+import { live } from "./revocation-rules.js";
 import { REVOCATION_TABLE } from "./revocation-table.js";
 
 /** A revocation that took effect, as its item records it. */
@@ -26,11 +28,6 @@ export interface Revocation {
   /** A user revocation's item version: a strict order of one user's user-wide revocations. */
   version?: number;
 }
-
-const numberIn = (item: Item, name: string) => {
-  const value = item[name] as { N?: unknown } | undefined;
-  return typeof value?.N === "string" ? Number(value.N) : Number.NaN;
-};
 
 /**
  * The revocation a change record tells of, or undefined where it tells of none. Throws
@@ -46,19 +43,16 @@ export function revocationOf(record: DynamoDBRecord): Revocation | undefined {
   }
   const oldImage = record.dynamodb?.OldImage as Item | undefined;
   const notice = noticeOf(newImage);
+  // What the old item still revoked when the new one was written: TTL deletes late.
   const writtenAt = Math.floor(notice.at / 1000);
-  // An old item past its expiry revoked nothing any more: TTL deletes late.
-  const oldLive =
-    oldImage !== undefined && numberIn(oldImage, REVOCATION_TABLE.timeToLiveAttribute) > writtenAt;
 
   if (key.startsWith("user#")) {
     const { record: user, version } = userRevocationOf(newImage);
-    if (oldLive && user.revokedBefore <= userRevocationOf(oldImage).record.revokedBefore) {
-      return undefined;
-    }
+    const before = oldImage && live(userRevocationOf(oldImage).record, writtenAt);
+    if (before && user.revokedBefore <= before.revokedBefore) return undefined;
     return { key, notice, instant: user.revokedBefore, version };
   }
   sessionRevocationOf(newImage);
-  if (oldLive) return undefined;
-  return { key, notice, instant: numberIn(newImage, "revokedAt") };
+  if (oldImage && live(sessionRevocationOf(oldImage), writtenAt)) return undefined;
+  return { key, notice, instant: revokedAtOf(newImage) };
 }

@@ -66,13 +66,16 @@ export interface RevocationNotice {
   at: number;
 }
 
+/** The notice's optional text fields, each stored as a string where present. */
+const NOTICE_TEXTS = ["sub", "session", "jti", "reason"] as const;
+
 function noticeAttribute(notice: RevocationNotice) {
   const fields: Item = {
     scope: { S: notice.scope },
     iss: { S: notice.iss },
     at: number(notice.at),
   };
-  for (const name of ["sub", "session", "jti", "reason"] as const) {
+  for (const name of NOTICE_TEXTS) {
     const value = notice[name];
     if (value !== undefined) fields[name] = { S: value };
   }
@@ -90,7 +93,7 @@ export function noticeOf(item: Item): RevocationNotice {
     throw new UnreadableAnswerError("has a notice without its scope or issuer");
   }
   const notice: RevocationNotice = { scope, iss, at: numberOf(stored, "at") };
-  for (const name of ["sub", "session", "jti", "reason"] as const) {
+  for (const name of NOTICE_TEXTS) {
     const value = stringOf(stored, name);
     if (value !== undefined) notice[name] = value;
   }
@@ -103,6 +106,9 @@ export function sessionRevocationOf(item: Item): SessionRevocation {
   if (revokedBy === undefined) throw new UnreadableAnswerError("has an item without revokedBy");
   return { expiresAt: numberOf(item, EXPIRES_AT), revokedBy };
 }
+
+/** When a session or token item was written, in whole seconds. */
+export const revokedAtOf = (item: Item): number => numberOf(item, "revokedAt");
 
 export function sessionItem(
   key: string,
