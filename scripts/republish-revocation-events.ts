@@ -16,6 +16,7 @@ import { eventBridgeBus } from "../functions/events/eventbridge-bus.js";
 import {
   createDynamoDbClient,
   type DynamoDbClient,
+  dynamoDbEndpoint,
 } from "../functions/revocation/dynamodb-client.js";
 import { createUserRevocationsReader } from "../functions/revocation/revocation-reader.js";
 import { refuse } from "./refuse.js";
@@ -121,7 +122,7 @@ async function main() {
   const credentials = await ssm.config.credentials();
   const result = await republish({
     dynamodb: createDynamoDbClient({
-      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? `https://dynamodb.${region}.amazonaws.com`,
+      endpoint: dynamoDbEndpoint(process.env, region),
       region,
       credentials,
     }),

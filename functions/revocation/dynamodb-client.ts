@@ -198,6 +198,12 @@ export function createDynamoDbClient({
   };
 }
 
+/** The SDKs' standard service-specific endpoint variable, then the global one, then AWS's. */
+export const dynamoDbEndpoint = (env: Environment, region: string): string =>
+  env.AWS_ENDPOINT_URL_DYNAMODB ??
+  env.AWS_ENDPOINT_URL ??
+  `https://dynamodb.${region}.amazonaws.com`;
+
 /**
  * The client Lambda's environment describes: its region, credentials and endpoint override.
  * Lambda always sets them; where one is missing the cold start fails naming it, rather than
@@ -215,11 +221,7 @@ export function dynamoDbClientFromEnvironment(
   };
   const region = required("AWS_REGION", env.AWS_REGION ?? env.AWS_DEFAULT_REGION);
   return createDynamoDbClient({
-    // The SDKs' standard service-specific endpoint variable, then the global one.
-    endpoint:
-      env.AWS_ENDPOINT_URL_DYNAMODB ??
-      env.AWS_ENDPOINT_URL ??
-      `https://dynamodb.${region}.amazonaws.com`,
+    endpoint: dynamoDbEndpoint(env, region),
     region,
     credentials: {
       accessKeyId: required("AWS_ACCESS_KEY_ID"),
