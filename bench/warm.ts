@@ -321,10 +321,11 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       at: 1700000000000,
     });
   const put = (pk: string, withNotice = true) => {
-    const { notice: _notice, ...withoutNotice } = item(pk);
+    const full = item(pk);
+    const { notice: _notice, ...withoutNotice } = full;
     return client.send("PutItem", {
       TableName: input.tableName,
-      Item: withNotice ? item(pk) : withoutNotice,
+      Item: withNotice ? full : withoutNotice,
       ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :now OR revokedBy = :writer",
       ExpressionAttributeNames: { "#pk": "pk", "#expiresAt": "expiresAt" },
       ExpressionAttributeValues: { ":now": { N: "1700000000" }, ":writer": { S: writer } },
