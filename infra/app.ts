@@ -9,6 +9,7 @@ import { App, Stack, Tags, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { GitHubDeployRoles } from "./github-deploy-roles.js";
 import { LogoutStack } from "./logout-stack.js";
+import { logoutStackName, pipelineStackName } from "./stack-names.js";
 import { readStageConfig, type StageConfig } from "./stage-config.js";
 
 export interface PipelineSettings {
@@ -19,7 +20,7 @@ export interface PipelineSettings {
 /** The stage's GitHub Actions roles: deployed once by an administrator, then assumed by the workflows. */
 export function pipelineStack(app: App, stage: StageConfig, pipeline: PipelineSettings): Stack {
   const name = stage.stageName;
-  const roles = new Stack(app, `RinneAuthPipeline-${name}`, {
+  const roles = new Stack(app, pipelineStackName(name), {
     env: { account: stage.account, region: stage.region },
     description: `GitHub Actions roles of the Rinne auth logout (${name})`,
     terminationProtection: stage.isProduction,
@@ -45,7 +46,7 @@ export function buildStacks(app: App = new App()): App {
   for (const [name, raw] of Object.entries(stages)) {
     if (only && name !== only) continue;
     const stage = readStageConfig(name, raw);
-    const stack = new LogoutStack(app, `RinneAuthLogout-${name}`, {
+    const stack = new LogoutStack(app, logoutStackName(name), {
       stage,
       env: { account: stage.account, region: stage.region },
       description: `Rinne API POST /v1/auth/logout (${name})`,

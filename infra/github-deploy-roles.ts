@@ -7,13 +7,15 @@
  *   environment; it may assume the CDK bootstrap roles of this account and read the stage's
  *   published parameters (the smoke test), nothing else;
  * - `diff`: only `diff.yml` on `main` (it runs when ci finishes, on the default branch's code,
- *   and reads a pull request's cloud assembly as data), and, for production, `deploy.yml` on a
- *   `v*` tag, each in the `<stage>-diff` environment; it may assume only the CDK lookup role
- *   (read-only), never a role that deploys. No pull request's code runs with either role.
+ *   and reads one template of a pull request's artifact as data), and, for production,
+ *   `deploy.yml` on a `v*` tag, each in the `<stage>-diff` environment; it may only read the
+ *   stage's own stack's template (`cloudformation:GetTemplate`): no role to assume, no other
+ *   stack, no other region. No pull request's code or data chooses anything done with either.
  */
 import { Stack } from "aws-cdk-lib";
 import { CfnOIDCProvider, PolicyStatement, Role, WebIdentityPrincipal } from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
+import { logoutStackName } from "./stack-names.js";
 import { authorizerArnParameter } from "./stage-authorizer-function.js";
 
 export const GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com";
@@ -92,7 +94,12 @@ export class GitHubDeployRoles extends Construct {
         : []),
     ]);
     this.diffRole.addToPolicy(
-      new PolicyStatement({ actions: ["sts:AssumeRole"], resources: [bootstrapRole("lookup")] }),
+      new PolicyStatement({
+        actions: ["cloudformation:GetTemplate"],
+        resources: [
+          `arn:${stack.partition}:cloudformation:${stack.region}:${stack.account}:stack/${logoutStackName(stageName)}/*`,
+        ],
+      }),
     );
   }
 

@@ -180,14 +180,13 @@ describe.each(["sandbox", "production"])("the %s diff role", (stage) => {
     );
   });
 
-  it("may assume only the CDK lookup role, which reads: never one that deploys", () => {
+  it("may only read its stage's own stack's template: no role to assume, no other stack or region", () => {
     const { account, region } = CONTEXT.stages[stage];
-    const qualifier = CONTEXT["@aws-cdk/core:bootstrapQualifier"];
     expect(role(stage, "diff").statements).toEqual([
       {
         Effect: "Allow",
-        Action: "sts:AssumeRole",
-        Resource: `arn:aws:iam::${account}:role/cdk-${qualifier}-lookup-role-${account}-${region}`,
+        Action: "cloudformation:GetTemplate",
+        Resource: `arn:aws:cloudformation:${region}:${account}:stack/RinneAuthLogout-${stage}/*`,
       },
     ]);
   });

@@ -90,6 +90,18 @@ describe("every action", () => {
 type JobStep = { uses?: string; run?: string; with?: Record<string, unknown> };
 const runsOf = (job: { steps: JobStep[] }) => job.steps.map((step) => step.run ?? "");
 
+/** A diff job's steps from the artifact on, in order: what reads it, and when a role comes. */
+const trustedDiffSteps = (job: { steps: JobStep[] }) =>
+  job.steps
+    .map((step) =>
+      step.uses?.startsWith("actions/download-artifact@")
+        ? "download-artifact"
+        : step.uses?.startsWith("aws-actions/configure-aws-credentials@")
+          ? "configure-aws-credentials"
+          : (/stage-diff -- (take|diff)/.exec(step.run ?? "")?.[0].replace(" -- ", " ") ?? ""),
+    )
+    .filter((name) => name !== "");
+
 describe("pull requests", () => {
   const ci = workflow("ci.yml");
 
@@ -123,16 +135,29 @@ describe("a pull request's diff", () => {
     expect(job.if).toContain("github.event.workflow_run.conclusion == 'success'");
   });
 
-  it("checks out the default branch and reads the pull request's assembly as data, running none of its code", () => {
+  it("runs only for a pull request of this repository: a fork's run never reaches a role", () => {
+    expect(job.if).toContain(
+      "github.event.workflow_run.head_repository.full_name == github.repository",
+    );
+  });
+
+  it("checks out the default branch and takes one template of the artifact, before any role", () => {
     const checkout = job.steps.find((step: JobStep) => step.uses?.startsWith("actions/checkout@"));
     expect(checkout.with).toEqual({ "persist-credentials": false });
-    const download = job.steps.find((step: JobStep) =>
-      step.uses?.startsWith("actions/download-artifact@"),
-    );
-    expect(download.with.path).toBe("pull-request");
+    expect(trustedDiffSteps(job)).toEqual([
+      "download-artifact",
+      "stage-diff take",
+      "configure-aws-credentials",
+      "stage-diff diff",
+    ]);
     const runs = runsOf(job).join("\n");
-    expect(runs).not.toMatch(/\.ci\/run|npm test|cdk synth|cdk deploy|tsx|node |bash pull-request/);
-    expect(runs).toContain('npx cdk diff --app "pull-request/cdk.out.$STAGE"');
+    expect(runs).not.toMatch(/\.ci\/run|npm test|cdk |tsx|node |pull-request\/[^"]*\.(sh|js)/);
+  });
+
+  it("puts no expression in a script: values reach the steps through env alone", () => {
+    for (const file of files)
+      for (const each of Object.values(workflow(file).jobs) as { steps?: JobStep[] }[])
+        for (const step of each.steps ?? []) expect(step.run ?? "", file).not.toContain("${{");
   });
 
   it("assumes the read-only diff role, in the diff environments, for both stages", () => {
@@ -166,10 +191,17 @@ describe("deployments", () => {
     expect(JSON.stringify(build.steps)).toContain("upload-artifact");
     for (const job of [sandbox, production, diff]) {
       expect(JSON.stringify(job.steps)).toContain("download-artifact");
-      const runs = runsOf(job).join("\n");
-      expect(runs).not.toMatch(/\.ci\/run|cdk synth|npm test/);
-      expect(runs).toMatch(/cdk (deploy|diff) --app cdk\.out/);
+      expect(runsOf(job).join("\n")).not.toMatch(/\.ci\/run|cdk synth|npm test/);
     }
+    for (const job of [sandbox, production])
+      expect(runsOf(job).join("\n")).toMatch(/cdk deploy --app cdk\.out/);
+    // Production's diff reads the build's template as a pull request's is read: data only.
+    expect(trustedDiffSteps(diff)).toEqual([
+      "download-artifact",
+      "stage-diff take",
+      "configure-aws-credentials",
+      "stage-diff diff",
+    ]);
   });
 
   it("deploy sandbox, show production's diff in the run, then production behind its reviewers, tags only", () => {
