@@ -5,8 +5,18 @@
  * neither credentials nor lookups.
  */
 import { CfnGuardValidator } from "@cdklabs/cdk-validator-cfnguard";
-import { App, Stack, Tags, Validations } from "aws-cdk-lib";
+import {
+  App,
+  CfnOutput,
+  CliCredentialsStackSynthesizer,
+  type IStackSynthesizer,
+  Stack,
+  Tags,
+  Validations,
+} from "aws-cdk-lib";
+import { ManagedPolicy, PermissionsBoundary } from "aws-cdk-lib/aws-iam";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { PERMISSIONS_BOUNDARY_NAME } from "./execution-policy.js";
 import { GitHubDeployRoles } from "./github-deploy-roles.js";
 import { LogoutStack } from "./logout-stack.js";
 import { logoutStackName, pipelineStackName } from "./stack-names.js";
@@ -20,18 +30,32 @@ export interface PipelineSettings {
 /** The stage's GitHub Actions roles: deployed once by an administrator, then assumed by the workflows. */
 export function pipelineStack(app: App, stage: StageConfig, pipeline: PipelineSettings): Stack {
   const name = stage.stageName;
+  const qualifier = app.node.tryGetContext("@aws-cdk/core:bootstrapQualifier") as string;
   const roles = new Stack(app, pipelineStackName(name), {
     env: { account: stage.account, region: stage.region },
+    // The administrator's own credentials deploy it, never CloudFormation's execution role:
+    // that role may not touch the pipeline's roles (infra/execution-policy.ts).
+    // (Its `bootstrapQualifier` is optional where the interface says string: a typing slip.)
+    synthesizer: new CliCredentialsStackSynthesizer({ qualifier }) as unknown as IStackSynthesizer,
     description: `GitHub Actions roles of the Rinne auth logout (${name})`,
     terminationProtection: stage.isProduction,
   });
   const oidcProviderArn = pipeline.oidcProviderArns?.[name];
-  new GitHubDeployRoles(roles, "GitHub", {
+  const github = new GitHubDeployRoles(roles, "GitHub", {
     repository: pipeline.repository,
     stageName: name,
     isProduction: stage.isProduction,
-    qualifier: app.node.tryGetContext("@aws-cdk/core:bootstrapQualifier") as string,
+    qualifier,
     ...(oidcProviderArn ? { oidcProviderArn } : {}),
+  });
+  // What the administrator copies into the GitHub environments' variables.
+  new CfnOutput(roles, "DeployRoleArn", {
+    value: github.deployRole.roleArn,
+    description: `AWS_DEPLOY_ROLE_ARN of the GitHub environment "${name}"`,
+  });
+  new CfnOutput(roles, "DiffRoleArn", {
+    value: github.diffRole.roleArn,
+    description: `AWS_DIFF_ROLE_ARN of the GitHub environment "${name}-diff"`,
   });
   Tags.of(roles).add("service", "rinne-auth-logout");
   Tags.of(roles).add("stage", name);
@@ -54,6 +78,10 @@ export function buildStacks(app: App = new App()): App {
     });
     Tags.of(stack).add("service", "rinne-auth-logout");
     Tags.of(stack).add("stage", name);
+    // Every role the stack makes, whatever its policy, can do no more than the boundary.
+    PermissionsBoundary.of(stack).apply(
+      ManagedPolicy.fromManagedPolicyName(stack, "PermissionsBoundary", PERMISSIONS_BOUNDARY_NAME),
+    );
     if (pipeline) pipelineStack(app, stage, pipeline);
   }
   return app;

@@ -270,7 +270,10 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
       return fail("auth.tokenUse", 'must be "access" or "id"');
     const secretArn = auth.clientSecretArn;
     if (secretArn != null && !SECRET_ARN.test(String(secretArn))) {
-      fail("auth.clientSecretArn", "must be a Secrets Manager secret or SSM parameter ARN");
+      fail(
+        "auth.clientSecretArn",
+        "must be a Secrets Manager secret or SSM parameter ARN under rinne/ (the roles' permissions boundary reads no other)",
+      );
     }
     parsedAuth = {
       cognitoUserPoolId: auth.cognitoUserPoolId,

@@ -229,7 +229,7 @@ function verifierConfig(env: Environment): VerifierConfig {
     if (clientSecretArn !== undefined && !SECRET_ARN.test(clientSecretArn)) {
       throw new ConfigurationError(
         "COGNITO_CLIENT_SECRET_ARN",
-        "must be a Secrets Manager secret ARN or an SSM parameter ARN",
+        "must be a Secrets Manager secret ARN or an SSM parameter ARN under rinne/",
       );
     }
     return {

@@ -7,9 +7,12 @@
 /** `<region>_<id>`; the region part is also "local" for emulators such as cognito-local. */
 export const COGNITO_POOL_ID = /^[a-z0-9-]+_[0-9A-Za-z]+$/;
 
-/** Where app client secrets may live: a Secrets Manager secret or an SSM parameter. */
+/**
+ * Where app client secrets may live: a Secrets Manager secret or an SSM parameter under
+ * `rinne/`, the only ones the roles' permissions boundary lets them read.
+ */
 export const SECRET_ARN =
-  /^arn:aws[\w-]*:(secretsmanager:[^:]+:\d{12}:secret:.+|ssm:[^:]+:\d{12}:parameter\/.+)$/;
+  /^arn:aws[\w-]*:(secretsmanager:[^:]+:\d{12}:secret:rinne\/.+|ssm:[^:]+:\d{12}:parameter\/rinne\/.+)$/;
 
 /** A DynamoDB table name. */
 export const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;

@@ -25,21 +25,38 @@ interface Statement {
 }
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 let templates: Record<string, Resources>;
+let outputs: Record<string, Record<string, { Value: unknown; Description: string }>>;
 
 beforeAll(() => {
   // The stacks as the app builds them, without the logout stacks (and their bundling).
-  templates = Object.fromEntries(
-    ["sandbox", "production"].map((stage) => {
-      const app = new App({ context: CONTEXT, outdir: mkdtempSync(join(tmpdir(), "cdk-")) });
-      const stack = pipelineStack(
-        app,
-        readStageConfig(stage, CONTEXT.stages[stage]),
-        CONTEXT.pipeline,
-      );
-      return [stage, Template.fromStack(stack).toJSON().Resources as Resources];
-    }),
-  );
+  const stacks = ["sandbox", "production"].map((stage) => {
+    const app = new App({ context: CONTEXT, outdir: mkdtempSync(join(tmpdir(), "cdk-")) });
+    const stack = pipelineStack(
+      app,
+      readStageConfig(stage, CONTEXT.stages[stage]),
+      CONTEXT.pipeline,
+    );
+    return [stage, Template.fromStack(stack).toJSON()] as const;
+  });
+  templates = Object.fromEntries(stacks.map(([stage, t]) => [stage, t.Resources as Resources]));
+  outputs = Object.fromEntries(stacks.map(([stage, t]) => [stage, t.Outputs]));
 });
+
+it.each(["sandbox", "production"])(
+  "the %s pipeline stack outputs both roles' ARNs, named for the GitHub variable each fills",
+  (stage) => {
+    const roleId = (kind: string) =>
+      Object.entries(templates[stage] as Resources).find(
+        ([, each]) => each.Properties.RoleName === `rinne-auth-${stage}-${kind}`,
+      )?.[0];
+    expect(outputs[stage]?.DeployRoleArn?.Value).toEqual({
+      "Fn::GetAtt": [roleId("deploy"), "Arn"],
+    });
+    expect(outputs[stage]?.DeployRoleArn?.Description).toContain("AWS_DEPLOY_ROLE_ARN");
+    expect(outputs[stage]?.DiffRoleArn?.Value).toEqual({ "Fn::GetAtt": [roleId("diff"), "Arn"] });
+    expect(outputs[stage]?.DiffRoleArn?.Description).toContain(`"${stage}-diff"`);
+  },
+);
 
 function role(stage: string, kind: "deploy" | "diff") {
   const resources = templates[stage] as Resources;

@@ -170,7 +170,7 @@ describe("loadConfig", () => {
     [
       { ...POOL, COGNITO_CLIENT_SECRET_ARN: "arn:aws:s3:::bucket" },
       "COGNITO_CLIENT_SECRET_ARN",
-      "must be a Secrets Manager secret ARN or an SSM parameter ARN",
+      "must be a Secrets Manager secret ARN or an SSM parameter ARN under rinne/",
     ],
     [
       { JWT_ISSUER: "https://i.example" },
