@@ -4,7 +4,14 @@
  * the operator's sign-out for incident response, the revocation table they share, their
  * encrypted logs, and what watches them.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from "aws-cdk-lib";
 import { PolicyStatement, type Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
@@ -58,6 +65,17 @@ export interface LogoutStackProps extends StackProps {
 export class LogoutStack extends Stack {
   constructor(scope: Construct, id: string, { stage, ...props }: LogoutStackProps) {
     super(scope, id, props);
+    if (stage.refreshedSessionsAsNew !== undefined) {
+      // What the stage accepted in place of auth_time, where a reviewer of the template sees it.
+      this.templateOptions.metadata = {
+        ...this.templateOptions.metadata,
+        "rinne:acceptRefreshedSessionsAsNew": stage.refreshedSessionsAsNew,
+      };
+      Annotations.of(this).addWarningV2(
+        "rinne:acceptRefreshedSessionsAsNew",
+        `stages.${stage.stageName} accepts tokens without auth_time: a stolen refresh token outlives the owner's global logout (${stage.refreshedSessionsAsNew})`,
+      );
+    }
     const removalPolicy = stage.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const operationsKey = new OperationsKey(this, "OperationsKey", {
       stageName: stage.stageName,

@@ -68,6 +68,12 @@ export interface StageConfig {
    */
   revocationEventConsumerAccounts: string[];
   /**
+   * Why this stage accepts tokens without `auth_time` although a refresh then passes for a new
+   * session (`acceptRefreshedSessionsAsNew`): the stack carries it in its template's metadata.
+   * Unset, the stage must require `auth_time`.
+   */
+  refreshedSessionsAsNew?: string;
+  /**
    * The functions' own settings, as the variables the stack gives them (`MAX_SESSION_SECONDS`…),
    * from the stage's keys of `FUNCTION_SETTINGS`; checked by the functions' own `loadConfig`.
    */
@@ -120,7 +126,33 @@ export function readStageConfig(stageName: string, raw: unknown): StageConfig {
   const stage = assertAlarmsReachSomeone(stageName, readStageSettings(stageName, raw));
   assertReservationsFit(stage);
   assertFunctionAccepts(stage);
+  assertSessionsDated(stage);
   return stage;
+}
+
+/**
+ * Whether the stage's functions refuse tokens without `auth_time`: the functions' own default
+ * (required with Cognito, not with a generic issuer) unless the stage says otherwise.
+ */
+export function requiresAuthTime({ auth, functionSettings }: StageConfig): boolean {
+  const setting = functionSettings[FUNCTION_SETTINGS.requireAuthTime];
+  return setting === undefined ? "cognitoUserPoolId" in auth : setting === "true";
+}
+
+/**
+ * The stage's promises (a fresh sign-in always wins; the owner's `global` ends every older
+ * session, refreshes included) hold only where a session's start cannot move: a token without
+ * `auth_time` dates its session by `iat`, which every refresh moves, so a refresh-token thief
+ * outlives the owner's `global` and can keep the owner out. Such a stage does not synthesize
+ * unless it says why it accepts that, in a key its template then carries.
+ */
+function assertSessionsDated(stage: StageConfig): void {
+  if (requiresAuthTime(stage) || stage.refreshedSessionsAsNew !== undefined) return;
+  throw new StageConfigError(
+    stage.stageName,
+    "requireAuthTime",
+    'is not true: without auth_time a refreshed token passes for a new session, so a stolen refresh token outlives the owner\'s global logout and can keep the owner out. Set it true once the issuer puts auth_time in access tokens (docs/deploying.md, "What each stage requires of its issuer"), or say why not in "acceptRefreshedSessionsAsNew"',
+  );
 }
 
 /** Lambda's usual quota of concurrent executions per account and region. */
@@ -358,5 +390,18 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
         : fail("operators", `must list IAM role or user ARNs ("${arn}" is not one)`),
     ),
     functionSettings: functionSettings(stage, fail),
+    ...(stage.acceptRefreshedSessionsAsNew === undefined ||
+    stage.acceptRefreshedSessionsAsNew === null
+      ? {}
+      : {
+          refreshedSessionsAsNew:
+            typeof stage.acceptRefreshedSessionsAsNew === "string" &&
+            stage.acceptRefreshedSessionsAsNew.trim().length >= 20
+              ? stage.acceptRefreshedSessionsAsNew.trim()
+              : fail(
+                  "acceptRefreshedSessionsAsNew",
+                  "must say why, in a sentence (20 characters or more)",
+                ),
+        }),
   };
 }

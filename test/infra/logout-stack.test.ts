@@ -812,6 +812,70 @@ describe("stage settings", () => {
   });
 });
 
+describe("a stage's sessions are dated by the issuer's auth_time, or the stage says why not", () => {
+  const generic = { ...CDK_CONTEXT.stages.sandbox };
+  const cognito = {
+    ...generic,
+    requireAuthTime: undefined,
+    auth: { cognitoUserPoolId: "sa-east-1_abc", cognitoClientIds: ["client"] },
+  };
+  const WHY = "the issuer cannot send auth_time yet; refresh tokens live 1 hour";
+
+  it("ships both stages requiring auth_time", () => {
+    for (const stage of ["sandbox", "production"])
+      expect(CDK_CONTEXT.stages[stage].requireAuthTime, stage).toBe(true);
+  });
+
+  it.each([
+    ["false", { ...generic, requireAuthTime: false }],
+    ["unset for a generic issuer", { ...generic, requireAuthTime: undefined }],
+    ["false for a Cognito pool", { ...cognito, requireAuthTime: false }],
+  ])("refuses a stage whose auth_time is %s, in one line naming the setting", (_, raw) => {
+    const refusal = () => readStageConfig("sandbox", raw);
+    expect(refusal).toThrow(StageConfigError);
+    expect(refusal).toThrow(
+      /^cdk\.json context "stages\.sandbox\.requireAuthTime" is not true: [^\n]+acceptRefreshedSessionsAsNew"$/,
+    );
+  });
+
+  it("accepts Cognito's default, which requires it", () => {
+    expect(() => readStageConfig("sandbox", cognito)).not.toThrow();
+  });
+
+  it("refuses an acknowledgement that says nothing", () => {
+    for (const acknowledgement of ["", "ok", 42, true])
+      expect(() =>
+        readStageConfig("sandbox", {
+          ...generic,
+          requireAuthTime: false,
+          acceptRefreshedSessionsAsNew: acknowledgement,
+        }),
+      ).toThrow('"stages.sandbox.acceptRefreshedSessionsAsNew"');
+  });
+
+  it("synthesizes an acknowledged stage, which says so in its template and in a warning", () => {
+    const app = new App({
+      context: {
+        ...CDK_CONTEXT,
+        stages: {
+          sandbox: { ...generic, requireAuthTime: false, acceptRefreshedSessionsAsNew: WHY },
+        },
+        "aws:cdk:bundling-stacks": [],
+      },
+      outdir: mkdtempSync(join(tmpdir(), "cdk-")),
+    });
+    const assembly = buildStacks(app).synth();
+    const stack = assembly.getStackByName("RinneAuthLogout-sandbox");
+    expect((stack.template as { Metadata: Record<string, unknown> }).Metadata).toMatchObject({
+      "rinne:acceptRefreshedSessionsAsNew": WHY,
+    });
+    const warnings = stack.messages.filter((message) => message.level === "warning");
+    expect(warnings.map((message) => String(message.entry.data))).toEqual(
+      expect.arrayContaining([expect.stringContaining("outlives the owner's global logout")]),
+    );
+  });
+});
+
 describe("a first deploy to a new account", () => {
   it("fits the sandbox with no reservation at all, whatever the account's quota", () => {
     expect(CDK_CONTEXT.stages.sandbox.reservedConcurrency).toEqual({});
