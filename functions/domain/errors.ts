@@ -45,6 +45,20 @@ export class SessionStartUnknownError extends InvalidRequestError {
   }
 }
 
+/**
+ * The user has a logout waiting already (its answer waits until a sign-in after it is safe):
+ * this one would wait too, so it is not carried out; the client may ask again once that answer
+ * has gone. A user keeps at most one logout waiting, whatever tokens and keys they send.
+ */
+export class LogoutInProgressError extends RinneError {
+  constructor(
+    /** Whole seconds until the waiting logout has answered. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super("Another logout of this user is completing: retry after it");
+  }
+}
+
 /** The identity provider knows no user of the name an operator gave. */
 export class UnknownUserError extends RinneError {
   constructor() {

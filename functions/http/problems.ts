@@ -10,6 +10,7 @@ import {
   DependencyUnavailableError,
   InvalidRequestError,
   InvalidTokenError,
+  LogoutInProgressError,
   SigningKeyNotYetKnownError,
   UnknownUserError,
 } from "../domain/errors.js";
@@ -19,12 +20,13 @@ export type ProblemCode =
   | "FORBIDDEN"
   | "NOT_FOUND"
   | "VALIDATION_ERROR"
+  | "TOO_MANY_REQUESTS"
   | "SERVICE_UNAVAILABLE"
   | "INTERNAL_ERROR";
 
 /** What the client is told of a failure, and what its log line holds. */
 export interface Problem {
-  readonly status: 400 | 401 | 403 | 404 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 429 | 500 | 503;
   readonly code: ProblemCode;
   /** The code's generic sentence: `error.message`. */
   readonly message: string;
@@ -61,6 +63,13 @@ export const ANSWERS = {
   },
   forbidden: { status: 403, code: "FORBIDDEN", message: "The request is not allowed", headers: {} },
   notFound: { status: 404, code: "NOT_FOUND", message: "The user was not found", headers: {} },
+  /** Another logout of the user is completing: nothing was done, ask again after it. */
+  busy: {
+    status: 429,
+    code: "TOO_MANY_REQUESTS",
+    message: "Too many requests, please retry later",
+    headers: { "Retry-After": "1" },
+  },
   /** Never a 401 (that would call a valid token bad), never a 200 (nothing lost): retry. */
   unavailable: {
     status: 503,
@@ -95,6 +104,14 @@ const PROBLEMS: readonly Row[] = [
   // The operator's sign-out only: it has no token to refuse, but a caller and a user to find.
   [CallerUnknownError, withMessage(ANSWERS.forbidden)],
   [UnknownUserError, withMessage(ANSWERS.notFound)],
+  [
+    LogoutInProgressError,
+    (error: LogoutInProgressError) => ({
+      ...ANSWERS.busy,
+      reason: error.message,
+      headers: { "Retry-After": String(error.retryAfterSeconds) },
+    }),
+  ],
   [
     SigningKeyNotYetKnownError,
     (error: SigningKeyNotYetKnownError) => ({

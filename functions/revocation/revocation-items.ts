@@ -138,7 +138,16 @@ export function userRevocationOf(item: Item): { record: UserRevocation; version:
     const writer = stringOf(remembered, "writer");
     if (writer === undefined) throw new UnreadableAnswerError("has a logout without its writer");
     const by = stringOf(remembered, "by") === "admin" ? "admin" : "user";
-    return { writer, by, until: numberOf(remembered, "until") } as const;
+    const answerAt =
+      remembered.answerAt === undefined ? {} : { answerAt: numberOf(remembered, "answerAt") };
+    const request = stringOf(remembered, "request");
+    return {
+      writer,
+      by,
+      until: numberOf(remembered, "until"),
+      ...answerAt,
+      ...(request === undefined ? {} : { request }),
+    } as const;
   });
   return {
     record: {
@@ -162,8 +171,14 @@ export function userItem(
     version: number(version),
     revokedBefore: number(record.revokedBefore),
     logouts: {
-      L: record.logouts.map(({ writer, by, until }) => ({
-        M: { writer: { S: writer }, by: { S: by }, until: number(until) },
+      L: record.logouts.map(({ writer, by, until, answerAt, request }) => ({
+        M: {
+          writer: { S: writer },
+          by: { S: by },
+          until: number(until),
+          ...(answerAt === undefined ? {} : { answerAt: number(answerAt) }),
+          ...(request === undefined ? {} : { request: { S: request } }),
+        },
       })),
     },
     notice: noticeAttribute(notice),

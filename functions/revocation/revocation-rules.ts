@@ -41,6 +41,16 @@ export interface RememberedLogout {
   by: "user" | "admin";
   /** Until its token (or, for an operator, any token) can no longer be used. */
   until: number;
+  /**
+   * When its first answer went, or goes: a replay answers then, never sooner, never later.
+   * Absent in items of the release before, where the user's latest instant stands in.
+   */
+  answerAt?: number;
+  /**
+   * The request that wrote it (a random id): a request whose write's answer was lost finds its
+   * own write by it, and waits as the first instance; any other finds another's, a replay.
+   */
+  request?: string;
 }
 
 /** A user's revocations: every session that began at or before `revokedBefore`. */
@@ -205,7 +215,9 @@ export function operatorSignOut(
 export type UserRevocationPlan =
   | { kind: "unchanged" }
   | { kind: "replayed"; answerAt: number }
-  | { kind: "write"; record: UserRevocation; answerAt: number };
+  | { kind: "write"; record: UserRevocation; answerAt: number }
+  /** It would wait while another logout of the user waits: not carried out, ask after it. */
+  | { kind: "busy"; retryAt: number };
 
 /**
  * What a user-wide revocation does to the user's record `user` (live, as read at `now`), and
@@ -220,29 +232,68 @@ export function planUserRevocation(
   if (remember === undefined) {
     if (user !== undefined && instant <= user.revokedBefore) return { kind: "unchanged" };
   } else if (user?.logouts.some((l) => l.writer === remember.writer && l.until > now)) {
-    return { kind: "replayed", answerAt: replayAnswerAt(user, now, limits) };
+    return replayPlan(user, remember.writer, now, limits);
   }
+  const answer = remember === undefined ? now : answerAt(instant, now, limits);
+  // One waiting logout per user: a second that would wait is told when to ask again. An
+  // operator's sign-out is never turned away.
+  const waiting = remember?.by === "user" ? waitingUntil(user, now, limits) : undefined;
+  if (answer > now && waiting !== undefined) return { kind: "busy", retryAt: waiting };
   const revokedBefore = Math.max(instant, user?.revokedBefore ?? Number.NEGATIVE_INFINITY);
-  const logouts = remembered(user?.logouts ?? [], now, remember);
+  const logouts = remembered(
+    user?.logouts ?? [],
+    now,
+    remember === undefined ? undefined : { ...remember, answerAt: answer },
+  );
   // A covered session is refused once older than the bound; a remembered logout's token, later.
   const expiresAt = Math.max(
     revokedBefore + limits.maxSessionSeconds + CLOCK_LEEWAY_SECONDS + 1,
     ...logouts.map((logout) => logout.until),
   );
-  return {
-    kind: "write",
-    record: { expiresAt, revokedBefore, logouts },
-    // `others` reaches back before the asker's start: a sign-in after it is later anyway.
-    answerAt: remember === undefined ? now : answerAt(instant, now, limits),
-  };
+  // `others` reaches back before the asker's start: a sign-in after it is later anyway.
+  return { kind: "write", record: { expiresAt, revokedBefore, logouts }, answerAt: answer };
+}
+
+/** When a remembered logout's first answer goes (items before `answerAt`: the latest instant). */
+const firstAnswerAt = (
+  logout: RememberedLogout,
+  user: UserRevocation,
+  now: number,
+  limits: RevocationLimits,
+) => logout.answerAt ?? answerAt(user.revokedBefore, now, limits);
+
+/** Until when a logout of the user is waiting to answer, if one is. */
+function waitingUntil(
+  user: UserRevocation | undefined,
+  now: number,
+  limits: RevocationLimits,
+): number | undefined {
+  const pending = (user?.logouts ?? [])
+    .map((logout) => firstAnswerAt(logout, user as UserRevocation, now, limits))
+    .filter((at) => at > now);
+  return pending.length === 0 ? undefined : Math.max(...pending);
 }
 
 /**
- * When a replay of a revocation at now may answer: its first answer may still be waiting for
- * the latest instant, so no sooner than that (at once, once the instant is a second past).
+ * A replay of the remembered logout `writer`: it answers at its first answer's time, so at
+ * once when that has gone; before then the first is still waiting, and a second instance must
+ * not wait beside it: busy, ask again then.
  */
-export const replayAnswerAt = (user: UserRevocation, now: number, limits: RevocationLimits) =>
-  answerAt(user.revokedBefore, now, limits);
+export function replayPlan(
+  user: UserRevocation | undefined,
+  writer: string,
+  now: number,
+  limits: RevocationLimits,
+  /** The asking request's id: the write found is its own where the ids match. */
+  request?: string,
+): { kind: "replayed"; answerAt: number } | { kind: "busy"; retryAt: number } {
+  const logout = user?.logouts.find((each) => each.writer === writer);
+  const at = user && logout ? firstAnswerAt(logout, user, now, limits) : now;
+  // Its own write, whose answer was lost: this is the first instance, and it waits.
+  if (request !== undefined && logout?.request === request)
+    return { kind: "replayed", answerAt: at };
+  return at > now ? { kind: "busy", retryAt: at } : { kind: "replayed", answerAt: now };
+}
 
 /**
  * When a sign-in made from then on starts after `instant` by the issuer's clock. The issuer's

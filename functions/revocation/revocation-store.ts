@@ -6,9 +6,10 @@
  * `RevocationStoreUnavailableError` (or, where DynamoDB says the deployment is wrong,
  * `RevocationStoreMisconfiguredError`).
  */
+import { randomUUID } from "node:crypto";
 import type { RevocationConfig } from "../config/config.js";
 import { type Clock, systemClock } from "../domain/clock.js";
-import { NoSubjectError, TokenRevokedError } from "../domain/errors.js";
+import { LogoutInProgressError, NoSubjectError, TokenRevokedError } from "../domain/errors.js";
 import type { LogoutRecord, OperatorRevocation, RevocationRecorder } from "../domain/ports.js";
 import type { VerifiedToken } from "../domain/verified-token.js";
 import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
@@ -25,7 +26,7 @@ import {
   othersLogout,
   planUserRevocation,
   type RevocationLimits,
-  replayAnswerAt,
+  replayPlan,
   sessionExpiry,
   sessionOutcome,
   startSecond,
@@ -48,6 +49,10 @@ const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
 
 /** How often a user-wide write is tried again when another logout of the user wrote first. */
 const USER_WRITE_ATTEMPTS = 5;
+
+/** Busy until `retryAt`: the client is told the whole seconds to wait. */
+const busy = (retryAt: number, now: number) =>
+  new LogoutInProgressError(Math.max(1, Math.ceil(retryAt - now)));
 
 const conditionFailed = (error: unknown) =>
   error instanceof DynamoDbError && error.type === "ConditionalCheckFailedException";
@@ -131,19 +136,29 @@ export function createRevocationStore(
   async function reviseUser(
     sessions: readonly string[],
     user: string,
+    writer: string,
     admit: (state: Read) => "replayed" | UserRevocationRequest,
     notice: Omit<RevocationNotice, "at">,
   ): Promise<LogoutRecord> {
     let conflict: unknown;
+    // This request's own mark on what it writes: a write whose answer was lost is found by it.
+    const requestId = randomUUID();
     for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
       const state = await snapshot(sessions, user);
-      const request = admit(state);
-      if (request === "replayed") {
-        if (state.user) await clock.sleepUntil(replayAnswerAt(state.user, state.now, limits));
-        return "replayed";
-      }
-      const plan = planUserRevocation(state.user, state.now, request, limits);
+      const admitted = admit(state);
+      const plan =
+        admitted === "replayed"
+          ? replayPlan(state.user, writer, state.now, limits, requestId)
+          : planUserRevocation(
+              state.user,
+              state.now,
+              admitted.remember
+                ? { ...admitted, remember: { ...admitted.remember, request: requestId } }
+                : admitted,
+              limits,
+            );
       if (plan.kind === "unchanged") return "unchanged";
+      if (plan.kind === "busy") throw busy(plan.retryAt, state.now);
       if (plan.kind === "replayed") {
         await clock.sleepUntil(plan.answerAt);
         return "replayed";
@@ -185,6 +200,7 @@ export function createRevocationStore(
     return reviseUser(
       sessions,
       user,
+      writer,
       (state) => {
         // Only a token that no revocation covers may move the user's; a replay moves nothing.
         const found = verdict(state, token, writer);
@@ -205,7 +221,7 @@ export function createRevocationStore(
     const user = userKey(identity);
     if (user === undefined) throw new NoSubjectError();
     const writer = writerOf(user, logoutId);
-    return reviseUser([], user, (state) => operatorSignOut(state.now, writer, limits), {
+    return reviseUser([], user, writer, (state) => operatorSignOut(state.now, writer, limits), {
       scope: "operator",
       iss: identity.iss,
       sub: identity.sub,
@@ -218,13 +234,16 @@ export function createRevocationStore(
 
     async findLogout(token, logoutId) {
       const sessions = sessionKeys(token);
-      const found = verdict(
-        await snapshot(sessions, userKey(token.claims)),
-        token,
-        writerOf(sessions[0] as string, logoutId),
-      );
+      const writer = writerOf(sessions[0] as string, logoutId);
+      const state = await snapshot(sessions, userKey(token.claims));
+      const found = verdict(state, token, writer);
       if (found === "revoked") throw new TokenRevokedError();
-      return found === "replayed" ? "replayed" : "new";
+      if (found === "clear") return "new";
+      // A replay before the identity provider is asked: it answers as every replay does.
+      const plan = replayPlan(state.user, writer, state.now, limits);
+      if (plan.kind === "busy") throw busy(plan.retryAt, state.now);
+      await clock.sleepUntil(plan.answerAt);
+      return "replayed";
     },
 
     revokeSession,

@@ -67,6 +67,8 @@ export interface RevocationFixture {
    * it instead of waiting. (aws-jwt-verify reads `exp` and `nbf` on the system's clock.)
    */
   clock: { offsetSeconds: number; pinned: number | undefined };
+  /** With `realWaits`: how many requests are waiting in the store now, and the most at once. */
+  waits: { now: number; most: number };
   /** The clock's time in whole seconds: a token minted "now" for the store and the verifiers. */
   now(): number;
   logout: LogoutApp;
@@ -102,12 +104,20 @@ export async function startRevocationFixture(
   });
   const clock: RevocationFixture["clock"] = { offsetSeconds: 0, pinned: undefined };
   const now = () => clock.pinned ?? Date.now() / 1000 + clock.offsetSeconds;
+  const waits = { now: 0, most: 0 };
   const storeClock: Clock = {
     now,
     async sleepUntil(instant) {
       if (clock.pinned !== undefined) clock.pinned = Math.max(clock.pinned, instant);
-      else if (settings.realWaits) await systemClock.sleepUntil(instant - clock.offsetSeconds);
-      else clock.offsetSeconds += Math.max(0, instant - now());
+      else if (settings.realWaits) {
+        if (instant <= now()) return;
+        waits.most = Math.max(waits.most, ++waits.now);
+        try {
+          await systemClock.sleepUntil(instant - clock.offsetSeconds);
+        } finally {
+          waits.now--;
+        }
+      } else clock.offsetSeconds += Math.max(0, instant - now());
     },
   };
   const limits = {
@@ -165,6 +175,7 @@ export async function startRevocationFixture(
     tableName,
     store,
     clock,
+    waits,
     now: () => Math.floor(now()),
     logout,
     otherFunction: (event) => guarded(event, lambdaContext()),
