@@ -16,25 +16,37 @@
  * - a token is refused once expired, once its session is older than the bound, or when dated
  *   beyond the leeway; no record lapses while a token it covers can be accepted.
  *
- * And two invariants checked on the system's own answers, whatever the model says:
+ * And invariants checked on the system's own answers, whatever the model says:
  * - no request made with a token of a session S revokes a session that began after S unless
  *   that request also revokes S;
  * - a session begun after a logout's 200 is accepted, where the issuer's clock runs behind ours
- *   by no more than the lag (and no further behind than it did for the user's earlier tokens).
+ *   by no more than the lag (and no further behind than it did for the user's earlier tokens);
+ * - where the stage requires `auth_time` (both stages do): the owner's `global` ends every
+ *   session that truly began at or before it (by the issuer's clock at its sign-in, whatever
+ *   its tokens say), refreshes included, so a refresh-token thief cannot outlive it. A stage
+ *   that accepts tokens without `auth_time` gives this one up: a refresh passes for a new
+ *   session there (its acknowledgement says so), and a run of it with this invariant fails.
+ *
+ * The issuer's token shapes: with and without `auth_time`, sessions named by `origin_jti`,
+ * `sid`, both or neither; a shape the stage refuses is refused by the verifier (the model says
+ * so). The adversary holds any token, or a refresh token: it refreshes an old session and logs
+ * out with the new token, as often as it likes.
  *
  * Two systems run it: the pure rules (`revocation-model.test.ts`, thousands of histories in
  * seconds) and the deployed code against dynalite (`revocation-conformance.test.ts`).
  */
 import fc from "fast-check";
 import { expect } from "vitest";
-import { SessionStartUnknownError } from "../../functions/domain/errors.js";
+import { LogoutInProgressError, SessionStartUnknownError } from "../../functions/domain/errors.js";
 
 export const LEEWAY = 5;
 export const LAG = 0.5;
 export const MAX_LIFETIME = 150;
 export const MAX_SESSION = 300;
 export const REVOKED = "Token has been revoked";
+export const BUSY = new LogoutInProgressError(1).message;
 const NO_START = new SessionStartUnknownError().message;
+const NO_AUTH_TIME = "Token has no auth_time";
 
 export type Scope = "local" | "global" | "others";
 export type Issuer = 0 | 1;
@@ -48,6 +60,8 @@ export interface Session {
   id: string;
   /** undefined: no `auth_time`, the session's start is each token's `iat`. */
   authTime: number | undefined;
+  /** When it truly began, by the issuer's clock: what `auth_time` says, or would have said. */
+  began: number;
   signedInAt: number;
 }
 
@@ -73,9 +87,15 @@ export class Model {
   /** Per user: every session that began at or before this second is revoked. */
   private readonly revokedBefore = new Map<string, number>();
   /** Global logouts by writer, remembered while the token that made each can be used. */
-  private readonly replays = new Map<string, number>();
+  private readonly replays = new Map<string, { until: number; answerAt: number }>();
+  /** Whether the last logout was a replay: it revoked nothing new. */
+  lastWasReplay = false;
 
-  constructor(now: number) {
+  constructor(
+    now: number,
+    /** The stage's `requireAuthTime`: the verifier refuses tokens without `auth_time`. */
+    readonly requireAuthTime: boolean,
+  ) {
     this.now = now;
   }
 
@@ -95,6 +115,7 @@ export class Model {
   /** The verifier's refusal, if any, before revocations are looked at. */
   refusal(token: Token): string | undefined {
     if (token.exp + LEEWAY < this.now) return "Token expired";
+    if (this.requireAuthTime && token.session.authTime === undefined) return NO_AUTH_TIME;
     if (token.iat > this.now + LEEWAY) return "Token issued in the future";
     if (this.now - startOf(token) > MAX_SESSION) return "Session exceeds the maximum age";
     return undefined;
@@ -108,14 +129,14 @@ export class Model {
     return revoked || this.coveredByUser(token) ? REVOKED : undefined;
   }
 
-  /** A revocation at `instant` whose answer waits until a later sign-in starts after it. */
-  private waitAfter(instant: number) {
-    const answerAt = instant > Math.floor(this.now) ? this.now + 1 : instant + 1 + LAG;
-    this.now = Math.max(this.now, answerAt);
+  /** When a revocation at `instant` may answer: once a later sign-in starts after it. */
+  private answerAfter(instant: number) {
+    return instant > Math.floor(this.now) ? this.now + 1 : instant + 1 + LAG;
   }
 
   /** The logout's answer (undefined: 200), and the state after it. */
   logout(token: Token, scope: Scope, key: string | undefined): string | undefined {
+    this.lastWasReplay = false;
     const refused = this.refusal(token);
     if (refused !== undefined) return refused;
     const keys = Model.keysOf(token);
@@ -128,9 +149,12 @@ export class Model {
       return found.length > 0 && !ours ? REVOKED : this.coveredByUser(token) ? REVOKED : undefined;
     }
     if (scope === "others" && token.session.authTime === undefined) return NO_START;
-    if (writer !== undefined && (this.replays.get(writer) ?? 0) > this.now) {
-      this.waitAfter(this.revokedBefore.get(user) as number);
-      return undefined;
+    const replayed = writer === undefined ? undefined : this.replays.get(writer);
+    if (replayed !== undefined && replayed.until > this.now) {
+      // A replay answers when its first answer went: at once, unless that is still to come, when
+      // the first is waiting and this one must not wait beside it.
+      this.lastWasReplay = true;
+      return replayed.answerAt > this.now ? BUSY : undefined;
     }
     if (this.check(token) !== undefined) return REVOKED;
     const start = Math.floor(startOf(token));
@@ -138,8 +162,11 @@ export class Model {
     const before = this.revokedBefore.get(user) ?? Number.NEGATIVE_INFINITY;
     if (instant > before) this.revokedBefore.set(user, instant);
     if (scope === "global") {
-      if (writer !== undefined) this.replays.set(writer, Math.ceil(token.exp) + LEEWAY + 1);
-      this.waitAfter(instant);
+      const answerAt = this.answerAfter(instant);
+      if (writer !== undefined) {
+        this.replays.set(writer, { until: Math.ceil(token.exp) + LEEWAY + 1, answerAt });
+      }
+      this.now = Math.max(this.now, answerAt);
     }
     return undefined;
   }
@@ -157,6 +184,8 @@ export type Step =
   | { kind: "refresh"; session: number; skew: number; sidOnly: boolean }
   | { kind: "logout"; token: number; scope: Scope; key: "k1" | "k2" | undefined }
   | { kind: "attack"; token: number; scope: Scope; times: number }
+  /** A refresh-token thief: a new token of an old session, then a logout with it. */
+  | { kind: "steal"; session: number; scope: Scope; times: number }
   | { kind: "replay"; nth: number }
   | { kind: "advance"; seconds: number };
 
@@ -212,6 +241,15 @@ export const step: fc.Arbitrary<Step> = fc.oneof(
     }),
     weight: 2,
   },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("steal" as const),
+      session: fc.nat(),
+      scope: fc.constantFrom<Scope>("global", "global", "others", "local"),
+      times: fc.integer({ min: 1, max: 3 }),
+    }),
+    weight: 2,
+  },
   { arbitrary: fc.record({ kind: fc.constant("replay" as const), nth: fc.nat() }), weight: 1 },
   {
     arbitrary: fc.record({
@@ -249,6 +287,25 @@ const attack = (token: number, scope: Scope, times = 3): Step => ({
   times,
 });
 const advance = (seconds: number): Step => ({ kind: "advance", seconds });
+const steal = (session: number, scope: Scope, times = 1): Step => ({
+  kind: "steal",
+  session,
+  scope,
+  times,
+});
+
+/**
+ * A refresh-token thief against a stage that accepts tokens without auth_time: the owner's
+ * global, then the thief's refreshed token of the old session, dated after it by its iat.
+ */
+export const REFRESH_OUTLIVES_GLOBAL: Step[] = [
+  signIn("origin", false),
+  advance(2),
+  signIn("origin", false),
+  logOut("global"),
+  advance(2),
+  refresh(0),
+];
 
 /** The defects this test was written against, as histories it always checks first. */
 export const REPRODUCTIONS: Step[][] = [
@@ -305,6 +362,20 @@ export const REPRODUCTIONS: Step[][] = [
     logOut("global", 1),
   ],
   [signIn("sid", true, 0, 0, 0), signIn("sid", true, 0, 0, 1), logOut("global", 1)],
+  // The refresh-token thief: refused at the verifier where auth_time is required.
+  REFRESH_OUTLIVES_GLOBAL,
+  [
+    signIn("origin", true),
+    advance(2),
+    signIn("sid", true),
+    steal(0, "global", 3),
+    signIn("sid", true),
+    logOut("global"),
+    steal(0, "global"),
+    steal(1, "others"),
+  ],
+  // A replay of a global answers at once once its first answer went.
+  [signIn("origin", true), logOut("global", -1, "k1"), advance(0.4), { kind: "replay", nth: 0 }],
   // A fractional start in the logout's own second; an issuer whose clock runs ahead.
   [signIn("none", false), signIn("none", true, 0.3), logOut("global", 0), advance(1)],
   [signIn("origin", true, 3), signIn("origin", true), logOut("global", 0), signIn("origin", true)],
@@ -327,14 +398,27 @@ export interface RevocationSystem {
 }
 
 /** Runs one history on `system` from `startAt`, asserting the model and the invariants. */
+export interface HistoryOptions {
+  /** The stage's `requireAuthTime` (default: true, as both stages ship). */
+  requireAuthTime?: boolean;
+  /**
+   * Whether to hold the system to "the owner's global ends every older session, refreshes
+   * included" (default: where auth_time is required; a run without it shows the defect).
+   */
+  globalEndsOlderSessions?: boolean;
+}
+
 export async function runHistory(
   steps: Step[],
   system: RevocationSystem,
   startAt: number,
+  { requireAuthTime = true, globalEndsOlderSessions = requireAuthTime }: HistoryOptions = {},
 ): Promise<void> {
   // Users unique to this run; session ids and jtis repeat across users and issuers.
   const run = crypto.randomUUID();
-  const model = new Model(startAt);
+  const model = new Model(startAt, requireAuthTime);
+  /** Each owner's global that answered 200 (not a replay): the second it covers up to. */
+  const globals: { user: string; second: number; by: string }[] = [];
   system.setNow(model.now);
   const sessions: Session[] = [];
   const tokens: Token[] = [];
@@ -384,11 +468,31 @@ export async function runHistory(
   async function logout(token: Token, scope: Scope, key: string | undefined) {
     // Where the system does not verify, the verifier's refusal is the model's.
     const refused = !system.verifies && model.refusal(token) !== undefined;
+    const requestedAt = model.now;
     const expected = model.logout(token, scope, key);
     if (refused) return;
     const answer = await system.logout(token, scope, key);
     expect(answer, `${scope} logout (key ${key}) of ${token.jti}`).toBe(expected);
     expect(system.now(), "the clock after the logout").toBe(model.now);
+    if (scope === "global" && answer === undefined && !model.lastWasReplay) {
+      const second = Math.max(Math.floor(requestedAt), Math.floor(token.session.began));
+      globals.push({ user: userOf(token.session), second, by: token.jti });
+    }
+  }
+
+  /** The owner's global ended every session that began at or before it, refreshes included. */
+  function expectOlderSessionsEnded(answers: Map<Token, string | undefined>) {
+    for (const [token, reason] of answers) {
+      if (reason !== undefined) continue;
+      const global = globals.find(
+        (each) =>
+          each.user === userOf(token.session) && Math.floor(token.session.began) <= each.second,
+      );
+      expect(
+        global,
+        `${token.jti} of a session begun at ${token.session.began} is accepted after the global of ${global?.by} up to ${global?.second}`,
+      ).toBeUndefined();
+    }
   }
 
   /** Checks every token against the model; returns the check's answers. */
@@ -431,6 +535,7 @@ export async function runHistory(
           naming: each.naming,
           id: `s${next(`session/${each.issuer}/${each.user}`)}`,
           authTime: each.authTime ? start : undefined,
+          began: start,
           signedInAt: model.now,
         };
         sessions.push(session);
@@ -438,7 +543,11 @@ export async function runHistory(
         // the lag, and no further behind than it read for the user's earlier tokens.
         const consistent = each.skew >= Math.max(-LAG, skews.get(userOf(session)) ?? -LAG);
         const token = await mint(session, each.skew);
-        if (consistent) expect(model.check(token), "a sign-in after the 200").toBeUndefined();
+        // (Of the shapes the stage accepts: one it refuses is refused at the verifier.)
+        const accepted = !requireAuthTime || each.authTime;
+        if (consistent && accepted) {
+          expect(model.check(token), "a sign-in after the 200").toBeUndefined();
+        }
         break;
       }
       case "refresh": {
@@ -461,6 +570,13 @@ export async function runHistory(
         for (let time = 0; time < each.times; time++) await logout(actor, each.scope, "k1");
         break;
       }
+      case "steal": {
+        const session = pick(sessions, each.session);
+        if (session === undefined || model.now - session.signedInAt > MAX_SESSION) break;
+        actor = await mint(session, 0);
+        for (let time = 0; time < each.times; time++) await logout(actor, each.scope, "k1");
+        break;
+      }
       case "replay": {
         const earlier = pick(logouts, each.nth);
         if (earlier?.key === undefined) break;
@@ -474,6 +590,7 @@ export async function runHistory(
         break;
     }
     const after = await checkAll();
+    if (globalEndsOlderSessions) expectOlderSessionsEnded(after);
     await system.afterStep?.(after);
     if (actor !== undefined) expectNoLaterSessionRevoked(actor, after);
     accepted = after;

@@ -13,7 +13,7 @@ import {
   othersLogout,
   planUserRevocation,
   type RevocationLimits,
-  replayAnswerAt,
+  replayPlan,
   type SessionRevocation,
   type Snapshot,
   sessionExpiry,
@@ -23,7 +23,7 @@ import {
   writerOf,
 } from "../../functions/revocation/revocation-rules.js";
 import { sessionKeys, userKey } from "../../functions/revocation/revocation-table.js";
-import { REVOKED, type RevocationSystem, type Token } from "./revocation-history.js";
+import { BUSY, REVOKED, type RevocationSystem, type Token } from "./revocation-history.js";
 
 export function createRulesSystem(limits: RevocationLimits): RevocationSystem {
   const sessions = new Map<string, SessionRevocation>();
@@ -90,16 +90,16 @@ export function createRulesSystem(limits: RevocationLimits): RevocationSystem {
       }
       const found = verdict(snapshot, verified, writer);
       if (found === "revoked") return REVOKED;
-      if (found === "replayed") {
-        if (snapshot.user) wait(replayAnswerAt(snapshot.user, now, limits));
-        return undefined;
-      }
-      const plan = planUserRevocation(
-        snapshot.user,
-        now,
-        request ?? globalLogout(verified, now, writer),
-        limits,
-      );
+      const plan =
+        found === "replayed"
+          ? replayPlan(snapshot.user, writer, now, limits)
+          : planUserRevocation(
+              snapshot.user,
+              now,
+              request ?? globalLogout(verified, now, writer),
+              limits,
+            );
+      if (plan.kind === "busy") return BUSY;
       if (plan.kind === "write") users.set(user, plan.record);
       if (plan.kind !== "unchanged") wait(plan.answerAt);
       return undefined;

@@ -47,6 +47,8 @@ beforeAll(async () => {
     maxTokenLifetimeSeconds: MAX_LIFETIME,
     maxSessionSeconds: MAX_SESSION,
     issuerClockLagMs: LAG * 1000,
+    // As both stages ship: tokens without auth_time are refused at the verifier.
+    requireAuthTime: true,
   });
   events = await startEventPipeline(fixture);
 });
