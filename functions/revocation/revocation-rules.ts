@@ -8,8 +8,8 @@
  * So the union of all of them is the largest T, and:
  * - `global`: T is now (or the asking session's start, where the issuer's clock runs ahead):
  *   every session up to now, the asker's included;
- * - `others`: T is the asking session's start minus one second: every session that began in an
- *   earlier second, never the asker's, never a later one;
+ * - `others`: T is the asking session's start (or our second, where that is earlier) minus one
+ *   second: every session that began in an earlier second, never the asker's, never a later one;
  * - the operator's sign-out: T is now.
  * So no session can revoke a later session and stay valid itself. A logout whose T is covered
  * already changes nothing and waits for nothing; one whose T is now answers only once a session
@@ -188,11 +188,13 @@ export function globalLogout(
 /**
  * `others`: every session that began in a second before the asker's. Only a token that says
  * when its session began (`auth_time`) may ask: a token's `iat` moves with every refresh, so
- * an old session refreshed would pass for a new one and reach sessions begun after it.
+ * an old session refreshed would pass for a new one and reach sessions begun after it. Never
+ * past our own present either: a token stamped ahead (within the verifier's leeway, by an
+ * issuer whose clock runs ahead) would otherwise reach the sign-ins of the next seconds.
  */
-export function othersLogout(token: VerifiedToken): UserRevocationRequest {
+export function othersLogout(token: VerifiedToken, now: number): UserRevocationRequest {
   if (typeof token.claims.auth_time !== "number") throw new SessionStartUnknownError();
-  return { instant: startSecond(token) - 1 };
+  return { instant: Math.min(startSecond(token), Math.floor(now)) - 1 };
 }
 
 /** The operator's sign-out: every session up to now, remembered as long as a token may live. */

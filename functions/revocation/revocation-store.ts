@@ -195,7 +195,8 @@ export function createRevocationStore(
     if (user === undefined) throw new NoSubjectError();
     const sessions = sessionKeys(token);
     const writer = writerOf(sessions[0] as string, logoutId);
-    const others = keepOwnSession ? othersLogout(token) : undefined;
+    // Checked before any read: a token without auth_time may not ask at all.
+    if (keepOwnSession) othersLogout(token, clock.now());
     const { iss, sub } = token.claims as UserIdentity & { sub: string };
     return reviseUser(
       sessions,
@@ -206,7 +207,9 @@ export function createRevocationStore(
         const found = verdict(state, token, writer);
         if (found === "revoked") throw new TokenRevokedError();
         if (found === "replayed") return "replayed";
-        return others ?? globalLogout(token, state.now, writer);
+        return keepOwnSession
+          ? othersLogout(token, state.now)
+          : globalLogout(token, state.now, writer);
       },
       { scope: keepOwnSession ? "others" : "global", iss, sub },
     );

@@ -8,7 +8,8 @@
  * - a user-wide revocation at T covers every session that began at or before T (by `auth_time`,
  *   else `iat`, in whole seconds), whenever its tokens were minted; later sessions are
  *   untouched. `global` and the operator: T is now (or the asker's start, where later);
- *   `others`: T is the asker's start minus a second, and only a token with `auth_time` may ask;
+ *   `others`: T is the asker's start (or now, where earlier) minus a second, and only a token
+ *   with `auth_time` may ask;
  * - the revocations of a user are the union of all of them: none narrows another;
  * - a local logout revokes the session under every id the token names (`origin_jti`, `sid`),
  *   or the token;
@@ -158,7 +159,10 @@ export class Model {
     }
     if (this.check(token) !== undefined) return REVOKED;
     const start = Math.floor(startOf(token));
-    const instant = scope === "others" ? start - 1 : Math.max(Math.floor(this.now), start);
+    const instant =
+      scope === "others"
+        ? Math.min(start, Math.floor(this.now)) - 1
+        : Math.max(Math.floor(this.now), start);
     const before = this.revokedBefore.get(user) ?? Number.NEGATIVE_INFINITY;
     if (instant > before) this.revokedBefore.set(user, instant);
     if (scope === "global") {
@@ -373,6 +377,15 @@ export const REPRODUCTIONS: Step[][] = [
     logOut("global"),
     steal(0, "global"),
     steal(1, "others"),
+  ],
+  // A token stamped ahead (an issuer's clock) asks `others`: it never reaches past our present.
+  [
+    signIn("origin", true),
+    signIn("origin", true, 3),
+    logOut("others"),
+    signIn("origin", true),
+    advance(1),
+    signIn("origin", true),
   ],
   // A replay of a global answers at once once its first answer went.
   [signIn("origin", true), logOut("global", -1, "k1"), advance(0.4), { kind: "replay", nth: 0 }],

@@ -83,7 +83,7 @@ export function createRulesSystem(limits: RevocationLimits): RevocationSystem {
       }
       let request: ReturnType<typeof othersLogout> | undefined;
       try {
-        request = scope === "others" ? othersLogout(verified) : undefined;
+        request = scope === "others" ? othersLogout(verified, now) : undefined;
       } catch (error) {
         if (error instanceof SessionStartUnknownError) return error.message;
         throw error;
