@@ -66,7 +66,7 @@ export async function logOut(
   const logoutId = idempotencyKey === undefined ? randomUUID() : `${scope}:${idempotencyKey}`;
   const upstreamSignOut = upstreamStep(scope, refreshToken, upstream);
   if (upstreamSignOut !== undefined) {
-    if ((await revocations?.findLogout(token, logoutId)) === "replayed") return "replayed";
+    if ((await revocations?.claimLogout(token, logoutId)) === "replayed") return "replayed";
     await upstreamSignOut(token);
   }
   if (revocations === undefined) return "logged_out";

@@ -38,10 +38,13 @@ export type LogoutRecord = "recorded" | "replayed" | "unchanged";
  */
 export interface RevocationRecorder extends RevocationCheck {
   /**
-   * The check before a logout acts anywhere else (the identity provider): `new`, or
-   * `replayed` when this logout was already recorded and nothing more may happen.
+   * The step before a logout acts anywhere else (the identity provider): `new` where this
+   * request may go on, holding the logout's claim for a few seconds so that no replay racing it
+   * calls the identity provider too; `replayed` when this logout was recorded already and
+   * nothing more may happen (answered as every replay is). `LogoutInProgressError` while
+   * another request of the same logout holds the claim.
    */
-  findLogout(token: VerifiedToken, logoutId: string): Promise<"new" | LogoutRecord>;
+  claimLogout(token: VerifiedToken, logoutId: string): Promise<"new" | LogoutRecord>;
   /**
    * Revokes the token's session (every token it has minted and will mint), or the token alone
    * where the issuer names no session. A covered token is refused, its record made anyway.

@@ -17,7 +17,7 @@ import {
   userRevocationOf,
 } from "./revocation-items.js";
 import { live } from "./revocation-rules.js";
-import { REVOCATION_TABLE } from "./revocation-table.js";
+import { isClaimKey, REVOCATION_TABLE } from "./revocation-table.js";
 
 /** A revocation that took effect, as its item records it. */
 export interface Revocation {
@@ -41,6 +41,8 @@ export function revocationOf(record: DynamoDBRecord): Revocation | undefined {
   if (newImage === undefined || typeof key !== "string") {
     throw new UnreadableAnswerError("holds a change without its new item (stream view type?)");
   }
+  // A logout's claim on the identity provider's call revokes nothing.
+  if (isClaimKey(key)) return undefined;
   const oldImage = record.dynamodb?.OldImage as Item | undefined;
   const notice = noticeOf(newImage);
   // What the old item still revoked when the new one was written: TTL deletes late.

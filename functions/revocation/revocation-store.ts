@@ -35,6 +35,7 @@ import {
   writerOf,
 } from "./revocation-rules.js";
 import {
+  claimKey,
   REVOCATION_TABLE,
   sessionKeys,
   sessionTargets,
@@ -46,6 +47,13 @@ export { REMEMBERED_LOGOUTS } from "./revocation-rules.js";
 export { UnreadableAnswerError };
 
 const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
+
+/**
+ * How long a logout's claim on the identity provider's call holds: its call budget and a
+ * retry (`WAIT_BUDGETS.cognitoCallMs`, 3 s), and the record after it. A request that failed or
+ * died frees it by its lapse: the client's retry then goes through.
+ */
+const CLAIM_SECONDS = 10;
 
 /** How often a user-wide write is tried again when another logout of the user wrote first. */
 const USER_WRITE_ATTEMPTS = 5;
@@ -235,18 +243,38 @@ export function createRevocationStore(
   return {
     assertNotRevoked,
 
-    async findLogout(token, logoutId) {
+    async claimLogout(token, logoutId) {
       const sessions = sessionKeys(token);
       const writer = writerOf(sessions[0] as string, logoutId);
       const state = await snapshot(sessions, userKey(token.claims));
       const found = verdict(state, token, writer);
       if (found === "revoked") throw new TokenRevokedError();
-      if (found === "clear") return "new";
-      // A replay before the identity provider is asked: it answers as every replay does.
-      const plan = replayPlan(state.user, writer, state.now, limits);
-      if (plan.kind === "busy") throw busy(plan.retryAt, state.now);
-      await clock.sleepUntil(plan.answerAt);
-      return "replayed";
+      if (found === "replayed") {
+        // A replay before the identity provider is asked: it answers as every replay does.
+        const plan = replayPlan(state.user, writer, state.now, limits);
+        if (plan.kind === "busy") throw busy(plan.retryAt, state.now);
+        await clock.sleepUntil(plan.answerAt);
+        return "replayed";
+      }
+      // Not recorded yet: one request of this logout at a time may call the identity provider.
+      const now = Math.floor(state.now);
+      try {
+        await dynamodb.send("PutItem", {
+          TableName: tableName,
+          Item: {
+            [PK]: { S: claimKey(writer) },
+            [EXPIRES_AT]: { N: String(now + CLAIM_SECONDS) },
+          },
+          ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :now",
+          ExpressionAttributeNames: { "#pk": PK, "#expiresAt": EXPIRES_AT },
+          ExpressionAttributeValues: { ":now": { N: String(now) } },
+        });
+      } catch (error) {
+        if (!conditionFailed(error)) throw storeError(error);
+        // Another request of this logout is at the identity provider: ask again in a second.
+        throw busy(state.now + 1, state.now);
+      }
+      return "new";
     },
 
     revokeSession,

@@ -18,6 +18,9 @@
  *   (`user` or `admin`) and `until` it may stop being remembered, so that a replay changes
  *   nothing. An item of the release before (with `keptSession`) is read as its `revokedBefore`
  *   alone: the session an `others` logout kept is signed out once, never another let through.
+ * - `claim#…`: a logout's claim on the identity provider's call (a Cognito sign-out), keyed by
+ *   the logout's `writer` digest and held for a few seconds, so that replays racing the first
+ *   request never call it twice. It revokes nothing and carries no notice: no event tells of it.
  *
  * Key format, version 2 (`KEY_FORMAT`): `<kind>#v2#<digest>`, where `<digest>` is the unpadded
  * base64url SHA-256 of the JSON array `[iss, sub, id]`: `sub` is `null` where the token has
@@ -104,6 +107,10 @@ export const sessionKeys = (token: VerifiedToken): string[] =>
 
 /** Whether the token's item revokes a session, which outlives any one of its tokens. */
 export const isSessionKey = (key: string) => key.startsWith("session#");
+
+/** A logout's claim on the identity provider's call: by its writer digest (`writerOf`). */
+export const claimKey = (writer: string) => `claim#${KEY_FORMAT}#${writer}`;
+export const isClaimKey = (key: string) => key.startsWith("claim#");
 
 /** The item of a user (a token's, or one an operator names), or undefined where none is named. */
 export function userKey(user: UserIdentity): string | undefined {

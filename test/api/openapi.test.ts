@@ -150,7 +150,7 @@ describe.each(["v2", "v1"] as PayloadVersion[])("the logout's real answers (%s)"
   it("500, when something unforeseen breaks", async () => {
     const broken: RevocationRecorder = {
       assertNotRevoked: async () => undefined,
-      findLogout: async () => "new",
+      claimLogout: async () => "new",
       revokeSession: async () => {
         throw new TypeError("a bug");
       },

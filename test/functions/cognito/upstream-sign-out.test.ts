@@ -109,6 +109,8 @@ const cognitoRequests = (operation: string) =>
     (request) => request.target === `AWSCognitoIdentityProviderService.${operation}`,
   );
 
+const refusal = (type: string) => ({ status: 400, body: { __type: type, message: type } });
+
 describe("scope=global with Cognito", () => {
   it("calls GlobalSignOut with the access token itself when it carries the admin scope", async () => {
     const token = await accessToken();
@@ -139,7 +141,54 @@ describe("scope=global with Cognito", () => {
     );
   });
 
-  const refusal = (type: string) => ({ status: 400, body: { __type: type, message: type } });
+  it("calls Cognito once per logout, however many replays race it; each answers 200 or 429", async () => {
+    const token = await accessToken();
+    const replay = () =>
+      handler(
+        httpApiEvent({
+          authorization: [`Bearer ${token}`],
+          query: "scope=global",
+          headers: { "Idempotency-Key": "race" },
+        }),
+        lambdaContext(),
+      );
+
+    const answers = await Promise.all(Array.from({ length: 12 }, replay));
+
+    expect(cognitoRequests("GlobalSignOut")).toHaveLength(1);
+    const statuses = answers.map((answer) => answer.statusCode);
+    expect(statuses).toContain(200);
+    expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
+    for (const answer of answers.filter(({ statusCode }) => statusCode === 429)) {
+      expect(errorOf(answer).code).toBe("TOO_MANY_REQUESTS");
+      expect(answer.headers?.["Retry-After"]).toBe("1");
+    }
+    // Asked again once the first has answered: the replay's 200, and still one call.
+    expect((await replay()).statusCode).toBe(200);
+    expect(cognitoRequests("GlobalSignOut")).toHaveLength(1);
+  });
+
+  it("frees the claim of a logout Cognito failed, once it lapses: the retry calls Cognito again", async () => {
+    const token = await accessToken();
+    const attempt = () =>
+      handler(
+        httpApiEvent({
+          authorization: [`Bearer ${token}`],
+          query: "scope=global",
+          headers: { "Idempotency-Key": "after-a-failure" },
+        }),
+        lambdaContext(),
+      );
+    aws.answer("GlobalSignOut", refusal("InternalErrorException"));
+    expect((await attempt()).statusCode).toBe(503);
+    aws.answer("GlobalSignOut", { status: 200, body: {} });
+    // The failed request's claim holds a few seconds: a retry at once is told to wait.
+    expect((await attempt()).statusCode).toBe(429);
+    skipped += 11;
+    expect((await attempt()).statusCode).toBe(200);
+    expect(cognitoRequests("GlobalSignOut")).toHaveLength(2);
+  });
+
   const expectUsable = async (token: string) => {
     // Nothing was recorded: the same token can retry, and is accepted until it does.
     aws.answer("GlobalSignOut", { status: 200, body: {} });

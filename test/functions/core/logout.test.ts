@@ -30,8 +30,8 @@ function ports(found: "new" | LogoutRecord | Error = "new", recorded: LogoutReco
     async assertNotRevoked() {
       calls.push("assertNotRevoked");
     },
-    async findLogout(_token, logoutId) {
-      calls.push("findLogout");
+    async claimLogout(_token, logoutId) {
+      calls.push("claimLogout");
       ids.push(logoutId);
       if (found instanceof Error) throw found;
       return found;
@@ -68,12 +68,12 @@ const request = (scope: LogoutRequest["scope"], extra: Partial<LogoutRequest> = 
 describe("logOut", () => {
   it.each([
     ["local", {}, ["revokeSession"]],
-    ["local", { refreshToken: "r" }, ["findLogout", "revokeRefreshToken(r)", "revokeSession"]],
-    ["global", {}, ["findLogout", "signOutEverywhere", "revokeUserSessions(keep=false)"]],
+    ["local", { refreshToken: "r" }, ["claimLogout", "revokeRefreshToken(r)", "revokeSession"]],
+    ["global", {}, ["claimLogout", "signOutEverywhere", "revokeUserSessions(keep=false)"]],
     [
       "global",
       { refreshToken: "r" },
-      ["findLogout", "signOutEverywhere", "revokeUserSessions(keep=false)"],
+      ["claimLogout", "signOutEverywhere", "revokeUserSessions(keep=false)"],
     ],
     // Cognito cannot sign out all but one session; the body's refresh token is the kept one.
     ["others", { refreshToken: "kept" }, ["revokeUserSessions(keep=true)"]],
@@ -94,7 +94,7 @@ describe("logOut", () => {
       expect(await logOut(token(), request(scope, extra), { revocations, upstream })).toBe(
         "replayed",
       );
-      expect(calls).toEqual(["findLogout"]);
+      expect(calls).toEqual(["claimLogout"]);
     }
   });
 
@@ -110,7 +110,7 @@ describe("logOut", () => {
     await expect(logOut(token(), request("global"), { revocations, upstream })).rejects.toThrow(
       TokenRevokedError,
     );
-    expect(calls).toEqual(["findLogout"]);
+    expect(calls).toEqual(["claimLogout"]);
   });
 
   it.each([undefined, ""])(

@@ -15,6 +15,7 @@ import {
   UnreadableAnswerError,
   userItem,
 } from "../../../functions/revocation/revocation-items.js";
+import { claimKey } from "../../../functions/revocation/revocation-table.js";
 
 const NOW = 1_800_000_000;
 const notice = (at: number, scope: RevocationNotice["scope"]): RevocationNotice => ({
@@ -118,5 +119,13 @@ describe("the event of a local logout", () => {
     const found = revocationOf(record("INSERT", sessionAt(NOW, NOW + 600)));
     const { revocation } = sessionRevokedDetail(found as NonNullable<typeof found>);
     expect(Object.keys(revocation).sort()).toEqual(["iss", "recorded_at", "scope"]);
+  });
+});
+
+describe("a logout's claim on the identity provider's call", () => {
+  it("is no revocation, however often it is written", () => {
+    const claim = { pk: { S: claimKey("writer-digest") }, expiresAt: { N: String(NOW + 10) } };
+    expect(revocationOf(record("INSERT", claim))).toBeUndefined();
+    expect(revocationOf(record("MODIFY", claim, claim))).toBeUndefined();
   });
 });
