@@ -81,7 +81,10 @@ export function readUntrustedTemplate(artifactDirectory: string, stage: string):
   const assembly = join(root, `cdk.out.${stage}`);
   const file = join(root, templatePathOf(stage));
   // No link anywhere on the way: a link could lead out of the artifact, to the runner's files.
-  for (const path of [assembly, file]) {
+  for (const [path, kind] of [
+    [assembly, "directory"],
+    [file, "file"],
+  ] as const) {
     let entry: ReturnType<typeof lstatSync>;
     try {
       entry = lstatSync(path);
@@ -89,6 +92,10 @@ export function readUntrustedTemplate(artifactDirectory: string, stage: string):
       throw new UntrustedTemplateError(`the artifact has no ${templatePathOf(stage)}`);
     }
     if (entry.isSymbolicLink()) throw new UntrustedTemplateError("the artifact holds a link");
+    // Nothing else either (a FIFO would hang the read): a plain folder, a plain file.
+    if (kind === "file" ? !entry.isFile() : !entry.isDirectory()) {
+      throw new UntrustedTemplateError(`the artifact's ${templatePathOf(stage)} is not a ${kind}`);
+    }
   }
   if (!realpathSync(file).startsWith(root + sep)) {
     throw new UntrustedTemplateError("the template lies outside the artifact");
@@ -100,6 +107,9 @@ export function readUntrustedTemplate(artifactDirectory: string, stage: string):
   } catch {
     throw new UntrustedTemplateError("the template is not JSON");
   }
+  if (depthOf(parsed) > MAX_DEPTH) {
+    throw new UntrustedTemplateError(`the template nests deeper than ${MAX_DEPTH} levels`);
+  }
   if (!validateTemplate(parsed)) {
     const [first] = validateTemplate.errors ?? [];
     // The schema's own words and the section, never a name or a value of the artifact's.
@@ -110,6 +120,23 @@ export function readUntrustedTemplate(artifactDirectory: string, stage: string):
     );
   }
   return parsed;
+}
+
+/** Deeper than any template of ours by far; the diff library recurses through every level. */
+const MAX_DEPTH = 64;
+
+/** How deep a parsed JSON value nests, counted without recursion (the value is untrusted). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [each, depth] = pending.pop() as [unknown, number];
+    if (typeof each !== "object" || each === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(each)) pending.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** A regular file of at most MAX_TEMPLATE_BYTES, opened without following a link. */

@@ -256,6 +256,20 @@ const ATTACKS: Record<string, (folder: string) => void> = {
       symlinkSync("/etc/hostname", templateOf(folder, stage));
     }
   },
+  "a template nested too deep for the diff to walk": (folder) => {
+    // Written as text: the nesting is past what JSON.stringify itself can walk.
+    const deep = `${"[".repeat(5000)}"${ARTIFACT_TEXT}"${"]".repeat(5000)}`;
+    for (const stage of Object.keys(STAGES)) {
+      const text = JSON.stringify(json(templateOf(folder, stage)));
+      writeFileSync(
+        templateOf(folder, stage),
+        text.replace(
+          '"Resources":{',
+          `"Resources":{"Deep":{"Type":"AWS::SSM::Parameter","Properties":${deep}},`,
+        ),
+      );
+    }
+  },
   "no template where the stage's should be": (folder) => {
     for (const stage of Object.keys(STAGES)) {
       rmSync(templateOf(folder, stage));
