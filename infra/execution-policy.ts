@@ -330,19 +330,24 @@ export function executionPolicyDocument(place: PolicyPlace): PolicyDocument {
   };
 }
 
+const allow = (Sid: string, Action: string[], Resource: string[]): PolicyStatement => ({
+  Sid,
+  Effect: "Allow",
+  Action,
+  Resource,
+});
+
 /** The permissions boundary of every role the logout stacks create. */
 export function permissionsBoundaryDocument(place: PolicyPlace): PolicyDocument {
-  const statements: PolicyStatement[] = [
-    {
-      Sid: "RinneFunctionLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: [arn("logs", "log-group:/rinne/*")],
-    },
-    {
-      Sid: "RinneRevocationTable",
-      Effect: "Allow",
-      Action: [
+  const statements = [
+    allow(
+      "RinneFunctionLogs",
+      ["logs:CreateLogStream", "logs:PutLogEvents"],
+      [arn("logs", "log-group:/rinne/*")],
+    ),
+    allow(
+      "RinneRevocationTable",
+      [
         "dynamodb:BatchGetItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
@@ -351,33 +356,29 @@ export function permissionsBoundaryDocument(place: PolicyPlace): PolicyDocument 
         "dynamodb:GetShardIterator",
         "dynamodb:ListStreams",
       ],
-      Resource: [arn("dynamodb", `table/${STACK}`), arn("dynamodb", `table/${STACK}/stream/*`)],
-    },
-    {
-      Sid: "RinneDeadLetters",
-      Effect: "Allow",
-      Action: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
-      Resource: [arn("sqs", STACK)],
-    },
-    {
-      // The stage's bus, a bus it names, and the consumer accounts' default buses.
-      Sid: "RinneRevocationEvents",
-      Effect: "Allow",
-      Action: ["events:PutEvents"],
-      Resource: ["arn:{partition}:events:*:*:event-bus/*"],
-    },
-    {
-      Sid: "RinneCognitoSignOut",
-      Effect: "Allow",
-      Action: ["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"],
-      Resource: [arn("cognito-idp", "userpool/*")],
-    },
-    {
-      Sid: "RinneClientSecrets",
-      Effect: "Allow",
-      Action: ["secretsmanager:GetSecretValue", "ssm:GetParameter"],
-      Resource: [arn("secretsmanager", "secret:rinne/*"), arn("ssm", "parameter/rinne/*")],
-    },
+      [arn("dynamodb", `table/${STACK}`), arn("dynamodb", `table/${STACK}/stream/*`)],
+    ),
+    allow(
+      "RinneDeadLetters",
+      ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+      [arn("sqs", STACK)],
+    ),
+    // The stage's bus, a bus it names, and the consumer accounts' default buses.
+    allow(
+      "RinneRevocationEvents",
+      ["events:PutEvents"],
+      ["arn:{partition}:events:*:*:event-bus/*"],
+    ),
+    allow(
+      "RinneCognitoSignOut",
+      ["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"],
+      [arn("cognito-idp", "userpool/*")],
+    ),
+    allow(
+      "RinneClientSecrets",
+      ["secretsmanager:GetSecretValue", "ssm:GetParameter"],
+      [arn("secretsmanager", "secret:rinne/*"), arn("ssm", "parameter/rinne/*")],
+    ),
   ];
   return { Version: "2012-10-17", Statement: statements.map((each) => filled(each, place)) };
 }

@@ -6,7 +6,6 @@
  * call. Whatever the artifact holds, nothing of it runs, nothing it names is read, and nothing of
  * another stack reaches the summary; a well-formed artifact still gets its diff.
  */
-import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import {
   cpSync,
@@ -28,9 +27,10 @@ import { App } from "aws-cdk-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildStacks } from "../../infra/app.js";
 import { MAX_TEMPLATE_BYTES } from "../../infra/pipeline/untrusted-template.js";
+import { MOTO_INSTALLED, type MotoServer, startMotoServer } from "../support/moto-server.js";
 import { type JobOptions, OIDC_REQUEST_TOKEN, runJob } from "../support/workflow-runner.js";
 
-const MOTO = spawnSync("moto_server", ["--help"], { stdio: "ignore" }).status === 0;
+const MOTO = MOTO_INSTALLED;
 if (!MOTO) console.warn("moto_server is not installed: the trusted diff jobs' attack tests skip");
 
 const { context } = JSON.parse(readFileSync("cdk.json", "utf8"));
@@ -41,7 +41,7 @@ const ARTIFACT_TEXT = "ARTIFACT-CONTENT-4d1e";
 const SESSION_TOKEN = "aws-session-token-77d0";
 
 const root = mkdtempSync(join(tmpdir(), "pull-request-diff-"));
-let moto: ReturnType<typeof spawn>;
+let moto: MotoServer | undefined;
 let motoEndpoint: string;
 let proxy: Server;
 let proxyEndpoint: string;
@@ -62,18 +62,8 @@ function recordCall(headers: Record<string, unknown>, path: string, body: string
 
 beforeAll(async () => {
   if (!MOTO) return;
-  const port = 23_000 + (process.pid % 20_000);
-  motoEndpoint = `http://127.0.0.1:${port}`;
-  moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  for (let tries = 0; ; tries++) {
-    try {
-      await fetch(motoEndpoint);
-      break;
-    } catch (error) {
-      if (tries > 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  moto = await startMotoServer(23_000);
+  motoEndpoint = moto.endpoint;
   proxy = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -125,11 +115,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   proxy?.close();
-  if (moto) {
-    const exited = once(moto, "exit");
-    moto.kill();
-    await exited;
-  }
+  await moto?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 

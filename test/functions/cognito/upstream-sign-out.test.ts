@@ -103,6 +103,16 @@ const logout = (token: string, query = "", body?: string) =>
     httpApiEvent({ authorization: [`Bearer ${token}`], query, ...(body ? { body } : {}) }),
     lambdaContext(),
   );
+/** A global logout with an Idempotency-Key: the same key again is a replay. */
+const keyedGlobal = (token: string, key: string) =>
+  handler(
+    httpApiEvent({
+      authorization: [`Bearer ${token}`],
+      query: "scope=global",
+      headers: { "Idempotency-Key": key },
+    }),
+    lambdaContext(),
+  );
 const errorOf = (response: { body: string }) => JSON.parse(response.body).error;
 const cognitoRequests = (operation: string) =>
   aws.requests.filter(
@@ -143,15 +153,7 @@ describe("scope=global with Cognito", () => {
 
   it("calls Cognito once per logout, however many replays race it; each answers 200 or 429", async () => {
     const token = await accessToken();
-    const replay = () =>
-      handler(
-        httpApiEvent({
-          authorization: [`Bearer ${token}`],
-          query: "scope=global",
-          headers: { "Idempotency-Key": "race" },
-        }),
-        lambdaContext(),
-      );
+    const replay = () => keyedGlobal(token, "race");
 
     const answers = await Promise.all(Array.from({ length: 12 }, replay));
 
@@ -170,15 +172,7 @@ describe("scope=global with Cognito", () => {
 
   it("frees the claim of a logout Cognito failed, once it lapses: the retry calls Cognito again", async () => {
     const token = await accessToken();
-    const attempt = () =>
-      handler(
-        httpApiEvent({
-          authorization: [`Bearer ${token}`],
-          query: "scope=global",
-          headers: { "Idempotency-Key": "after-a-failure" },
-        }),
-        lambdaContext(),
-      );
+    const attempt = () => keyedGlobal(token, "after-a-failure");
     aws.answer("GlobalSignOut", refusal("InternalErrorException"));
     expect((await attempt()).statusCode).toBe(503);
     aws.answer("GlobalSignOut", { status: 200, body: {} });
@@ -254,15 +248,7 @@ describe("scope=global with Cognito", () => {
 
   it("a replay of a global logout calls Cognito no second time", async () => {
     const token = await accessToken();
-    const withKey = (key: string) =>
-      handler(
-        httpApiEvent({
-          authorization: [`Bearer ${token}`],
-          query: "scope=global",
-          headers: { "Idempotency-Key": key },
-        }),
-        lambdaContext(),
-      );
+    const withKey = (key: string) => keyedGlobal(token, key);
     expect((await withKey("retry-1")).statusCode).toBe(200);
     expect((await withKey("retry-1")).statusCode).toBe(200);
     expect(cognitoRequests("GlobalSignOut")).toHaveLength(1);

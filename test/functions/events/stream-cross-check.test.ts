@@ -6,8 +6,6 @@
  * write that changed nothing, which DynamoDB does not: those are set aside), and the publisher
  * must make the same events of either.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
 import { isDeepStrictEqual } from "node:util";
 import type { DynamoDBRecord } from "aws-lambda";
 import { decodeJwt } from "jose";
@@ -26,11 +24,12 @@ import { createRevocationTableInput } from "../../../functions/revocation/revoca
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../scripts/local-dynamodb.js";
 import { createLocalIdentity } from "../../../scripts/local-identity.js";
 import { startTableStream, type TableStream } from "../../../scripts/table-stream.js";
+import { MOTO_INSTALLED, type MotoServer, startMotoServer } from "../../support/moto-server.js";
 
-const MOTO = spawnSync("moto_server", ["--help"], { stdio: "ignore" }).status === 0;
+const MOTO = MOTO_INSTALLED;
 const TABLE = "revocations-cross-check";
 
-let moto: ChildProcess;
+let moto: MotoServer | undefined;
 let motoEndpoint: string;
 let stream: TableStream;
 let client: DynamoDbClient;
@@ -79,18 +78,8 @@ async function motoRecords(): Promise<DynamoDBRecord[]> {
 
 beforeAll(async () => {
   if (!MOTO) return;
-  const port = 21_000 + (process.pid % 20_000);
-  motoEndpoint = `http://127.0.0.1:${port}`;
-  moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  for (let tries = 0; ; tries++) {
-    try {
-      await fetch(motoEndpoint);
-      break;
-    } catch (error) {
-      if (tries > 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  moto = await startMotoServer(21_000);
+  motoEndpoint = moto.endpoint;
   await motoCall("DynamoDB_20120810.CreateTable", {
     ...createRevocationTableInput(TABLE),
     // As the stack's table: its stream carries each item before and after.
@@ -106,11 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stream?.stop();
-  if (moto) {
-    const exited = once(moto, "exit");
-    moto.kill();
-    await exited;
-  }
+  await moto?.stop();
 });
 
 describe.skipIf(!MOTO)("the stream stand-in against moto's DynamoDB Streams", () => {
