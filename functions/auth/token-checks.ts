@@ -50,14 +50,15 @@ export function assertRevocable(
   if (typeof claims.iss !== "string") throw new InvalidTokenError("Invalid token issuer");
   // Without iat neither its lifetime nor its place before or after a revocation can be known.
   if (typeof claims.iat !== "number") throw new InvalidTokenError("Token has no issue time");
+  // The library has read exp already, on the system's clock; this reads it on the one given,
+  // first, as the library does: an expired token is "expired" whatever else it lacks.
+  if (claims.exp + CLOCK_LEEWAY_SECONDS < now) throw new InvalidTokenError("Token expired");
   if (claims.auth_time === undefined) {
     if (limits.requireAuthTime) throw new InvalidTokenError("Token has no auth_time");
   } else if (typeof claims.auth_time !== "number" || claims.auth_time > claims.iat) {
     // A sign-in cannot come after the token it issued: a revocation by time would miss it.
     throw new InvalidTokenError("Invalid token claims");
   }
-  // The library has read exp already, on the system's clock; this reads it on the one given.
-  if (claims.exp + CLOCK_LEEWAY_SECONDS < now) throw new InvalidTokenError("Token expired");
   if (claims.iat > now + CLOCK_LEEWAY_SECONDS) {
     throw new InvalidTokenError("Token issued in the future");
   }
