@@ -302,7 +302,33 @@ function filled(statement: PolicyStatement, place: PolicyPlace): PolicyStatement
   return JSON.parse(fill(JSON.stringify(statement), place));
 }
 
-/** The execution policy, as `aws iam create-policy --policy-document` takes it. */
+/** IAM's quota for one managed policy: characters, white space not counted. */
+export const MANAGED_POLICY_MAX_CHARACTERS = 6144;
+
+/** A document's size as IAM counts it against the quota. */
+export const policySize = (document: PolicyDocument) =>
+  JSON.stringify(document).replace(/\s/g, "").length;
+
+/**
+ * The execution policy in as many managed policies as IAM's size quota needs, in order
+ * (`rinne-auth-cfn-execution-1`, `-2`, …): `cdk bootstrap` takes them all.
+ */
+export function executionPolicyDocuments(place: PolicyPlace): PolicyDocument[] {
+  const parts: PolicyDocument[] = [];
+  for (const statement of executionPolicyDocument(place).Statement) {
+    const last = parts.at(-1);
+    const grown = last && { ...last, Statement: [...last.Statement, statement] };
+    if (grown && policySize(grown) <= MANAGED_POLICY_MAX_CHARACTERS)
+      parts[parts.length - 1] = grown;
+    else parts.push({ Version: "2012-10-17", Statement: [statement] });
+  }
+  return parts;
+}
+
+/** Each part's name. */
+export const executionPolicyName = (part: number) => `${EXECUTION_POLICY_NAME}-${part}`;
+
+/** The execution policy as one document (more than one managed policy holds: see above). */
 export function executionPolicyDocument(place: PolicyPlace): PolicyDocument {
   const granted = new Map<Rule, Set<string>>();
   for (const actions of requiredActions().values()) {

@@ -11,18 +11,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildStacks } from "../../infra/app.js";
 import {
   executionPolicyDocument,
+  executionPolicyDocuments,
+  MANAGED_POLICY_MAX_CHARACTERS,
   NEVER_CALLED,
   PASSED_TO_SERVICES,
   PERMISSIONS_BOUNDARY_NAME,
   permissionsBoundaryDocument,
+  policySize,
   requiredActions,
 } from "../../infra/execution-policy.js";
 import requirements from "../../infra/execution-policy-requirements.json" with { type: "json" };
 import { evaluate, type IamRequest, type Policy, wildcard } from "../support/iam-policy.js";
+import { MOTO_INSTALLED, type MotoServer, startMotoServer } from "../support/moto-server.js";
 
 const ACCOUNT = "111111111111";
 const REGION = "sa-east-1";
@@ -30,6 +34,7 @@ const { context } = JSON.parse(readFileSync("cdk.json", "utf8"));
 const QUALIFIER = context["@aws-cdk/core:bootstrapQualifier"] as string;
 const place = { account: ACCOUNT, qualifier: QUALIFIER };
 const execution = executionPolicyDocument(place) as Policy;
+const parts = executionPolicyDocuments(place) as Policy[];
 const boundary = permissionsBoundaryDocument(place) as Policy;
 const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/${PERMISSIONS_BOUNDARY_NAME}`;
 
@@ -157,6 +162,72 @@ function ownCall(action: string, type: string): IamRequest {
 
 const neverCalled = (action: string) =>
   Object.keys(NEVER_CALLED).some((pattern) => wildcard(pattern, action, true));
+
+describe("the policies as IAM takes them", () => {
+  it("fit IAM's quota for a managed policy, each part and the boundary", () => {
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of [...parts, boundary])
+      expect(policySize(part as never)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
+    // (Control: the whole would not.)
+    expect(policySize(execution as never)).toBeGreaterThan(MANAGED_POLICY_MAX_CHARACTERS);
+  });
+
+  it("lose or add nothing in parts: the parts decide every request as the whole does", () => {
+    expect(parts.flatMap((part) => part.Statement)).toEqual(execution.Statement);
+  });
+
+  it("are named in the deploy guide as many as there are parts", () => {
+    const guide = readFileSync("docs/deploying.md", "utf8");
+    expect(guide).toContain(`for part in ${parts.map((_, index) => index + 1).join(" ")}; do`);
+  });
+});
+
+describe.skipIf(!MOTO_INSTALLED)("the policies, as moto's IAM validates a document", () => {
+  let moto: MotoServer | undefined;
+  beforeAll(async () => {
+    moto = await startMotoServer(25_000);
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  const createPolicy = async (name: string, document: unknown) => {
+    const response = await fetch(moto?.endpoint as string, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization:
+          "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+      },
+      body: new URLSearchParams({
+        Action: "CreatePolicy",
+        Version: "2010-05-08",
+        PolicyName: name,
+        PolicyDocument: JSON.stringify(document),
+      }),
+    });
+    return { ok: response.ok, text: await response.text() };
+  };
+
+  it("accepts each part and the boundary; refuses a malformed one (control)", async () => {
+    for (const [index, part] of parts.entries()) {
+      const created = await createPolicy(`rinne-auth-cfn-execution-${index + 1}`, part);
+      expect(created.text, `part ${index + 1}`).toContain("<CreatePolicyResponse");
+    }
+    expect((await createPolicy(PERMISSIONS_BOUNDARY_NAME, boundary)).ok).toBe(true);
+    const malformed = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "s3:GetObject",
+          Resource: "*",
+          Condition: { StringEqualz: { a: "b" } },
+        },
+      ],
+    };
+    expect((await createPolicy("malformed", malformed)).text).toContain("MalformedPolicyDocument");
+  });
+});
 
 describe("the execution policy is complete", () => {
   it("knows every resource type the logout stacks create, and no type they do not", () => {
