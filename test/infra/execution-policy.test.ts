@@ -16,6 +16,7 @@ import { buildStacks } from "../../infra/app.js";
 import {
   executionPolicyDocument,
   executionPolicyDocuments,
+  executionPolicyName,
   MANAGED_POLICY_MAX_CHARACTERS,
   NEVER_CALLED,
   PASSED_TO_SERVICES,
@@ -210,7 +211,7 @@ describe.skipIf(!MOTO_INSTALLED)("the policies, as moto's IAM validates a docume
 
   it("accepts each part and the boundary; refuses a malformed one (control)", async () => {
     for (const [index, part] of parts.entries()) {
-      const created = await createPolicy(`rinne-auth-cfn-execution-${index + 1}`, part);
+      const created = await createPolicy(executionPolicyName(index + 1), part);
       expect(created.text, `part ${index + 1}`).toContain("<CreatePolicyResponse");
     }
     expect((await createPolicy(PERMISSIONS_BOUNDARY_NAME, boundary)).ok).toBe(true);
@@ -463,7 +464,9 @@ describe("the execution policy cannot mint an administrator", () => {
       `arn:aws:iam::${ACCOUNT}:role/cdk-${QUALIFIER}-cfn-exec-role-${ACCOUNT}-${REGION}`,
       `arn:aws:iam::${ACCOUNT}:user/admin`,
       BOUNDARY_ARN,
-      `arn:aws:iam::${ACCOUNT}:policy/rinne-auth-cfn-execution`,
+      ...parts.map(
+        (_, index) => `arn:aws:iam::${ACCOUNT}:policy/${executionPolicyName(index + 1)}`,
+      ),
     ];
     const actions = [
       "iam:UpdateAssumeRolePolicy",
