@@ -16,9 +16,11 @@ import {
 import {
   globalLogout,
   operatorSignOut,
+  othersLogout,
   planUserRevocation,
   REMEMBERED_LOGOUTS,
   type RevocationLimits,
+  replayPlan,
   sessionOutcome,
   type UserRevocation,
   verdict,
@@ -153,5 +155,88 @@ describe("the item codec", () => {
     expect(() => userRevocationOf(item({ logouts: { L: [null] } }))).toThrow(
       "DynamoDB's answer has a logout without its writer",
     );
+  });
+});
+
+describe("one waiting logout per user, and replays at their first answer", () => {
+  const remembered = (writer: string, answerAt: number | undefined, request?: string) => ({
+    writer,
+    by: "user" as const,
+    until: NOW + 600,
+    ...(answerAt === undefined ? {} : { answerAt }),
+    ...(request === undefined ? {} : { request }),
+  });
+  const userWith = (...logouts: ReturnType<typeof remembered>[]): UserRevocation => ({
+    expiresAt: NOW + 5000,
+    revokedBefore: NOW - 1,
+    logouts,
+  });
+  const asker = token({ auth_time: NOW - 5, iat: NOW - 5 });
+
+  it("turns a global away while another's answer is still to come, with the latest answer's time", () => {
+    const user = userWith(
+      remembered("a", NOW + 0.4),
+      remembered("b", NOW + 1.2),
+      remembered("c", NOW - 3),
+    );
+    expect(planUserRevocation(user, NOW, globalLogout(asker, NOW, "new"), limits)).toEqual({
+      kind: "busy",
+      retryAt: NOW + 1.2,
+    });
+  });
+
+  it("writes a global, remembering its own answer's time, once every other answer has gone", () => {
+    const user = userWith(remembered("a", NOW - 0.1), remembered("b", NOW));
+    const plan = planUserRevocation(user, NOW, globalLogout(asker, NOW, "new"), limits);
+    expect(plan.kind).toBe("write");
+    if (plan.kind !== "write") return;
+    expect(plan.answerAt).toBe(NOW + 1 + limits.issuerClockLagSeconds);
+    expect(plan.record.logouts.at(-1)).toMatchObject({ writer: "new", answerAt: plan.answerAt });
+  });
+
+  it("never turns an operator away, nor an others that waits for nothing", () => {
+    const user = { ...userWith(remembered("a", NOW + 1)), revokedBefore: NOW - 10 };
+    expect(planUserRevocation(user, NOW, operatorSignOut(NOW, "admin", limits), limits).kind).toBe(
+      "write",
+    );
+    expect(
+      planUserRevocation(user, NOW, othersLogout(token({ auth_time: NOW, iat: NOW }), NOW), limits)
+        .kind,
+    ).toBe("write");
+  });
+
+  it("answers a replay at once when its own first answer has gone, whatever another's", () => {
+    const user = userWith(remembered("mine", NOW - 2), remembered("other", NOW + 1));
+    expect(replayPlan(user, "mine", NOW, limits)).toEqual({ kind: "replayed", answerAt: NOW });
+    expect(replayPlan(user, "other", NOW, limits)).toEqual({ kind: "busy", retryAt: NOW + 1 });
+  });
+
+  it("waits for its own write whose answer was lost, found by the request's id, and only then", () => {
+    const user = userWith(remembered("mine", NOW + 1.5, "request-1"));
+    expect(replayPlan(user, "mine", NOW, limits, "request-1")).toEqual({
+      kind: "replayed",
+      answerAt: NOW + 1.5,
+    });
+    expect(replayPlan(user, "mine", NOW, limits, "request-2")).toEqual({
+      kind: "busy",
+      retryAt: NOW + 1.5,
+    });
+  });
+
+  it("reads a logout of the release before, with no answer time, by the user's latest instant", () => {
+    const user = userWith(remembered("old", undefined));
+    // revokedBefore NOW - 1: its answer went at NOW - 1 + 1 + lag, half a second from now.
+    expect(replayPlan(user, "old", NOW, limits)).toEqual({
+      kind: "busy",
+      retryAt: NOW + limits.issuerClockLagSeconds,
+    });
+  });
+
+  it("a replay of a logout the user no longer remembers answers at once", () => {
+    expect(replayPlan(userWith(), "gone", NOW, limits)).toEqual({
+      kind: "replayed",
+      answerAt: NOW,
+    });
+    expect(replayPlan(undefined, "gone", NOW, limits)).toEqual({ kind: "replayed", answerAt: NOW });
   });
 });
