@@ -20,7 +20,7 @@ import { PERMISSIONS_BOUNDARY_NAME } from "./execution-policy.js";
 import { GitHubDeployRoles } from "./github-deploy-roles.js";
 import { LogoutStack } from "./logout-stack.js";
 import { logoutStackName, pipelineStackName } from "./stack-names.js";
-import { readStageConfig, type StageConfig } from "./stage-config.js";
+import { readStageConfig, type StageConfig, StageConfigError } from "./stage-config.js";
 
 export interface PipelineSettings {
   repository: string;
@@ -99,4 +99,13 @@ export function buildApp(app: App = new App()): App {
   return app;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) buildApp().synth();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    buildApp().synth();
+  } catch (error) {
+    // A setting's refusal is one line that names it: no stack trace to read it out of.
+    if (!(error instanceof StageConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

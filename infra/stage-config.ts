@@ -3,6 +3,7 @@
  * resource is made, so a missing value fails the synth naming its context key.
  */
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { closest } from "fastest-levenshtein";
 import { loadConfig } from "../functions/config/config.js";
 import { COGNITO_POOL_ID, SECRET_ARN } from "../functions/domain/aws-identifiers.js";
 import { ConfigurationError } from "../functions/domain/errors.js";
@@ -255,12 +256,62 @@ function eventBus(
   return { eventBusArn: String(stage.eventBusArn), revocationEventConsumerAccounts: [] };
 }
 
+/** Every key a stage's settings may hold, by where: an unknown one is a typo, refused. */
+const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
+  "": [
+    "account",
+    "region",
+    "production",
+    "auth",
+    "corsAllowedOrigins",
+    "customDomain",
+    "logRetentionDays",
+    "throttling",
+    "reservedConcurrency",
+    "accountConcurrencyQuota",
+    "alarmTopicArn",
+    "alarmEmails",
+    "authorizerConsumerAccounts",
+    "eventBusArn",
+    "revocationEventConsumerAccounts",
+    "operators",
+    "acceptRefreshedSessionsAsNew",
+    ...Object.keys(FUNCTION_SETTINGS),
+  ],
+  auth: [
+    "issuer",
+    "audience",
+    "jwksUri",
+    "cognitoUserPoolId",
+    "cognitoClientIds",
+    "tokenUse",
+    "clientSecretArn",
+  ],
+  customDomain: ["domainName", "certificateArn", "mappingKey"],
+  throttling: ["rateLimit", "burstLimit"],
+  reservedConcurrency: ["logout", "authorizer", "operator"],
+};
+
+/** Refuses the first key the settings do not know, naming the known key it is nearest to. */
+function assertKnownKeys(stage: Raw, fail: (key: string, problem: string) => never): void {
+  for (const [section, known] of Object.entries(KNOWN_KEYS)) {
+    const settings = section === "" ? stage : stage[section];
+    if (typeof settings !== "object" || settings === null || Array.isArray(settings)) continue;
+    for (const key of Object.keys(settings)) {
+      if (known.includes(key)) continue;
+      const path = section === "" ? key : `${section}.${key}`;
+      fail(path, `is not a setting: did you mean "${closest(key, [...known])}"?`);
+    }
+  }
+}
+
 function readStageSettings(stageName: string, raw: unknown): StageConfig {
   const fail = (key: string, problem: string): never => {
     throw new StageConfigError(stageName, key, problem);
   };
   if (typeof raw !== "object" || raw === null) return fail("", "is missing");
   const stage = raw as Raw;
+  assertKnownKeys(stage, fail);
 
   const strings = (key: string, value: unknown): string[] => {
     if (!Array.isArray(value) || value.some((item) => typeof item !== "string" || item === "")) {

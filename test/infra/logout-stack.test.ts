@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -809,6 +810,52 @@ describe("stage settings", () => {
   ])("refuse a bad value, naming its context key (%#)", (raw, key) => {
     expect(() => readStageConfig("sandbox", raw)).toThrow(StageConfigError);
     expect(() => readStageConfig("sandbox", raw)).toThrow(`"${key}"`);
+  });
+});
+
+describe("a stage's settings refuse typos", () => {
+  it.each([
+    [
+      { authorizerConsumerAccount: ["333333333333"] },
+      "authorizerConsumerAccount",
+      "authorizerConsumerAccounts",
+    ],
+    [{ requireAuthtime: true }, "requireAuthtime", "requireAuthTime"],
+    [
+      { throttling: { rateLimit: 1, burstLimit: 2, burstlimit: 3 } },
+      "throttling.burstlimit",
+      "burstLimit",
+    ],
+    [
+      { auth: { issuer: "https://i.example", audience: ["a"], jwks_uri: "https://i.example/k" } },
+      "auth.jwks_uri",
+      "jwksUri",
+    ],
+    [{ reservedConcurrency: { logouts: 2 } }, "reservedConcurrency.logouts", "logout"],
+  ])("refuses %j, naming the key and the nearest known one", (change, key, nearest) => {
+    const refusal = () => readStageConfig("sandbox", { ...CDK_CONTEXT.stages.sandbox, ...change });
+    expect(refusal).toThrow(
+      `cdk.json context "stages.sandbox.${key}" is not a setting: did you mean "${nearest}"?`,
+    );
+  });
+
+  it("says so in one line from the synth, with no stack trace", () => {
+    const context = {
+      ...CDK_CONTEXT,
+      stages: { sandbox: { ...CDK_CONTEXT.stages.sandbox, authorizerConsumerAccount: [] } },
+    };
+    const synth = spawnSync("node_modules/.bin/tsx", ["infra/app.ts"], {
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify(context),
+        CDK_OUTDIR: mkdtempSync(join(tmpdir(), "cdk-")),
+      },
+    });
+    expect(synth.status).toBe(1);
+    expect(synth.stderr).toBe(
+      'cdk.json context "stages.sandbox.authorizerConsumerAccount" is not a setting: did you mean "authorizerConsumerAccounts"?\n',
+    );
   });
 });
 
