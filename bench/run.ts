@@ -17,6 +17,13 @@ import { simulate } from "./hot-token.js";
 import { median } from "./median.js";
 import type { RoundTrips, WarmInput, WarmResult } from "./warm.js";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(
+    "usage: npm run bench [-- --short]   the performance figures beside their goals (bench/README.md);\n" +
+      "       --short: few rounds, CI's check that it runs (no verdict is meaningful there)",
+  );
+  process.exit(0);
+}
 const short = process.argv.includes("--short");
 const settings = short
   ? {
