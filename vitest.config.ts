@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: ["test/support/quiet-bundling.ts"],
+    globalSetup: ["test/support/temporary-folder.ts"],
     testTimeout: 20_000,
     // Vitest keeps one core free by default, which on a 2-core machine runs the files one after
     // another; much of their time is waiting (servers, child processes): three at once keep both
