@@ -6,17 +6,17 @@
  * this function needs of the SDK: the standard endpoint override, bounded retries with jittered
  * backoff, a timeout per attempt and typed errors.
  */
-import { createRequire } from "node:module";
 import aws4 from "aws4";
 import type { Environment } from "../config/config.js";
 import { type DynamoDbWaits, dynamoDbCallMs, WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { ConfigurationError } from "../domain/errors.js";
 
-// Loaded with require, not import: on Node.js 24 an ES import of node:http builds its whole
-// namespace, whose lazy getters load undici, ~45 ms of every cold start (bench/README.md).
-const requireBuiltin = createRequire(import.meta.url);
-const http = requireBuiltin("node:http") as typeof import("node:http");
-const https = requireBuiltin("node:https") as typeof import("node:https");
+// Taken as the module itself, not imported: on Node.js 24 an ES import of node:http builds its
+// whole namespace, whose lazy getters load undici, ~45 ms of every cold start (bench/README.md).
+// `process.getBuiltinModule`, not `createRequire(import.meta.url)`: a CommonJS bundle (CDK's
+// default) has no `import.meta`, and the import failed there.
+const http = process.getBuiltinModule("node:http");
+const https = process.getBuiltinModule("node:https");
 
 export class DynamoDbError extends Error {
   constructor(

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logoutHandlerFromEnvironment } from "../../functions/logout/logout-handler.js";
 import { httpApiEvent } from "../../scripts/api-gateway-events.js";
@@ -147,6 +148,54 @@ describe("a consumer compiled with tsc (NodeNext) and run by node", () => {
     expect(JSON.stringify(template.Parameters)).toContain(
       "/rinne/sandbox/auth/authorizer-function-arn",
     );
+  });
+
+  it("checks in-process when bundled as NodejsFunction does by default (CommonJS): 200, then 401", async () => {
+    // NodejsFunction's default esbuild options (aws-cdk-lib's bundling): CommonJS for Node.js,
+    // the SDK left to the runtime. The package once failed to load here (`import.meta`).
+    await build({
+      entryPoints: [join(app, "handler.ts")],
+      absWorkingDir: app,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node24",
+      mainFields: ["module", "main"],
+      external: ["@aws-sdk/*"],
+      outfile: join(app, "bundle", "index.js"),
+      logLevel: "error",
+    });
+    writeFileSync(join(app, "bundle", "package.json"), JSON.stringify({ type: "commonjs" }));
+    writeFileSync(
+      join(app, "bundle", "invoke.js"),
+      `const { handler } = require("./index.js");
+handler(JSON.parse(process.argv[2]), { awsRequestId: "r-1" }).then((result) => process.stdout.write("RESULT" + JSON.stringify(result)));`,
+    );
+    const identity = await createLocalIdentity();
+    const environment = {
+      ...identity.environment,
+      ...dynamodb.environment,
+      REVOCATION_TABLE_NAME: "consumer-revocations",
+    };
+    const token = await identity.mint("valid", { sub: "bundled-user" });
+    const event = httpApiEvent({
+      method: "GET",
+      path: "/core/v1/payments",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const invoke = async () => {
+      const { stdout } = await execFileAsync("node", ["bundle/invoke.js", JSON.stringify(event)], {
+        cwd: app,
+        env: { ...process.env, ...environment },
+      });
+      return JSON.parse(stdout.split("RESULT")[1] as string);
+    };
+    expect((await invoke()).statusCode).toBe(200);
+    const logout = logoutHandlerFromEnvironment(environment);
+    await logout(httpApiEvent({ headers: { authorization: `Bearer ${token}` } }), lambdaContext());
+    const after = await invoke();
+    expect(after.statusCode).toBe(401);
+    expect(JSON.parse(after.body).error.details.reason).toBe("Token has been revoked");
   });
 
   it("checks in-process: 200 with the token's subject, then the contract's 401 once logged out", async () => {
