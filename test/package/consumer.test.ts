@@ -133,6 +133,23 @@ describe("the packed package", () => {
   });
 });
 
+/** A user of the consumer's API: a token, the function's environment, a request with it. */
+async function signedIn(sub: string) {
+  const identity = await createLocalIdentity();
+  const environment = {
+    ...identity.environment,
+    ...dynamodb.environment,
+    REVOCATION_TABLE_NAME: "consumer-revocations",
+  };
+  const token = await identity.mint("valid", { sub });
+  const event = httpApiEvent({
+    method: "GET",
+    path: "/core/v1/payments",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return { token, environment, event };
+}
+
 describe("a consumer compiled with tsc (NodeNext) and run by node", () => {
   it("synthesizes a stack with two HTTP APIs and a REST API, each protected", () => {
     const outdir = join(app, "cdk.out");
@@ -171,18 +188,7 @@ describe("a consumer compiled with tsc (NodeNext) and run by node", () => {
       `const { handler } = require("./index.js");
 handler(JSON.parse(process.argv[2]), { awsRequestId: "r-1" }).then((result) => process.stdout.write("RESULT" + JSON.stringify(result)));`,
     );
-    const identity = await createLocalIdentity();
-    const environment = {
-      ...identity.environment,
-      ...dynamodb.environment,
-      REVOCATION_TABLE_NAME: "consumer-revocations",
-    };
-    const token = await identity.mint("valid", { sub: "bundled-user" });
-    const event = httpApiEvent({
-      method: "GET",
-      path: "/core/v1/payments",
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const { token, environment, event } = await signedIn("bundled-user");
     const invoke = async () => {
       const { stdout } = await execFileAsync("node", ["bundle/invoke.js", JSON.stringify(event)], {
         cwd: app,
@@ -199,18 +205,7 @@ handler(JSON.parse(process.argv[2]), { awsRequestId: "r-1" }).then((result) => p
   });
 
   it("checks in-process: 200 with the token's subject, then the contract's 401 once logged out", async () => {
-    const identity = await createLocalIdentity();
-    const environment = {
-      ...identity.environment,
-      ...dynamodb.environment,
-      REVOCATION_TABLE_NAME: "consumer-revocations",
-    };
-    const token = await identity.mint("valid", { sub: "consumer-user" });
-    const event = httpApiEvent({
-      method: "GET",
-      path: "/core/v1/payments",
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const { token, environment, event } = await signedIn("consumer-user");
     writeFileSync(
       join(app, "invoke.mjs"),
       `const { handler } = await import("./dist/handler.js");
