@@ -1,5 +1,5 @@
 /**
- * The two IAM policies an administrator creates once per account, before `cdk bootstrap`
+ * The IAM policies an administrator creates once per account, before `cdk bootstrap`
  * (docs/deploying.md), in place of CDK's default `AdministratorAccess`:
  * - the CloudFormation execution policy: what CloudFormation calls, with the execution role's
  *   permissions, to create, update and delete the logout stacks' resources. Complete: every
@@ -7,8 +7,8 @@
  *   from their schemas, and the documented extras) is granted, less the few named below as never
  *   called for these stacks, each with its reason. Bounded: on the stacks' own resources where
  *   the service names them; a role only with the project's permissions boundary; never the
- *   pipeline's roles, the bootstrap roles or these two policies; a role passed only to the
- *   services that use it;
+ *   pipeline's roles, the bootstrap roles or these policies; a role passed only to the
+ *   services that use it. It is larger than one managed policy may be: it comes in parts;
  * - the permissions boundary every role of the logout stacks carries: what the functions (and
  *   the events' forwarding role) do at run time, on the project's resources, and nothing else.
  *   A role made with any policy, `AdministratorAccess` included, can do no more than this.
