@@ -95,6 +95,12 @@ type Row = readonly [
 ];
 
 const withMessage = (answer: Answer) => (error: Error) => ({ ...answer, reason: error.message });
+/** For a failure that knows when to ask again: its own `Retry-After`. */
+const withRetryAfter = (answer: Answer) => (error: Error & { retryAfterSeconds: number }) => ({
+  ...answer,
+  reason: error.message,
+  headers: { "Retry-After": String(error.retryAfterSeconds) },
+});
 
 // Ordered: subclasses before the classes they extend.
 const PROBLEMS: readonly Row[] = [
@@ -104,22 +110,8 @@ const PROBLEMS: readonly Row[] = [
   // The operator's sign-out only: it has no token to refuse, but a caller and a user to find.
   [CallerUnknownError, withMessage(ANSWERS.forbidden)],
   [UnknownUserError, withMessage(ANSWERS.notFound)],
-  [
-    LogoutInProgressError,
-    (error: LogoutInProgressError) => ({
-      ...ANSWERS.busy,
-      reason: error.message,
-      headers: { "Retry-After": String(error.retryAfterSeconds) },
-    }),
-  ],
-  [
-    SigningKeyNotYetKnownError,
-    (error: SigningKeyNotYetKnownError) => ({
-      ...ANSWERS.unavailable,
-      reason: error.message,
-      headers: { "Retry-After": String(error.retryAfterSeconds) },
-    }),
-  ],
+  [LogoutInProgressError, withRetryAfter(ANSWERS.busy)],
+  [SigningKeyNotYetKnownError, withRetryAfter(ANSWERS.unavailable)],
   [DependencyUnavailableError, withMessage(ANSWERS.unavailable)],
   [DependencyMisconfiguredError, () => ({ ...ANSWERS.internal, reason: UNEXPECTED })],
 ];
