@@ -13,6 +13,8 @@ import { pipelineStack } from "../../infra/app.js";
 import { subjectOf } from "../../infra/github-deploy-roles.js";
 import { authorizerArnParameter } from "../../infra/stage-authorizer-function.js";
 import { readStageConfig } from "../../infra/stage-config.js";
+// IAM's StringLike: `*` any run of characters, `?` one; nothing else is special.
+import { wildcard } from "../support/iam-policy.js";
 
 const CONTEXT = JSON.parse(readFileSync("cdk.json", "utf8")).context;
 const REPOSITORY: string = CONTEXT.pipeline.repository;
@@ -77,15 +79,6 @@ function role(stage: string, kind: "deploy" | "diff") {
   return { trust, statements };
 }
 
-/** IAM's StringLike: `*` any run of characters, `?` one; nothing else is special. */
-const like = (pattern: string, value: string) =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replace(/\*/g, ".*")
-      .replace(/\?/g, ".")}$`,
-  ).test(value);
-
 /** Whether a job with this OIDC subject may assume the role. */
 function trusts(trust: Statement[], subject: string): boolean {
   return trust.some((statement) => {
@@ -97,7 +90,7 @@ function trusts(trust: Statement[], subject: string): boolean {
       statement.Action === "sts:AssumeRoleWithWebIdentity" &&
       statement.Condition?.StringEquals?.["token.actions.githubusercontent.com:aud"] ===
         "sts.amazonaws.com" &&
-      subjects.some((pattern) => like(pattern, subject))
+      subjects.some((pattern) => wildcard(pattern, subject))
     );
   });
 }
