@@ -124,22 +124,23 @@ export function verdict(
   return covered ? "revoked" : "clear";
 }
 
-/** Until no token that the item at `key` covers can be accepted. */
+/**
+ * Until no token that the item at `key` covers can be accepted. A session's tokens do not all
+ * share its start: a re-authentication within it (OpenID's step-up) mints tokens of the same
+ * session id with a later `auth_time`. So a session's item lives as long as the issuer may
+ * mint tokens of that id (`maxSessionSeconds`, the stage's bound on one session, its refresh
+ * token's validity) and the last of them may live, from the logout on.
+ */
 export function sessionExpiry(
   key: string,
   token: VerifiedToken,
   now: number,
   { maxSessionSeconds, maxTokenLifetimeSeconds }: RevocationLimits,
 ): number {
-  const { exp, auth_time: authTime } = token.claims;
-  const ownExpiry = Math.ceil(exp) + CLOCK_LEEWAY_SECONDS + 1;
+  const ownExpiry = Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS + 1;
   if (!isSessionKey(key)) return ownExpiry;
-  // With auth_time the verifier refuses the session's tokens once it is older than the bound;
-  // without it, only the issuer's refresh token validity (at most the bound) ends the session.
   const sessionEnd =
-    typeof authTime === "number"
-      ? Math.ceil(authTime) + maxSessionSeconds + 1
-      : Math.ceil(now) + maxSessionSeconds + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS + 1;
+    Math.ceil(now) + maxSessionSeconds + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS + 1;
   return Math.max(ownExpiry, sessionEnd);
 }
 

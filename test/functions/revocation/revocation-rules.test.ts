@@ -21,6 +21,7 @@ import {
   REMEMBERED_LOGOUTS,
   type RevocationLimits,
   replayPlan,
+  sessionExpiry,
   sessionOutcome,
   type UserRevocation,
   verdict,
@@ -238,5 +239,20 @@ describe("one waiting logout per user, and replays at their first answer", () =>
       answerAt: NOW,
     });
     expect(replayPlan(undefined, "gone", NOW, limits)).toEqual({ kind: "replayed", answerAt: NOW });
+  });
+});
+
+describe("how long a session's revocation is kept", () => {
+  it("until the last token its id may mint has expired, step-ups with later auth_time included", () => {
+    // Signed in long ago: the verifier refuses this token soon, but a re-authentication within
+    // the session (the same sid, auth_time now) mints tokens for up to the session's bound.
+    const old = token({ auth_time: NOW - limits.maxSessionSeconds + 10, sid: "s" });
+    const kept = sessionExpiry("session#v2#x", old, NOW, limits);
+    const lastStepUpToken = NOW + limits.maxSessionSeconds + limits.maxTokenLifetimeSeconds;
+    expect(kept).toBeGreaterThan(lastStepUpToken + CLOCK_LEEWAY_SECONDS);
+    // A token's own item: its own expiry is enough.
+    expect(sessionExpiry("token#v2#x", old, NOW, limits)).toBe(
+      Math.ceil(old.claims.exp) + CLOCK_LEEWAY_SECONDS + 1,
+    );
   });
 });
