@@ -58,15 +58,12 @@ export class RevocationEvents extends Construct {
       timeout: Duration.seconds(30),
       environment: {
         ...props.environment,
-        REVOCATION_TABLE_NAME: props.revocations.table.tableName,
         EVENT_BUS_NAME: this.bus.eventBusArn,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.publisher,
       },
       operationsKey: props.operationsKey,
     });
     this.bus.grantPutEventsTo(this.publisher.role);
-    // Whether a user revocation covers a session's: one strongly consistent read.
-    props.revocations.grantCheck(this.publisher.role);
 
     this.deadLetters = new Queue(this, "DeadLetters", {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -1,22 +1,14 @@
 /**
  * The revocation events on `npm start`'s screen: the table's change records go to the real
- * publisher (its rules, its coverage read of the local table), and where a deployment would put
+ * publisher, and where a deployment would put
  * each event on the stage's bus, this prints it.
  */
 import type { DynamoDBRecord } from "aws-lambda";
-import type { Environment } from "../functions/config/config.js";
 import { DETAIL_TYPE, EVENT_SOURCE } from "../functions/domain/revocation-event.js";
 import { createEventPublisher } from "../functions/events/event-publisher.js";
-import { dynamoDbClientFromEnvironment } from "../functions/revocation/dynamodb-client.js";
-import { createUserRevocationsReader } from "../functions/revocation/revocation-reader.js";
 
 /** A record handler that publishes each record's event, in order, with `print`. */
-export function printingPublisher(
-  env: Environment,
-  tableName: string,
-  print: (line: string) => void,
-): (record: DynamoDBRecord) => void {
-  const users = createUserRevocationsReader(dynamoDbClientFromEnvironment(env), tableName);
+export function printingPublisher(print: (line: string) => void): (record: DynamoDBRecord) => void {
   const publish = createEventPublisher({
     bus: {
       async put(details) {
@@ -27,7 +19,6 @@ export function printingPublisher(
         return details.map(() => undefined);
       },
     },
-    users,
   });
   let last = Promise.resolve();
   return (record) => {

@@ -23,11 +23,7 @@ import {
   httpApiEvent,
 } from "./api-gateway-events.js";
 import { lambdaContext } from "./lambda-context.js";
-import {
-  LOCAL_TABLE_NAME,
-  LocalTableUnavailableError,
-  startLocalEnvironment,
-} from "./local-environment.js";
+import { LocalTableUnavailableError, startLocalEnvironment } from "./local-environment.js";
 import { printingPublisher } from "./local-event-bus.js";
 import { refuse } from "./refuse.js";
 
@@ -65,7 +61,7 @@ const local = await startLocalEnvironment({
 }).catch((error: Error) =>
   error instanceof LocalTableUnavailableError ? refuse(error.message) : Promise.reject(error),
 );
-publishEvent = printingPublisher(process.env, LOCAL_TABLE_NAME, (line) => console.log(line));
+publishEvent = printingPublisher((line) => console.log(line));
 let handlers: {
   logout: ReturnType<typeof logoutHandlerFromEnvironment>;
   authorizer: ReturnType<typeof authorizerHandlerFor>;

@@ -284,9 +284,8 @@ export function loadConfig(env: Environment): Config {
   };
 }
 
-/** What the revocation events' publisher reads: the table it checks users in, the bus it puts on. */
+/** What the revocation events' publisher reads: the bus it puts on. */
 export interface PublisherConfig {
-  tableName: string;
   /** A bus name, or a bus's ARN (a bus of another account or stack). */
   eventBusName: string;
 }
@@ -294,13 +293,9 @@ export interface PublisherConfig {
 const EVENT_BUS = /^(arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[A-Za-z0-9._\-/]{1,256}$/;
 
 export function loadPublisherConfig(env: Environment): PublisherConfig {
-  const tableName = read(env, "REVOCATION_TABLE_NAME");
-  if (tableName === undefined || !TABLE_NAME.test(tableName)) {
-    throw new ConfigurationError("REVOCATION_TABLE_NAME", "must name the revocation table");
-  }
   const eventBusName = read(env, "EVENT_BUS_NAME");
   if (eventBusName === undefined || !EVENT_BUS.test(eventBusName)) {
     throw new ConfigurationError("EVENT_BUS_NAME", "must be an event bus's name or ARN");
   }
-  return { tableName, eventBusName };
+  return { eventBusName };
 }

@@ -53,7 +53,6 @@ export type RequestLogLine = RequestIdentity & {
 export type PublishLogLine = {
   records: number;
   published: number;
-  covered: number;
   /** What the bus refused after every try, by error code, or why a record was unreadable. */
   failures: Record<string, number>;
   /** The record Lambda delivers again, where one failed. */

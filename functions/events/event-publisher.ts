@@ -6,18 +6,13 @@
  * in the dead-letter queue. A record is never reported done before its event is on the bus.
  */
 import type { DynamoDBRecord } from "aws-lambda";
-import { type Revocation, revocationOf } from "../revocation/revocation-changes.js";
-import type { UserRevocation } from "../revocation/revocation-rules.js";
-import { userKey } from "../revocation/revocation-table.js";
+import { revocationOf } from "../revocation/revocation-changes.js";
 import { type SessionRevokedDetail, sessionRevokedDetail } from "./session-revoked.js";
 
 /** EventBridge as the publisher needs it: for each entry, its error code, or undefined once put. */
 export interface EventBus {
   put(details: readonly SessionRevokedDetail[]): Promise<readonly (string | undefined)[]>;
 }
-
-/** The users' live revocations, by user key, read strongly consistent. */
-export type UserRevocations = (keys: readonly string[]) => Promise<Map<string, UserRevocation>>;
 
 export interface PublisherRetries {
   /** Tries of an entry the bus refused, the first included, before the record is reported. */
@@ -36,8 +31,6 @@ export interface PublishResult {
   batchItemFailures: { itemIdentifier: string }[];
   records: number;
   published: number;
-  /** Local logouts of sessions a user revocation covers: that revocation's event tells it. */
-  covered: number;
   /** What the bus refused after every try, by error code; or why a record could not be read. */
   failures: Record<string, number>;
 }
@@ -46,31 +39,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createEventPublisher({
   bus,
-  users,
   retries = PUBLISHER_RETRIES,
 }: {
   bus: EventBus;
-  users: UserRevocations;
   retries?: PublisherRetries;
 }) {
-  /**
-   * A local logout of a session that a user revocation covers revoked nothing new: that user
-   * revocation's own event tells it, whichever was written first, so the session's is left out.
-   */
-  async function uncovered(found: { index: number; revocation: Revocation }[]) {
-    // Only a local logout of a token with auth_time notes its session's start.
-    const keyOf = ({ notice }: Revocation) =>
-      notice.start === undefined ? undefined : userKey(notice);
-    const keys = [...new Set(found.map(({ revocation }) => keyOf(revocation)))].filter(
-      (key) => key !== undefined,
-    );
-    const read = keys.length > 0 ? await users(keys) : new Map<string, UserRevocation>();
-    return found.filter(({ revocation }) => {
-      const user = read.get(keyOf(revocation) ?? "");
-      return !(user && (revocation.notice.start as number) <= user.revokedBefore);
-    });
-  }
-
   /** Puts each event, trying again those the bus refused; the codes of those it never took. */
   async function put(details: readonly SessionRevokedDetail[]): Promise<(string | undefined)[]> {
     const codes: (string | undefined)[] = details.map(() => "NotTried");
@@ -100,31 +73,28 @@ export function createEventPublisher({
     const failures: Record<string, number> = {};
     // Records are read in order up to the first that cannot be: it is reported, not skipped.
     let firstFailed = records.length;
-    const found: { index: number; revocation: Revocation }[] = [];
+    const found: { index: number; detail: SessionRevokedDetail }[] = [];
     for (const [index, record] of records.entries()) {
       try {
         const revocation = revocationOf(record);
-        if (revocation) found.push({ index, revocation });
+        if (revocation) found.push({ index, detail: sessionRevokedDetail(revocation) });
       } catch (error) {
         failures[(error as Error).name] = 1;
         firstFailed = index;
         break;
       }
     }
-    const toPublish = await uncovered(found);
-    const details = toPublish.map(({ revocation }) => sessionRevokedDetail(revocation));
-    const codes = await put(details);
+    const codes = await put(found.map(({ detail }) => detail));
     codes.forEach((code, i) => {
       if (code === undefined) return;
       failures[code] = (failures[code] ?? 0) + 1;
-      firstFailed = Math.min(firstFailed, (toPublish[i] as { index: number }).index);
+      firstFailed = Math.min(firstFailed, (found[i] as { index: number }).index);
     });
     const failed = records[firstFailed];
     return {
       batchItemFailures: failed ? [{ itemIdentifier: failed.dynamodb?.SequenceNumber ?? "" }] : [],
       records: records.length,
       published: codes.filter((code) => code === undefined).length,
-      covered: found.length - toPublish.length,
       failures,
     };
   };

@@ -9,17 +9,13 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { type Environment, loadPublisherConfig } from "../config/config.js";
 import { createLogger, type Logger } from "../config/logger.js";
 import { sdkClientSettings } from "../config/sdk-client-settings.js";
-import type { Clock } from "../domain/clock.js";
 import { type PublishLogLine, SERVICE_NAMES } from "../domain/log-schema.js";
 import {
   createEventPublisher,
   type EventBus,
   type PublisherRetries,
-  type UserRevocations,
 } from "../events/event-publisher.js";
 import { eventBridgeBus } from "../events/eventbridge-bus.js";
-import { dynamoDbClientFromEnvironment } from "../revocation/dynamodb-client.js";
-import { createUserRevocationsReader } from "../revocation/revocation-reader.js";
 
 export type PublisherHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 
@@ -29,18 +25,14 @@ export function createPublisherHandler({
 }: {
   logger: Logger;
   bus: EventBus;
-  users: UserRevocations;
   retries?: PublisherRetries;
 }): PublisherHandler {
   const publish = createEventPublisher(dependencies);
   return async (event) => {
-    const { batchItemFailures, records, published, covered, failures } = await publish(
-      event.Records ?? [],
-    );
+    const { batchItemFailures, records, published, failures } = await publish(event.Records ?? []);
     const line: PublishLogLine = {
       records,
       published,
-      covered,
       failures,
       ...(batchItemFailures[0] ? { retry_from: batchItemFailures[0].itemIdentifier } : {}),
     };
@@ -52,19 +44,17 @@ export function createPublisherHandler({
 
 /**
  * The function as deployed: its table, its bus, and AWS's clients, made once at cold start.
- * `retries` and `clock`: a test's.
+ * `retries`: a test's.
  */
 export function publisherHandlerFromEnvironment(
   env: Environment,
-  { retries, clock }: { retries?: PublisherRetries; clock?: Clock } = {},
+  { retries }: { retries?: PublisherRetries } = {},
 ): PublisherHandler {
-  const { tableName, eventBusName } = loadPublisherConfig(env);
-  const users = createUserRevocationsReader(dynamoDbClientFromEnvironment(env), tableName, clock);
+  const { eventBusName } = loadPublisherConfig(env);
   const client = new EventBridgeClient(sdkClientSettings(env, "AWS_ENDPOINT_URL_EVENTBRIDGE"));
   return createPublisherHandler({
     logger: createLogger({ POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.publisher, ...env }),
     bus: eventBridgeBus(client, eventBusName),
-    users,
     ...(retries ? { retries } : {}),
   });
 }

@@ -11,7 +11,6 @@ import {
   type Item,
   noticeOf,
   type RevocationNotice,
-  revokedAtOf,
   sessionRevocationOf,
   UnreadableAnswerError,
   userRevocationOf,
@@ -23,10 +22,10 @@ import { isClaimKey, REVOCATION_TABLE } from "./revocation-table.js";
 export interface Revocation {
   key: string;
   notice: RevocationNotice;
-  /** Its instant, in seconds: a user revocation's `revokedBefore`, else when it was written. */
-  instant: number;
-  /** A user revocation's item version: a strict order of one user's user-wide revocations. */
-  version?: number;
+  /** A user revocation's `revokedBefore`: every session of the user begun at or before it. */
+  revokedBefore?: number;
+  /** A session or token item's writer digest: the items one logout wrote share it. */
+  writer?: string;
 }
 
 /**
@@ -49,12 +48,12 @@ export function revocationOf(record: DynamoDBRecord): Revocation | undefined {
   const writtenAt = Math.floor(notice.at / 1000);
 
   if (key.startsWith("user#")) {
-    const { record: user, version } = userRevocationOf(newImage);
+    const { record: user } = userRevocationOf(newImage);
     const before = oldImage && live(userRevocationOf(oldImage).record, writtenAt);
     if (before && user.revokedBefore <= before.revokedBefore) return undefined;
-    return { key, notice, instant: user.revokedBefore, version };
+    return { key, notice, revokedBefore: user.revokedBefore };
   }
-  sessionRevocationOf(newImage);
+  const { revokedBy } = sessionRevocationOf(newImage);
   if (oldImage && live(sessionRevocationOf(oldImage), writtenAt)) return undefined;
-  return { key, notice, instant: revokedAtOf(newImage) };
+  return { key, notice, writer: revokedBy };
 }

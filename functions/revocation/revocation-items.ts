@@ -55,11 +55,8 @@ export interface RevocationNotice {
   session?: string;
   /** The token id, where a local logout revoked one token of an issuer that names no session. */
   jti?: string;
-  /**
-   * A local logout of a token with `auth_time`: its session's start in whole seconds, which
-   * every token of the session carries, so a user revocation at or after it covers them all.
-   */
-  start?: number;
+  /** Where that token had no `jti` either: its digest (`tokenDigest`). */
+  tokenSha256?: string;
   /** The operator's reason, token-like runs redacted. */
   reason?: string;
   /** When it was written, in ms by the writer's clock: what orders a user's events. */
@@ -67,7 +64,7 @@ export interface RevocationNotice {
 }
 
 /** The notice's optional text fields, each stored as a string where present. */
-const NOTICE_TEXTS = ["sub", "session", "jti", "reason"] as const;
+const NOTICE_TEXTS = ["sub", "session", "jti", "tokenSha256", "reason"] as const;
 
 function noticeAttribute(notice: RevocationNotice) {
   const fields: Item = {
@@ -79,7 +76,6 @@ function noticeAttribute(notice: RevocationNotice) {
     const value = notice[name];
     if (value !== undefined) fields[name] = { S: value };
   }
-  if (notice.start !== undefined) fields.start = number(notice.start);
   return { M: fields };
 }
 
@@ -97,7 +93,6 @@ export function noticeOf(item: Item): RevocationNotice {
     const value = stringOf(stored, name);
     if (value !== undefined) notice[name] = value;
   }
-  if (stored.start !== undefined) notice.start = numberOf(stored, "start");
   return notice;
 }
 
@@ -106,9 +101,6 @@ export function sessionRevocationOf(item: Item): SessionRevocation {
   if (revokedBy === undefined) throw new UnreadableAnswerError("has an item without revokedBy");
   return { expiresAt: numberOf(item, EXPIRES_AT), revokedBy };
 }
-
-/** When a session or token item was written, in whole seconds. */
-export const revokedAtOf = (item: Item): number => numberOf(item, "revokedAt");
 
 export function sessionItem(
   key: string,

@@ -21,7 +21,7 @@ import {
   UnreadableAnswerError,
   userRevocationOf,
 } from "./revocation-items.js";
-import { live, type Snapshot, type UserRevocation, verdict } from "./revocation-rules.js";
+import { live, type Snapshot, verdict } from "./revocation-rules.js";
 import { sessionKeys, userKey } from "./revocation-table.js";
 
 /** A read's rounds: the batch, then twice its unprocessed keys, after full-jitter backoffs. */
@@ -44,8 +44,11 @@ export function storeError(error: unknown): Error {
     : new RevocationStoreUnavailableError({ cause: error });
 }
 
-/** What was read, and the user item's version even where it has expired: a write follows it. */
-export type Read = Snapshot & { userVersion: number | undefined };
+/**
+ * What was read, with the user's item as found, even where it has expired: a write follows its
+ * version, and one that moves nothing keeps its notice.
+ */
+export type Read = Snapshot & { userVersion: number | undefined; userItem: Item | undefined };
 
 export function createRevocationReader(
   dynamodb: DynamoDbClient,
@@ -89,6 +92,7 @@ export function createRevocationReader(
       sessions: sessionRecords,
       user: live(decoded?.record, now),
       userVersion: decoded?.version,
+      userItem: userItemRead,
     };
   }
 
@@ -120,31 +124,4 @@ export function createRevocationCheck(
   clock: Clock = systemClock,
 ): RevocationCheck {
   return { assertNotRevoked: createRevocationReader(dynamodb, tableName, clock).assertNotRevoked };
-}
-
-/**
- * The live revocations of the user items `keys`, by key, read strongly consistent: what the
- * publisher of revocation events reads (apart, so the authorizer's bundle carries none of it).
- * Fails closed.
- */
-export function createUserRevocationsReader(
-  dynamodb: DynamoDbClient,
-  tableName: string,
-  clock: Clock = systemClock,
-) {
-  const { read } = createRevocationReader(dynamodb, tableName, clock);
-  return async (keys: readonly string[]): Promise<Map<string, UserRevocation>> => {
-    try {
-      const found = await read(keys);
-      const now = clock.now();
-      const decoded = new Map<string, UserRevocation>();
-      for (const [key, item] of found) {
-        const record = live(userRevocationOf(item).record, now);
-        if (record) decoded.set(key, record);
-      }
-      return decoded;
-    } catch (error) {
-      throw storeError(error);
-    }
-  };
 }

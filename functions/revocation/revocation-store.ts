@@ -14,6 +14,7 @@ import type { LogoutRecord, OperatorRevocation, RevocationRecorder } from "../do
 import type { VerifiedToken } from "../domain/verified-token.js";
 import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
 import {
+  noticeOf,
   type RevocationNotice,
   sessionItem,
   UnreadableAnswerError,
@@ -29,7 +30,7 @@ import {
   replayPlan,
   sessionExpiry,
   sessionOutcome,
-  startSecond,
+  type UserRevocation,
   type UserRevocationRequest,
   verdict,
   writerOf,
@@ -65,6 +66,16 @@ const busy = (retryAt: number, now: number) =>
 const conditionFailed = (error: unknown) =>
   error instanceof DynamoDbError && error.type === "ConditionalCheckFailedException";
 
+/**
+ * The notice of the user's revocation in force, where `record` moves nothing: the item still
+ * announces it (its event, republished, keeps its time and reason), not the write that kept it.
+ */
+function announced({ user, userItem: item }: Read, record: UserRevocation) {
+  if (user === undefined || record.revokedBefore > user.revokedBefore) return undefined;
+  // Items of the release before notices have none: this write gives one.
+  return item?.notice === undefined ? undefined : noticeOf(item);
+}
+
 export function createRevocationStore(
   dynamodb: DynamoDbClient,
   { tableName, ...limitsWithoutLag }: RevocationConfig,
@@ -90,7 +101,7 @@ export function createRevocationStore(
     const { iss, sub } = token.claims;
     // One round trip: a conditional write per session key, and beside them the read that says
     // whether a user revocation covers the token already, or whose item a write found.
-    const writes = targets.map(({ key, session, jti }) =>
+    const writes = targets.map(({ key, session, jti, tokenSha256 }) =>
       dynamodb.send("PutItem", {
         TableName: tableName,
         Item: sessionItem(
@@ -103,8 +114,7 @@ export function createRevocationStore(
             ...(typeof sub === "string" ? { sub } : {}),
             ...(session === undefined ? {} : { session }),
             ...(jti === undefined ? {} : { jti }),
-            // Where the token says when its session began: every later token of it says the same.
-            ...(typeof token.claims.auth_time === "number" ? { start: startSecond(token) } : {}),
+            ...(tokenSha256 === undefined ? {} : { tokenSha256 }),
             at: Math.floor(now * 1000),
           },
         ),
@@ -174,10 +184,12 @@ export function createRevocationStore(
       try {
         await dynamodb.send("PutItem", {
           TableName: tableName,
-          Item: userItem(user, plan.record, (state.userVersion ?? 0) + 1, {
-            ...notice,
-            at: Math.floor(state.now * 1000),
-          }),
+          Item: userItem(
+            user,
+            plan.record,
+            (state.userVersion ?? 0) + 1,
+            announced(state, plan.record) ?? { ...notice, at: Math.floor(state.now * 1000) },
+          ),
           // Written over only as read: another logout of the user in between is read again.
           ConditionExpression: "attribute_not_exists(#pk) OR #version = :version",
           ExpressionAttributeNames: { "#pk": PK, "#version": "version" },

@@ -78,14 +78,20 @@ function signedPart(token: VerifiedToken): string {
 }
 
 /**
- * What one item of a token's revocation is for: a session id the token carries, or the token
- * alone (its `jti` where it has one), as the revocation's event names it.
+ * What one item of a token's revocation is for, as the revocation's event names it: a session
+ * id the token carries; or the token alone, by its `jti`, or where it has none by
+ * `tokenSha256`, which any holder of the token computes (`tokenDigest`) and no one can present.
  */
 export interface RevocationTarget {
   key: string;
   session?: string;
   jti?: string;
+  tokenSha256?: string;
 }
+
+/** The unpadded base64url SHA-256 of the token's `header.payload`: what its signature covers. */
+export const tokenDigest = (token: VerifiedToken): string =>
+  createHash("sha256").update(signedPart(token)).digest("base64url");
 
 /**
  * The items that revoke the token's whole session where the issuer names one (every token a
@@ -99,7 +105,12 @@ export function sessionTargets(token: VerifiedToken): RevocationTarget[] {
   }
   const { jti } = token.claims;
   if (typeof jti === "string" && jti !== "") return [{ key: key("token", token.claims, jti), jti }];
-  return [{ key: key("token", token.claims, `signed:${signedPart(token)}`) }];
+  return [
+    {
+      key: key("token", token.claims, `signed:${signedPart(token)}`),
+      tokenSha256: tokenDigest(token),
+    },
+  ];
 }
 
 export const sessionKeys = (token: VerifiedToken): string[] =>

@@ -101,7 +101,8 @@ describe.each([
         Variables: Match.objectLike({
           POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.publisher,
           EVENT_BUS_NAME: Match.anyValue(),
-          REVOCATION_TABLE_NAME: Match.anyValue(),
+          // Its events come from the stream alone: it reads no table.
+          REVOCATION_TABLE_NAME: Match.absent(),
         }),
       },
     });
@@ -406,9 +407,8 @@ describe.each([
       "logs:CreateLogStream",
       "logs:PutLogEvents",
     ]);
-    // The publisher: its stream, one read, its bus, its dead-letter queue.
+    // The publisher: its stream, its bus, its dead-letter queue; no read of the table.
     expect(actionsOf("RevocationEvents")).toEqual([
-      "dynamodb:BatchGetItem",
       "dynamodb:DescribeStream",
       "dynamodb:GetRecords",
       "dynamodb:GetShardIterator",

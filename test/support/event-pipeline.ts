@@ -66,7 +66,6 @@ export async function startEventPipeline(fixture: RevocationFixture): Promise<Ev
     },
     {
       retries: { attempts: 3, baseDelayMs: 5 },
-      clock: { now: fixture.now, sleepUntil: async () => {} },
     },
   );
   // What the bus took: each request's entries that its 200 answer did not refuse.

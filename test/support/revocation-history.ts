@@ -51,8 +51,11 @@ const NO_AUTH_TIME = "Token has no auth_time";
 
 export type Scope = "local" | "global" | "others";
 export type Issuer = 0 | 1;
-/** How the issuer names the session: `origin_jti`, `sid`, both (refreshes carry one or both), none. */
-export type Naming = "origin" | "sid" | "both" | "none";
+/**
+ * How the issuer names the session: `origin_jti`, `sid`, both (refreshes carry one or both),
+ * none (each token its own, by its `jti`), or bare (no `jti` either: each token by its bytes).
+ */
+export type Naming = "origin" | "sid" | "both" | "none" | "bare";
 
 export interface Session {
   issuer: Issuer;
@@ -70,6 +73,10 @@ export interface Token {
   session: Session;
   /** The session ids the token carries (none where the issuer names no session). */
   ids: string[];
+  /** Its `auth_time`: the session's, or a re-authentication's (a step-up) within it. */
+  authTime: number | undefined;
+  /** When its authentication truly happened, by the issuer's clock. */
+  began: number;
   claims: Record<string, unknown>;
   iat: number;
   exp: number;
@@ -78,7 +85,7 @@ export interface Token {
 }
 
 const userOf = (s: Session) => `${s.issuer}/${s.user}`;
-const startOf = (token: Token) => token.session.authTime ?? token.iat;
+const startOf = (token: Token) => token.authTime ?? token.iat;
 
 /** The model: what the promise says, in the plainest terms. */
 export class Model {
@@ -103,8 +110,9 @@ export class Model {
   /** What a local logout reaches: each session id the token names, else the token. */
   static keysOf(token: Token): string[] {
     const user = userOf(token.session);
-    return token.ids.length > 0
-      ? token.ids.map((id) => `${user}/s/${id}`)
+    if (token.ids.length > 0) return token.ids.map((id) => `${user}/s/${id}`);
+    return token.session.naming === "bare"
+      ? [`${user}/d/${token.text}`]
       : [`${user}/t/${token.jti}`];
   }
 
@@ -116,7 +124,7 @@ export class Model {
   /** The verifier's refusal, if any, before revocations are looked at. */
   refusal(token: Token): string | undefined {
     if (token.exp + LEEWAY < this.now) return "Token expired";
-    if (this.requireAuthTime && token.session.authTime === undefined) return NO_AUTH_TIME;
+    if (this.requireAuthTime && token.authTime === undefined) return NO_AUTH_TIME;
     if (token.iat > this.now + LEEWAY) return "Token issued in the future";
     if (this.now - startOf(token) > MAX_SESSION) return "Session exceeds the maximum age";
     return undefined;
@@ -135,6 +143,12 @@ export class Model {
     return instant > Math.floor(this.now) ? this.now + 1 : instant + 1 + LAG;
   }
 
+  /** Every session of `user` that began at or before `instant`: the union with what was. */
+  revokeBefore(user: string, instant: number) {
+    const before = this.revokedBefore.get(user) ?? Number.NEGATIVE_INFINITY;
+    if (instant > before) this.revokedBefore.set(user, instant);
+  }
+
   /** The logout's answer (undefined: 200), and the state after it. */
   logout(token: Token, scope: Scope, key: string | undefined): string | undefined {
     this.lastWasReplay = false;
@@ -149,7 +163,7 @@ export class Model {
       for (const each of keys) if (!this.revoked.has(each)) this.revoked.set(each, writer);
       return found.length > 0 && !ours ? REVOKED : this.coveredByUser(token) ? REVOKED : undefined;
     }
-    if (scope === "others" && token.session.authTime === undefined) return NO_START;
+    if (scope === "others" && token.authTime === undefined) return NO_START;
     const replayed = writer === undefined ? undefined : this.replays.get(writer);
     if (replayed !== undefined && replayed.until > this.now) {
       // A replay answers when its first answer went: at once, unless that is still to come, when
@@ -163,8 +177,7 @@ export class Model {
       scope === "others"
         ? Math.min(start, Math.floor(this.now)) - 1
         : Math.max(Math.floor(this.now), start);
-    const before = this.revokedBefore.get(user) ?? Number.NEGATIVE_INFINITY;
-    if (instant > before) this.revokedBefore.set(user, instant);
+    this.revokeBefore(user, instant);
     if (scope === "global") {
       const answerAt = this.answerAfter(instant);
       if (writer !== undefined) {
@@ -174,6 +187,13 @@ export class Model {
     }
     return undefined;
   }
+}
+
+/** The model's operator sign-out of a user: every session up to now, answered after the lag. */
+export function operatorInModel(model: Model, user: string): void {
+  model.lastWasReplay = false;
+  model.revokeBefore(user, Math.floor(model.now));
+  model.now = Math.max(model.now, Math.floor(model.now) + 1 + LAG);
 }
 
 export type Step =
@@ -191,6 +211,10 @@ export type Step =
   /** A refresh-token thief: a new token of an old session, then a logout with it. */
   | { kind: "steal"; session: number; scope: Scope; times: number }
   | { kind: "replay"; nth: number }
+  /** A re-authentication within a session (OpenID's step-up): the same ids, a later auth_time. */
+  | { kind: "step-up"; session: number }
+  /** An operator's sign-out of a user (no token of theirs). */
+  | { kind: "operator"; issuer: Issuer; user: 0 | 1 }
   | { kind: "advance"; seconds: number };
 
 /** The issuer's clock against ours: mostly right, ahead, or behind within the lag and beyond. */
@@ -211,7 +235,7 @@ export const step: fc.Arbitrary<Step> = fc.oneof(
       // Mostly one user of one issuer, so histories are long enough to interleave scopes.
       issuer: fc.constantFrom<Issuer>(0, 0, 0, 1),
       user: fc.constantFrom<0 | 1>(0, 0, 0, 1),
-      naming: fc.constantFrom<Naming>("origin", "sid", "both", "none"),
+      naming: fc.constantFrom<Naming>("origin", "sid", "both", "none", "bare"),
       authTime: fc.constantFrom(true, true, false),
       skew,
     }),
@@ -256,6 +280,18 @@ export const step: fc.Arbitrary<Step> = fc.oneof(
   },
   { arbitrary: fc.record({ kind: fc.constant("replay" as const), nth: fc.nat() }), weight: 1 },
   {
+    arbitrary: fc.record({ kind: fc.constant("step-up" as const), session: recent }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("operator" as const),
+      issuer: fc.constantFrom<Issuer>(0, 0, 0, 1),
+      user: fc.constantFrom<0 | 1>(0, 0, 0, 1),
+    }),
+    weight: 1,
+  },
+  {
     arbitrary: fc.record({
       kind: fc.constant("advance" as const),
       // Within a second, across the leeway, across a token's life and the session bound.
@@ -297,6 +333,8 @@ const steal = (session: number, scope: Scope, times = 1): Step => ({
   scope,
   times,
 });
+
+const stepUp = (session: number): Step => ({ kind: "step-up", session });
 
 /**
  * A refresh-token thief against a stage that accepts tokens without auth_time: the owner's
@@ -392,6 +430,18 @@ export const REPRODUCTIONS: Step[][] = [
   // A fractional start in the logout's own second; an issuer whose clock runs ahead.
   [signIn("none", false), signIn("none", true, 0.3), logOut("global", 0), advance(1)],
   [signIn("origin", true, 3), signIn("origin", true), logOut("global", 0), signIn("origin", true)],
+  // A local logout of a session an `others` covers, after a step-up within it began after the
+  // `others`: the session's item refuses the step-up's token, and its event must say so.
+  [
+    signIn("sid", true),
+    advance(2),
+    signIn("sid", true),
+    advance(2),
+    stepUp(0),
+    logOut("others", 1),
+    logOut("local", 0),
+    { kind: "operator", issuer: 0, user: 0 },
+  ],
 ];
 
 /** What a history drives: the logout and the checks, on a clock the history sets. */
@@ -404,6 +454,10 @@ export interface RevocationSystem {
   mint(issuer: Issuer, claims: Record<string, unknown>): Promise<string>;
   /** The logout's answer: undefined for a 200, else the refusal's reason. */
   logout(token: Token, scope: Scope, key: string | undefined): Promise<string | undefined>;
+  /** An operator's sign-out of the user `sub` of `issuer`, once recorded and answered. */
+  operator(issuer: Issuer, sub: string): Promise<void>;
+  /** After a token is minted, with the check's answer for it then. */
+  minted?(token: Token, accepted: boolean): void;
   /** The check's answer, the same way (a system with several checks asserts they agree). */
   check(token: Token): Promise<string | undefined>;
   /** After each step, with the check's answers for every token so far. */
@@ -447,9 +501,15 @@ export async function runHistory(
   /** The system's own answers, for the invariants: the reusable check's, per token. */
   let accepted = new Map<Token, string | undefined>();
 
-  async function mint(session: Session, skewSeconds: number, sidOnly = false) {
+  async function mint(
+    session: Session,
+    skewSeconds: number,
+    sidOnly = false,
+    reauthenticatedAt?: number,
+  ) {
+    const authTime = reauthenticatedAt ?? session.authTime;
     // An issuer's clock may be off, but never dates a token before its own sign-in.
-    const iat = Math.max(model.now + skewSeconds, session.authTime ?? 0);
+    const iat = Math.max(model.now + skewSeconds, authTime ?? 0);
     const exp = Math.floor(iat) + MAX_LIFETIME;
     const jti = `j${next(`jti/${userOf(session)}`)}`;
     const named: Record<string, string> =
@@ -466,15 +526,28 @@ export async function runHistory(
       sub: `${run}/user-${session.user}`,
       iat,
       exp,
-      jti,
+      // A bare token has no jti: `jti` only names it in the test's messages.
+      ...(session.naming === "bare" ? { jti: undefined } : { jti }),
       ...named,
-      ...(session.authTime === undefined ? {} : { auth_time: session.authTime }),
+      ...(authTime === undefined ? {} : { auth_time: authTime }),
     };
     const text = await system.mint(session.issuer, claims);
     const user = userOf(session);
     skews.set(user, Math.max(skewSeconds, skews.get(user) ?? skewSeconds));
-    const token = { session, ids: Object.values(named), claims, iat, exp, jti, text };
+    const began = reauthenticatedAt ?? session.began;
+    const token = {
+      session,
+      ids: Object.values(named),
+      authTime,
+      began,
+      claims,
+      iat,
+      exp,
+      jti,
+      text,
+    };
     tokens.push(token);
+    system.minted?.(token, model.check(token) === undefined);
     return token;
   }
 
@@ -488,7 +561,7 @@ export async function runHistory(
     expect(answer, `${scope} logout (key ${key}) of ${token.jti}`).toBe(expected);
     expect(system.now(), "the clock after the logout").toBe(model.now);
     if (scope === "global" && answer === undefined && !model.lastWasReplay) {
-      const second = Math.max(Math.floor(requestedAt), Math.floor(token.session.began));
+      const second = Math.max(Math.floor(requestedAt), Math.floor(token.began));
       globals.push({ user: userOf(token.session), second, by: token.jti });
     }
   }
@@ -498,12 +571,11 @@ export async function runHistory(
     for (const [token, reason] of answers) {
       if (reason !== undefined) continue;
       const global = globals.find(
-        (each) =>
-          each.user === userOf(token.session) && Math.floor(token.session.began) <= each.second,
+        (each) => each.user === userOf(token.session) && Math.floor(token.began) <= each.second,
       );
       expect(
         global,
-        `${token.jti} of a session begun at ${token.session.began} is accepted after the global of ${global?.by} up to ${global?.second}`,
+        `${token.jti} of a session begun at ${token.began} is accepted after the global of ${global?.by} up to ${global?.second}`,
       ).toBeUndefined();
     }
   }
@@ -595,6 +667,24 @@ export async function runHistory(
         if (earlier?.key === undefined) break;
         actor = earlier.token;
         await logout(earlier.token, earlier.scope, earlier.key);
+        break;
+      }
+      case "step-up": {
+        const session = pick(sessions, each.session);
+        if (session === undefined || model.now - session.signedInAt > MAX_SESSION) break;
+        // Re-authenticated a second on, so its start is a later second than anything before.
+        model.now += 1;
+        system.setNow(model.now);
+        await mint(session, 0, false, model.now);
+        break;
+      }
+      case "operator": {
+        const requestedAt = model.now;
+        const user = `${each.issuer}/${each.user}`;
+        operatorInModel(model, user);
+        await system.operator(each.issuer, `${run}/user-${each.user}`);
+        expect(system.now(), "the clock after the operator's sign-out").toBe(model.now);
+        globals.push({ user, second: Math.floor(requestedAt), by: "the operator" });
         break;
       }
       case "advance":

@@ -1,54 +1,85 @@
 /**
- * A receiver of the revocation events, as `docs/revocation-events.md` tells one to be: it drops
- * duplicates by `id`, keeps each session (or token) revoked, and per user the latest
- * `revoked_before`; a token is refused where any of them covers it. Applying the events in any
- * order gives the same state. The tests hold it to the API's own check.
+ * The receiver of `docs/revocation-events.md`, run as the page prints it: its code block is
+ * written to a file and imported, so a receiver written from the docs is what the tests hold
+ * to the API. Around it, a service's store of connections in memory: a connection is opened
+ * for a token the API accepts (a revoked token never connects), and is closed when an event
+ * reaches it.
  */
-import {
-  CAEP_SESSION_REVOKED,
-  type SessionRevokedDetail,
-} from "../../functions/events/session-revoked.js";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeJwt } from "jose";
+import type { SessionRevokedDetail } from "../../functions/events/session-revoked.js";
 
-const keyOf = (...parts: unknown[]) => JSON.stringify(parts);
+interface HeldToken {
+  sessionIds: string[];
+}
+interface DocumentedReceiver {
+  heldToken(token: string, claims: Record<string, unknown>): HeldToken;
+  reaches(detail: SessionRevokedDetail, held: HeldToken): boolean;
+  revocationHandler(connections: {
+    handled(eventId: string): Promise<boolean>;
+    markHandled(eventId: string): Promise<void>;
+    of(iss: string, sub: string | undefined): Promise<{ id: string; held: HeldToken }[]>;
+    close(connectionId: string): Promise<void>;
+  }): (event: { detail: SessionRevokedDetail }) => Promise<void>;
+}
 
-export class EventReceiver {
-  private readonly seen = new Set<string>();
-  private readonly sessions = new Set<string>();
-  private readonly tokens = new Set<string>();
-  private readonly revokedBefore = new Map<string, number>();
+const DOCS = new URL("../../docs/revocation-events.md", import.meta.url);
+const MARK = "```ts\n// revocation-receiver.ts\n";
 
-  /** Applies one event: whether it changed what the receiver refuses (a duplicate never does). */
-  apply(detail: SessionRevokedDetail): boolean {
-    if (this.seen.has(detail.id)) return false;
-    this.seen.add(detail.id);
-    const { sub_id: subject, revocation } = detail;
-    const sub = subject.user?.sub ?? null;
-    if (revocation.revoked_before !== undefined) {
-      const user = keyOf(revocation.iss, sub);
-      const before = this.revokedBefore.get(user) ?? Number.NEGATIVE_INFINITY;
-      this.revokedBefore.set(user, Math.max(before, revocation.revoked_before));
-      return revocation.revoked_before > before;
-    }
-    const target = subject.session
-      ? { set: this.sessions, id: subject.session.id }
-      : { set: this.tokens, id: revocation.jti };
-    const key = keyOf(revocation.iss, sub, target.id);
-    const fresh = !target.set.has(key);
-    target.set.add(key);
-    return fresh && detail.events[CAEP_SESSION_REVOKED].initiating_entity === "user";
+/** The code block that opens with `// revocation-receiver.ts`, imported. */
+export async function documentedReceiver(): Promise<DocumentedReceiver> {
+  const page = readFileSync(DOCS, "utf8");
+  const start = page.indexOf(MARK);
+  if (start < 0) throw new Error("docs/revocation-events.md holds no revocation-receiver.ts block");
+  const code = page.slice(start + MARK.length, page.indexOf("\n```", start + MARK.length));
+  const file = join(mkdtempSync(join(tmpdir(), "receiver-")), "revocation-receiver.ts");
+  writeFileSync(file, code);
+  return (await import(/* @vite-ignore */ file)) as DocumentedReceiver;
+}
+
+/** A WebSocket service's connections, each opened with one token, and the documented handler. */
+export class ConnectionService {
+  private readonly open = new Map<string, { iss: string; sub?: string; held: HeldToken }>();
+  private readonly handledIds = new Set<string>();
+  private readonly handler: (event: { detail: SessionRevokedDetail }) => Promise<void>;
+  private count = 0;
+
+  constructor(private readonly receiver: DocumentedReceiver) {
+    this.handler = receiver.revocationHandler({
+      handled: async (id) => this.handledIds.has(id),
+      markHandled: async (id) => {
+        this.handledIds.add(id);
+      },
+      of: async (iss, sub) =>
+        [...this.open]
+          .filter(([, connection]) => connection.iss === iss && connection.sub === sub)
+          .map(([id, { held }]) => ({ id, held })),
+      close: async (id) => {
+        this.open.delete(id);
+      },
+    });
   }
 
-  refuses(claims: Record<string, unknown>): boolean {
-    const { iss } = claims;
-    const sub = typeof claims.sub === "string" ? claims.sub : null;
-    const ids = [claims.origin_jti, claims.sid].filter((id) => typeof id === "string" && id !== "");
-    const revoked =
-      ids.length > 0
-        ? ids.some((id) => this.sessions.has(keyOf(iss, sub, id)))
-        : this.tokens.has(keyOf(iss, sub, claims.jti));
-    const start = Math.floor(Number(claims.auth_time ?? claims.iat));
-    return (
-      revoked || start <= (this.revokedBefore.get(keyOf(iss, sub)) ?? Number.NEGATIVE_INFINITY)
-    );
+  /** Opens a connection with `token`: its id. */
+  connect(token: string): string {
+    const claims = decodeJwt(token) as Record<string, unknown>;
+    const id = `connection-${++this.count}`;
+    const sub = typeof claims.sub === "string" ? claims.sub : undefined;
+    this.open.set(id, {
+      iss: claims.iss as string,
+      ...(sub === undefined ? {} : { sub }),
+      held: this.receiver.heldToken(token, claims),
+    });
+    return id;
+  }
+
+  isOpen(connection: string): boolean {
+    return this.open.has(connection);
+  }
+
+  receive(detail: SessionRevokedDetail): Promise<void> {
+    return this.handler({ detail });
   }
 }

@@ -10,6 +10,7 @@ import { type TokenClaims, VerifiedToken } from "../../functions/domain/verified
 import {
   globalLogout,
   live,
+  operatorSignOut,
   othersLogout,
   planUserRevocation,
   type RevocationLimits,
@@ -57,6 +58,19 @@ export function createRulesSystem(limits: RevocationLimits): RevocationSystem {
     },
     now: () => now,
     mint: async (issuer, claims) => `${issuer}.${JSON.stringify(claims)}.signature`,
+    async operator(issuer, sub) {
+      const user = userKey({ iss: `issuer-${issuer}`, sub }) as string;
+      const writer = writerOf(user, randomUUID());
+      const plan = planUserRevocation(
+        live(users.get(user), now),
+        now,
+        operatorSignOut(now, writer, limits),
+        limits,
+      );
+      if (plan.kind !== "write") throw new Error(`an operator's sign-out planned ${plan.kind}`);
+      users.set(user, plan.record);
+      wait(plan.answerAt);
+    },
     async check(token) {
       return verdict(snapshotOf(tokenOf(token)).snapshot, tokenOf(token)) === "clear"
         ? undefined

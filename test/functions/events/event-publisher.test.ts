@@ -1,24 +1,17 @@
 /**
- * The publisher's batch rules, pure: no table, no bus, in milliseconds. Which users it reads,
- * where coverage begins, how it splits and retries what the bus refuses, and which record it
- * reports. The end-to-end suite runs the same code against dynalite and the bus stand-in.
+ * The publisher's batch rules, pure: no table, no bus, in milliseconds. That it publishes every
+ * revocation, how it splits and retries what the bus refuses, and which record it reports. The end-to-end suite runs the same code against dynalite and the bus stand-in.
  */
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import {
-  createEventPublisher,
-  type EventBus,
-  type UserRevocations,
-} from "../../../functions/events/event-publisher.js";
+import { createEventPublisher, type EventBus } from "../../../functions/events/event-publisher.js";
 import { eventBridgeBus } from "../../../functions/events/eventbridge-bus.js";
 import {
   type RevocationNotice,
   sessionItem,
   userItem,
 } from "../../../functions/revocation/revocation-items.js";
-import type { UserRevocation } from "../../../functions/revocation/revocation-rules.js";
-import { userKey } from "../../../functions/revocation/revocation-table.js";
 
 const NOW = 1_800_000_000;
 const ISS = "https://issuer.example";
@@ -72,54 +65,45 @@ function recordingBus(
   };
   return { bus, calls };
 }
-const noUsers: UserRevocations = async () => new Map();
 const fast = { attempts: 3, baseDelayMs: 1 };
 
-describe("whom it reads, and what a user revocation covers", () => {
-  it("reads only the users of local logouts that carry their session's start and a sub", async () => {
-    const read: string[][] = [];
-    const publish = createEventPublisher({
-      bus: recordingBus().bus,
-      users: async (keys) => {
-        read.push([...keys]);
-        return new Map();
-      },
-      retries: fast,
-    });
-    await publish([
-      global(1),
-      local(2),
-      local(3, { start: NOW - 10 }),
-      local(4, { start: NOW, sub: undefined }),
-    ]);
-    expect(read).toEqual([[userKey({ iss: ISS, sub: "alice" })]]);
-    // Nothing to read: no read at all.
-    read.length = 0;
-    await publish([global(5), local(6)]);
-    expect(read).toEqual([]);
+describe("every revocation that took effect, named", () => {
+  it("publishes a session's logout whatever the user's revocations: a later token of it may come", async () => {
+    const { bus } = recordingBus();
+    const publish = createEventPublisher({ bus, retries: fast });
+    const result = await publish([global(1, "alice"), local(2), local(3, { sub: undefined })]);
+    expect(result).toMatchObject({ published: 3, batchItemFailures: [] });
   });
 
-  it("leaves out a session that began at or before the user's instant, and keeps a later one", async () => {
-    const user: UserRevocation = { revokedBefore: NOW - 10, expiresAt: NOW + 600, logouts: [] };
-    const { bus } = recordingBus();
-    const publish = createEventPublisher({
-      bus,
-      users: async (keys) => new Map(keys.map((key) => [key, user])),
-      retries: fast,
-    });
-    const result = await publish([
-      local(1, { start: NOW - 11 }),
-      local(2, { start: NOW - 10 }),
-      local(3, { start: NOW - 9 }),
-    ]);
-    expect(result).toMatchObject({ published: 1, covered: 2, batchItemFailures: [] });
+  it("reports a record whose notice names nothing a receiver holds, and what follows it", async () => {
+    const { bus, calls } = recordingBus();
+    const publish = createEventPublisher({ bus, retries: fast });
+    const unnamed = local(2, { session: undefined });
+    const withoutUser = insert(
+      userItem("user#v2#x", { revokedBefore: NOW, expiresAt: NOW + 600, logouts: [] }, 1, {
+        scope: "operator",
+        iss: ISS,
+        at: NOW * 1000,
+      }),
+      5,
+    );
+    for (const [records, failed] of [
+      [[local(1), unnamed, local(3)], "2"],
+      [[local(4), withoutUser], "5"],
+    ] as const) {
+      const result = await publish(records);
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: failed }]);
+      expect(result.failures).toEqual({ UnnamedRevocationError: 1 });
+      expect(result.published).toBe(1);
+    }
+    expect(calls).toEqual([1, 1]);
   });
 });
 
 describe("what it puts, and what it reports", () => {
   it("puts at most ten entries a call, every entry once", async () => {
     const { bus, calls } = recordingBus();
-    const publish = createEventPublisher({ bus, users: noUsers, retries: fast });
+    const publish = createEventPublisher({ bus, retries: fast });
     const records = (count: number) =>
       Array.from({ length: count }, (_, i) => global(i + 1, `user-${i}`));
     expect(await publish(records(25))).toMatchObject({ published: 25, batchItemFailures: [] });
@@ -134,7 +118,7 @@ describe("what it puts, and what it reports", () => {
     const { bus, calls } = recordingBus((call, index) =>
       call < 3 && (call > 1 || index === 1) ? "ThrottlingException" : undefined,
     );
-    const publish = createEventPublisher({ bus, users: noUsers, retries: fast });
+    const publish = createEventPublisher({ bus, retries: fast });
     expect(await publish([global(1, "a"), global(2, "b")])).toMatchObject({
       published: 2,
       batchItemFailures: [],
@@ -142,12 +126,11 @@ describe("what it puts, and what it reports", () => {
     expect(calls).toEqual([2, 1, 1]);
 
     const always = recordingBus(() => "InternalFailure");
-    const failing = createEventPublisher({ bus: always.bus, users: noUsers, retries: fast });
+    const failing = createEventPublisher({ bus: always.bus, retries: fast });
     expect(await failing([global(1, "a")])).toEqual({
       batchItemFailures: [{ itemIdentifier: "1" }],
       records: 1,
       published: 0,
-      covered: 0,
       failures: { InternalFailure: 1 },
     });
     expect(always.calls).toEqual([1, 1, 1]);
@@ -159,7 +142,7 @@ describe("what it puts, and what it reports", () => {
         throw Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
       },
     };
-    const publish = createEventPublisher({ bus, users: noUsers, retries: fast });
+    const publish = createEventPublisher({ bus, retries: fast });
     expect(await publish([local(1), local(2)])).toMatchObject({
       published: 0,
       failures: { TimeoutError: 2 },
@@ -171,7 +154,6 @@ describe("what it puts, and what it reports", () => {
     const { bus, calls } = recordingBus();
     const publish = createEventPublisher({
       bus,
-      users: noUsers,
       retries: { attempts: 0, baseDelayMs: 1 },
     });
     expect(await publish([local(1)])).toMatchObject({
@@ -186,7 +168,6 @@ describe("what it puts, and what it reports", () => {
     const { bus } = recordingBus((_, index) => (index === 2 ? "InternalFailure" : undefined));
     const publish = createEventPublisher({
       bus,
-      users: noUsers,
       retries: { attempts: 1, baseDelayMs: 1 },
     });
     const records = [global(1, "a"), global(2, "b"), global(3, "c"), global(4, "d")];

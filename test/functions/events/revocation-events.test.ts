@@ -6,6 +6,7 @@
  * API's own check over random histories; this file covers what those histories do not: the
  * operator, a writer that dies, a bus that fails, unreadable records, token material.
  */
+import { createHash } from "node:crypto";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -19,11 +20,17 @@ import {
   CAEP_SESSION_REVOKED,
   DETAIL_TYPE,
   EVENT_SOURCE,
+  SESSIONS_REVOKED_BEFORE,
   type SessionRevokedDetail,
 } from "../../../functions/events/session-revoked.js";
 import { createRevocationStore } from "../../../functions/revocation/revocation-store.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../scripts/local-dynamodb.js";
-import { republish } from "../../../scripts/republish-revocation-events.js";
+import {
+  PARKED_WINDOW_MARGIN_MS,
+  problemOf,
+  republish,
+  windowOf,
+} from "../../../scripts/republish-revocation-events.js";
 import { captureOutput } from "../../support/captured-output.js";
 import {
   type EventPipeline,
@@ -90,7 +97,14 @@ async function published(): Promise<SessionRevokedDetail[]> {
   for (const detail of details) expect(validSessionRevoked(detail)).toBe(true);
   return details;
 }
-const payload = (detail: SessionRevokedDetail) => detail.events[CAEP_SESSION_REVOKED];
+/** The event's one SET event: CAEP's for a session, this API's for a user-wide revocation. */
+const payload = (detail: SessionRevokedDetail) =>
+  (detail.events as Record<string, { event_timestamp: number; initiating_entity: string }>)[
+    detail.revocation.scope === "local" ? CAEP_SESSION_REVOKED : SESSIONS_REVOKED_BEFORE
+  ] as { event_timestamp: number; initiating_entity: string; revoked_before?: number };
+/** A local event's subject, as SSF's complex subject. */
+const subject = (detail: SessionRevokedDetail | undefined) =>
+  detail?.sub_id as { user?: object; session?: { format: string; id?: string; jti?: string } };
 
 describe("an event for every revocation that took effect", () => {
   it("a local logout: the session, under each id the token carried", async () => {
@@ -99,11 +113,17 @@ describe("an event for every revocation that took effect", () => {
     expect((await logout(text)).statusCode).toBe(200);
     const details = await published();
     const { origin_jti: originJti } = decodeJwt(text);
-    expect(details.map((detail) => detail.sub_id.session?.id).sort()).toEqual(
+    expect(details.map((detail) => subject(detail).session?.id).sort()).toEqual(
       [originJti, "oidc-session-1"].sort(),
     );
+    expect(details.map((detail) => detail.revocation.session).sort()).toEqual(
+      [originJti, "oidc-session-1"].sort(),
+    );
+    // One logout: one transaction (RFC 8417's txn), two events.
+    expect(new Set(details.map((detail) => detail.txn)).size).toBe(1);
+    expect(details[0]?.txn).toMatch(/^[\w-]{43}$/);
     for (const detail of details) {
-      expect(detail.sub_id.user).toEqual({
+      expect(subject(detail).user).toEqual({
         format: "iss_sub",
         iss: fixture.identity.issuer,
         sub,
@@ -122,8 +142,30 @@ describe("an event for every revocation that took effect", () => {
     expect((await logout(text)).statusCode).toBe(200);
     const [detail, ...more] = await published();
     expect(more).toEqual([]);
-    expect(detail?.sub_id.session).toBeUndefined();
+    expect(subject(detail).session).toEqual({
+      format: "jwt_id",
+      iss: fixture.identity.issuer,
+      jti: "token-7",
+    });
     expect(detail?.revocation.jti).toBe("token-7");
+    expect(detail?.revocation.session).toBeUndefined();
+  });
+
+  it("a token with neither a session nor a jti: by the digest of what its signature covers", async () => {
+    const sub = newUser();
+    const text = await token(sub, { origin_jti: undefined, jti: undefined });
+    expect((await logout(text)).statusCode).toBe(200);
+    const [detail, ...more] = await published();
+    expect(more).toEqual([]);
+    const digest = createHash("sha256")
+      .update(text.slice(0, text.lastIndexOf(".")))
+      .digest("base64url");
+    expect(detail?.revocation).toMatchObject({ token_sha256: digest, sub });
+    expect(subject(detail)).toEqual({
+      format: "complex",
+      user: { format: "iss_sub", iss: fixture.identity.issuer, sub },
+      session: { format: "opaque", id: digest },
+    });
   });
 
   it("global and others: the user, every session begun at or before the instant", async () => {
@@ -133,12 +175,14 @@ describe("an event for every revocation that took effect", () => {
     const current = await token(sub, { auth_time: start });
     expect((await logout(current, "others")).statusCode).toBe(200);
     const [others] = await published();
-    expect(others?.sub_id).toEqual({
-      format: "complex",
-      user: { format: "iss_sub", iss: fixture.identity.issuer, sub },
-    });
-    expect(others?.revocation).toMatchObject({ scope: "others", revoked_before: start - 1 });
-    expect(payload(others as SessionRevokedDetail).event_timestamp).toBe(start - 1);
+    // Not CAEP's session-revoked: its user-only subject would mean every session.
+    expect(others?.sub_id).toEqual({ format: "iss_sub", iss: fixture.identity.issuer, sub });
+    expect(Object.keys(others?.events ?? {})).toEqual([SESSIONS_REVOKED_BEFORE]);
+    expect(others?.revocation).toMatchObject({ scope: "others", revoked_before: start - 1, sub });
+    // When it happened, not the instant it reaches back to.
+    const { event_timestamp: at, revoked_before: before } = payload(others as SessionRevokedDetail);
+    expect(Math.abs(at - fixture.now())).toBeLessThanOrEqual(2);
+    expect(before).toBe(start - 1);
 
     expect((await logout(current, "global")).statusCode).toBe(200);
     const [global, ...more] = await published();
@@ -146,7 +190,6 @@ describe("an event for every revocation that took effect", () => {
     expect(global?.revocation.scope).toBe("global");
     expect(global?.revocation.revoked_before).toBeGreaterThan(start);
     // One user's events in the order they were written, by what they carry.
-    expect(global?.revocation.sequence).toBe((others?.revocation.sequence as number) + 1);
     expect(global?.revocation.recorded_at).toBeGreaterThan(
       others?.revocation.recorded_at as number,
     );
@@ -170,6 +213,26 @@ describe("an event for every revocation that took effect", () => {
   });
 });
 
+it("a local logout of a session a global covers: its event, for the session's later tokens", async () => {
+  const sub = newUser();
+  const session = crypto.randomUUID();
+  const text = await token(sub, { sid: session, origin_jti: undefined });
+  expect((await logout(await token(sub), "global")).statusCode).toBe(200);
+  expect(await published()).toHaveLength(1);
+  expect((await logout(text)).statusCode).toBe(401);
+  const [detail, ...more] = await published();
+  expect(more).toEqual([]);
+  expect(detail?.revocation).toMatchObject({ scope: "local", session });
+  // A step-up re-authentication: the same session, begun again after the global. Refused.
+  fixture.clock.offsetSeconds += 2;
+  const stepUp = await token(sub, {
+    sid: session,
+    origin_jti: undefined,
+    auth_time: fixture.now(),
+  });
+  expect((await logout(stepUp)).statusCode).toBe(401);
+});
+
 describe("nothing for what revoked nothing new", () => {
   it("replays of each scope, and others said again", async () => {
     const sub = newUser();
@@ -189,16 +252,6 @@ describe("nothing for what revoked nothing new", () => {
     expect((await logout(device, "local", "l1")).statusCode).toBe(200);
     expect(await published()).toHaveLength(1);
     expect((await logout(device, "local", "l1")).statusCode).toBe(200);
-    expect(await published()).toEqual([]);
-  });
-
-  it("a local logout of a session a global logout covers: its record, no event", async () => {
-    const sub = newUser();
-    const text = await token(sub);
-    expect((await logout(await token(sub), "global")).statusCode).toBe(200);
-    expect(await published()).toHaveLength(1);
-    expect((await logout(text)).statusCode).toBe(401);
-    expect(fixture.stream.records.at(-1)?.eventName).toBe("INSERT");
     expect(await published()).toEqual([]);
   });
 
@@ -240,7 +293,7 @@ describe("none lost", () => {
       dying.revokeUser({ iss: fixture.identity.issuer, sub }, "operator:dies"),
     ).rejects.toThrow("stopped");
     const [detail] = await published();
-    expect(detail?.sub_id.user?.sub).toBe(sub);
+    expect(detail?.revocation.sub).toBe(sub);
 
     // A local logout whose every answer is lost: a 503 to the client, the write landed.
     fixture.proxy.loseAnswers("PutItem", 3);
@@ -338,33 +391,107 @@ describe("none lost", () => {
   });
 });
 
-it("republishes from the table what was parked: the same events, under their first ids", async () => {
-  // By the store's clock, which earlier tests moved ahead of the system's.
-  const since = Math.floor((Date.now() / 1000 + fixture.clock.offsetSeconds) * 1000) - 1;
-  await logout(await token(newUser()));
-  await logout(await token(newUser()), "global");
-  const first = await published();
-  expect(first).toHaveLength(2);
-  const bus = eventBridgeBus(
-    new EventBridgeClient({
-      endpoint: events.bus.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-    TEST_BUS,
-  );
-  const result = await republish({
-    dynamodb: fixture.client,
-    tableName: fixture.tableName,
-    bus,
-    since,
-    until: since + 60_000,
+describe("republishing what was parked", () => {
+  const bus = () =>
+    eventBridgeBus(
+      new EventBridgeClient({
+        endpoint: events.bus.endpoint,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+      TEST_BUS,
+    );
+  /** The store's clock now, in ms: earlier tests moved it ahead of the system's. */
+  const storeNowMs = () => Math.floor(fixture.now() * 1000);
+  /** Lambda's on-failure message for a stream batch: its records' arrival, in whole seconds. */
+  const parkedMessage = (first: number, last: number) => ({
+    requestContext: { condition: "RetryAttemptsExhausted", approximateInvokeCount: 11 },
+    DDBStreamBatchInfo: {
+      shardId: "shardId-00000001",
+      startSequenceNumber: "1",
+      endSequenceNumber: "9",
+      approximateArrivalOfFirstRecord: new Date(Math.floor(first / 1000) * 1000)
+        .toISOString()
+        .replace(".000", ""),
+      approximateArrivalOfLastRecord: new Date(Math.floor(last / 1000) * 1000)
+        .toISOString()
+        .replace(".000", ""),
+      batchSize: 2,
+      streamArn: "arn:aws:dynamodb:sa-east-1:111111111111:table/t/stream/2026",
+    },
   });
-  expect(result).toEqual({ items: 2, published: 2, covered: 0, failures: {} });
-  const again = events.takeAccepted();
-  const byId = (details: SessionRevokedDetail[]) =>
-    [...details].sort((a, b) => a.id.localeCompare(b.id));
-  expect(byId(again)).toEqual(byId(first));
+
+  it("from the dead-letter message as written: the same events, under their first ids", async () => {
+    const writtenFrom = storeNowMs();
+    await logout(await token(newUser()));
+    await logout(await token(newUser()), "global");
+    const writtenTo = storeNowMs();
+    const first = await published();
+    expect(first).toHaveLength(2);
+    const result = await republish({
+      dynamodb: fixture.client,
+      tableName: fixture.tableName,
+      bus: bus(),
+      // Its times are whole seconds: the writes' milliseconds fall after them.
+      ...windowOf({ message: parkedMessage(writtenFrom, writtenTo) }),
+    });
+    expect(result.published).toBeGreaterThanOrEqual(2);
+    expect(problemOf(result)).toBeUndefined();
+    const again = new Map(events.takeAccepted().map((detail) => [detail.id, detail]));
+    for (const detail of first) expect(again.get(detail.id)).toEqual(detail);
+  });
+
+  it("an already announced revocation rewritten in its second: its first id, time and reason", async () => {
+    const sub = newUser();
+    const second = Math.floor(fixture.now());
+    fixture.clock.pinned = second + 0.1;
+    try {
+      await fixture.store.revokeUser({ iss: fixture.identity.issuer, sub }, "operator:a", "INC-1");
+      const [announced] = await published();
+      fixture.clock.pinned = second + 0.6;
+      await fixture.store.revokeUser({ iss: fixture.identity.issuer, sub }, "operator:b", "INC-2");
+      expect(await published()).toEqual([]);
+      await republish({
+        dynamodb: fixture.client,
+        tableName: fixture.tableName,
+        bus: bus(),
+        ...windowOf({ since: second * 1000, until: second * 1000 }),
+      });
+      const again = events.takeAccepted().filter((detail) => detail.revocation.sub === sub);
+      expect(again).toEqual([announced]);
+    } finally {
+      fixture.clock.pinned = undefined;
+    }
+  });
+
+  it("a window that holds nothing: said, and a failure", async () => {
+    const result = await republish({
+      dynamodb: fixture.client,
+      tableName: fixture.tableName,
+      bus: bus(),
+      since: 1_000_000,
+      until: 2_000_000,
+    });
+    expect(result).toEqual({ items: 0, published: 0, failures: {} });
+    expect(problemOf(result)).toMatch(/No revocation was written in that window/);
+    expect(problemOf({ items: 3, published: 2, failures: { ThrottlingException: 1 } })).toMatch(
+      /not republished/,
+    );
+  });
+
+  it("widens every window: whole seconds, and a minute each way around a parked batch", () => {
+    expect(windowOf({ since: 1_000_400, until: 2_000_100 })).toEqual({
+      since: 1_000_000,
+      until: 2_000_999,
+    });
+    expect(windowOf({ message: parkedMessage(10_000_000, 20_000_000) })).toEqual({
+      since: 10_000_000 - PARKED_WINDOW_MARGIN_MS,
+      until: 20_000_000 + PARKED_WINDOW_MARGIN_MS + 999,
+    });
+    for (const message of [{}, { DDBStreamBatchInfo: {} }, null, "text"]) {
+      expect(() => windowOf({ message })).toThrow(/DDBStreamBatchInfo/);
+    }
+  });
 });
 
 it("no event and no log line holds any part of a token", async () => {
