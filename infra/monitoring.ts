@@ -149,6 +149,15 @@ export class Monitoring extends Construct {
       1,
     );
     this.alarm("RevocationEventsLate", this.iteratorAge(publisher.functionName), 60_000);
+    // Each consumer account's forwarding: an event parked or lost on the way to it.
+    for (const { rule, delivery } of events.forwarding) {
+      this.alarms.push(
+        delivery.watch(rule, {
+          busName: events.bus.eventBusName,
+          alarmActions: [new SnsAction(this.topic)],
+        }),
+      );
+    }
 
     this.logMetrics("Logout", logout.logGroup, LOG_METRICS.logout);
     this.logMetrics("Authorizer", authorizer.logGroup, LOG_METRICS.authorizer);

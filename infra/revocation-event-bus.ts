@@ -8,5 +8,13 @@ import { DETAIL_TYPE, EVENT_SOURCE } from "../functions/domain/revocation-event.
 export const REVOCATION_EVENT_BUS_PARAMETER = (stageName: string) =>
   `/rinne/${stageName}/auth/revocation-event-bus-arn`;
 
+/**
+ * The role a stage's forwarding rules put on other accounts' buses with: a receiver's bus policy
+ * lets this role in and no other principal of the stage's account. Named after the stage's
+ * stack, as the deploy's execution policy requires of every role it creates.
+ */
+export const REVOCATION_FORWARDER_ROLE = (stageName: string) =>
+  `RinneAuthLogout-${stageName}-revocation-forwarder`;
+
 /** What a rule matches to receive every revocation event of a stage. */
 export const REVOCATION_EVENT_PATTERN = { source: [EVENT_SOURCE], detailType: [DETAIL_TYPE] };

@@ -11,14 +11,16 @@ import { Duration, Stack, Validations } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus, type IEventBus, Rule } from "aws-cdk-lib/aws-events";
 import { EventBus as EventBusTarget } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Queue, QueueEncryption, RedrivePermission } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { SERVICE_NAMES } from "../functions/domain/log-schema.js";
 import { BundledFunction } from "./bundled-function.js";
+import { GuardedDelivery } from "./guarded-delivery.js";
 import type { OperationsKey } from "./operations-key.js";
-import { REVOCATION_EVENT_PATTERN } from "./revocation-event-bus.js";
+import { REVOCATION_EVENT_PATTERN, REVOCATION_FORWARDER_ROLE } from "./revocation-event-bus.js";
 import type { RevocationTable } from "./revocation-table.js";
 import type { StageConfig } from "./stage-config.js";
 
@@ -35,8 +37,16 @@ export interface RevocationEventsProps {
   operationsKey: OperationsKey;
 }
 
+/** One consumer account's forwarding: its rule, and what guards its delivery. */
+export interface Forwarding {
+  account: string;
+  rule: Rule;
+  delivery: GuardedDelivery;
+}
+
 export class RevocationEvents extends Construct {
   readonly bus: IEventBus;
+  readonly forwarding: Forwarding[];
   readonly publisher: BundledFunction;
   readonly deadLetters: Queue;
 
@@ -96,28 +106,55 @@ export class RevocationEvents extends Construct {
       }),
     );
 
-    // Other accounts of the organisation receive on their own default bus (a subscription
-    // there, `RevocationEventsSubscription`, lets this account put on it).
-    for (const account of stage.revocationEventConsumerAccounts) {
-      new Rule(this, `To${account}`, {
+    this.forwarding = this.forward(stage);
+  }
+
+  /**
+   * Other accounts of the organisation receive on their own default bus (a subscription there,
+   * `RevocationEventsSubscription`, lets the forwarder role in): one rule each, as the role,
+   * with a dead-letter queue each. A bus target takes no retry policy (CDK's `EventBusProps`):
+   * EventBridge retries it a day, then parks it.
+   */
+  private forward(stage: StageConfig): Forwarding[] {
+    const accounts = stage.revocationEventConsumerAccounts;
+    if (accounts.length === 0) return [];
+    const stack = Stack.of(this);
+    const defaultBusOf = (account: string) =>
+      stack.formatArn({
+        service: "events",
+        account,
+        resource: "event-bus",
+        resourceName: "default",
+      });
+    const role = new Role(this, "Forwarder", {
+      roleName: REVOCATION_FORWARDER_ROLE(stage.stageName),
+      description: `Puts the Rinne API's revocation events (${stage.stageName}) on consumer accounts' buses`,
+      assumedBy: new ServicePrincipal("events.amazonaws.com", {
+        conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
+      }),
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["events:PutEvents"], resources: accounts.map(defaultBusOf) }),
+    );
+    return accounts.map((account) => {
+      const delivery = new GuardedDelivery(this, `DeliveryTo${account}`, {
+        what: `the revocation events' forwarding to account ${account}`,
+      });
+      const rule = new Rule(this, `To${account}`, {
         eventBus: this.bus,
         description: `Revocation events to account ${account}`,
         eventPattern: REVOCATION_EVENT_PATTERN,
         targets: [
-          new EventBusTarget(
-            EventBus.fromEventBusArn(
-              this,
-              `DefaultBusOf${account}`,
-              Stack.of(this).formatArn({
-                service: "events",
-                account,
-                resource: "event-bus",
-                resourceName: "default",
-              }),
+          delivery.target(
+            new EventBusTarget(
+              EventBus.fromEventBusArn(this, `DefaultBusOf${account}`, defaultBusOf(account)),
+              { role },
             ),
+            { retries: false },
           ),
         ],
       });
-    }
+      return { account, rule, delivery };
+    });
   }
 }

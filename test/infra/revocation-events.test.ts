@@ -7,13 +7,16 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Stack } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { SqsQueue } from "aws-cdk-lib/aws-events-targets";
+import { Topic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
 import { DETAIL_TYPE, EVENT_SOURCE } from "../../functions/domain/revocation-event.js";
 import { buildStacks } from "../../infra/app.js";
 import { RevocationEventsSubscription } from "../../infra/constructs.js";
+import { REVOCATION_FORWARDER_ROLE } from "../../infra/revocation-event-bus.js";
 import { readStageConfig } from "../../infra/stage-config.js";
 
 const CDK_CONTEXT = JSON.parse(readFileSync("cdk.json", "utf8")).context;
@@ -81,9 +84,37 @@ describe("the stage's revocation events", () => {
       EventBusName: { Ref: Match.stringLikeRegexp("RevocationEventsBus") },
       EventPattern: { source: [EVENT_SOURCE], "detail-type": [DETAIL_TYPE] },
       Targets: [
-        Match.objectLike({ Arn: "arn:aws:events:sa-east-1:333333333333:event-bus/default" }),
+        Match.objectLike({
+          Arn: "arn:aws:events:sa-east-1:333333333333:event-bus/default",
+          // As the forwarder role the receiver's bus lets in, parking what fails.
+          RoleArn: { "Fn::GetAtt": [Match.stringLikeRegexp("Forwarder"), "Arn"] },
+          DeadLetterConfig: {
+            Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("DeliveryTo333333333333"), "Arn"] },
+          },
+        }),
       ],
     });
+    template.hasResourceProperties("AWS::IAM::Role", {
+      RoleName: REVOCATION_FORWARDER_ROLE("sandbox"),
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: "events.amazonaws.com" },
+            Condition: { StringEquals: { "aws:SourceAccount": Match.anyValue() } },
+          }),
+        ],
+      },
+    });
+  });
+
+  it("pages the stage's topic when a forwarded event is parked or lost", () => {
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")).filter((alarm) =>
+      JSON.stringify(alarm.Properties.Metrics ?? "").includes("FailedInvocations"),
+    );
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.Properties.AlarmActions).toEqual([
+      expect.objectContaining({ Ref: expect.stringMatching(/AlarmTopic/) }),
+    ]);
   });
 
   it("puts on the bus the stage names instead, creating none and forwarding nothing", () => {
@@ -150,7 +181,7 @@ describe("RevocationEventsSubscription, in a receiver's stack", () => {
     template.resourceCountIs("AWS::Events::EventBusPolicy", 0);
   });
 
-  it("in another account: a rule on its default bus, which lets the stage's account put", () => {
+  it("in another account: a rule on its default bus, which lets the stage's forwarder put", () => {
     const template = receiver("333333333333", ["global", "operator"]);
     template.hasResourceProperties("AWS::Events::Rule", {
       EventBusName: "default",
@@ -165,10 +196,92 @@ describe("RevocationEventsSubscription, in a receiver's stack", () => {
       EventBusName: "default",
       Statement: {
         Effect: "Allow",
-        Principal: { AWS: { "Fn::Join": ["", Match.arrayWith([":iam::222222222222:root"])] } },
+        Principal: {
+          AWS: {
+            "Fn::Join": [
+              "",
+              Match.arrayWith([
+                `:iam::222222222222:role/${REVOCATION_FORWARDER_ROLE("production")}`,
+              ]),
+            ],
+          },
+        },
         Action: "events:PutEvents",
       },
     });
+    // No other principal of the stage's account: not its root, which stands for all of them.
+    expect(JSON.stringify(template.findResources("AWS::Events::EventBusPolicy"))).not.toContain(
+      ":root",
+    );
+  });
+
+  it.each([["222222222222"], ["333333333333"]])(
+    "from %s: its target retried a day, then parked in a queue whose alarm pages",
+    (account) => {
+      const app = new App();
+      const stack = new Stack(app, "Receiver", { env: { account, region: "sa-east-1" } });
+      const onCall = new Topic(stack, "OnCall");
+      const subscription = new RevocationEventsSubscription(stack, "Subscription", {
+        stage: { name: "production", account: "222222222222" },
+        target: new SqsQueue(new Queue(stack, "Revocations")),
+        alarmActions: [new SnsAction(onCall)],
+      });
+      const template = Template.fromStack(stack);
+      const queueArn = stack.resolve(subscription.deadLetterQueue.queueArn);
+      template.hasResourceProperties("AWS::Events::Rule", {
+        Targets: [
+          Match.objectLike({
+            DeadLetterConfig: { Arn: queueArn },
+            RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+          }),
+        ],
+      });
+      // EventBridge may park there: only for this rule.
+      template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: "sqs:SendMessage",
+              Principal: { Service: "events.amazonaws.com" },
+              Condition: {
+                ArnEquals: { "aws:SourceArn": stack.resolve(subscription.rule.ruleArn) },
+              },
+            }),
+          ]),
+        },
+      });
+      const alarm = Object.values(template.findResources("AWS::CloudWatch::Alarm"))[0];
+      expect(alarm?.Properties.AlarmActions).toEqual([stack.resolve(onCall.topicArn)]);
+      const expression = JSON.stringify(alarm?.Properties.Metrics);
+      for (const metric of [
+        "FailedInvocations",
+        "InvocationsFailedToBeSentToDlq",
+        "ApproximateNumberOfMessagesVisible",
+      ]) {
+        expect(expression).toContain(metric);
+      }
+      // A rule on the stage's custom bus reports under the bus's name too; on the default, not.
+      expect(expression.includes("EventBusName")).toBe(account === "222222222222");
+    },
+  );
+
+  it("warns where nobody is paged, and takes a dead-letter queue of the receiver's", () => {
+    const app = new App();
+    const stack = new Stack(app, "Receiver", {
+      env: { account: "333333333333", region: "sa-east-1" },
+    });
+    const parked = new Queue(stack, "Parked");
+    const subscription = new RevocationEventsSubscription(stack, "Subscription", {
+      stage: { name: "production", account: "222222222222" },
+      target: new SqsQueue(new Queue(stack, "Revocations")),
+      deadLetterQueue: parked,
+    });
+    expect(subscription.deadLetterQueue).toBe(parked);
+    const warnings = Annotations.fromStack(stack).findWarning(
+      "*",
+      Match.stringLikeRegexp("nobody is paged"),
+    );
+    expect(warnings).toHaveLength(1);
   });
 
   it("needs its stack's account, to know which of the two it is", () => {
