@@ -174,7 +174,7 @@ async function main() {
   const bundles = synthesizeDeployableBundles();
   const deployable = bundles.logout.entry;
   const variants: [string, string, string][] = [
-    ["logout bundle (aws4 + node:https client)", "deployable", deployable],
+    ["logout bundle (SigV4 + node:https client)", "deployable", deployable],
     ["authorizer bundle", "authorizer", bundles.authorizer.entry],
     [
       "logout, AWS SDK v3 client, external",

@@ -1,15 +1,15 @@
 /**
  * A small DynamoDB client: the JSON protocol over Node's own `http`/`https` with a keep-alive
- * agent, signed with SigV4 by `aws4` from the Lambda's own credentials. Chosen over the AWS SDK
- * and over `fetch`-based signers for the cold start (the README's performance section has the
- * figures: on Node, the first `fetch` alone costs more than this whole client). It keeps what
- * this function needs of the SDK: the standard endpoint override, bounded retries with jittered
- * backoff, a timeout per attempt and typed errors.
+ * agent, signed with SigV4 (`sigv4.ts`) from the Lambda's own credentials. Chosen over the AWS
+ * SDK and over `fetch`-based signers for the cold start (the README's performance section has
+ * the figures: on Node, the first `fetch` alone costs more than this whole client). It keeps
+ * what this function needs of the SDK: the standard endpoint override, bounded retries with
+ * jittered backoff, a timeout per attempt and typed errors.
  */
-import aws4 from "aws4";
 import type { Environment } from "../config/config.js";
 import { type DynamoDbWaits, dynamoDbCallMs, WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { ConfigurationError } from "../domain/errors.js";
+import { createSigner, signablePath } from "./sigv4.js";
 
 // Taken as the module itself, not imported: on Node.js 24 an ES import of node:http builds its
 // whole namespace, whose lazy getters load undici, ~45 ms of every cold start (bench/README.md).
@@ -84,13 +84,15 @@ export function createDynamoDbClient({
   waits = WAIT_BUDGETS.dynamoDb,
 }: DynamoDbClientOptions): DynamoDbClient {
   const { attempts: maxAttempts, attemptMs: attemptTimeoutMs, baseDelayMs } = waits;
-  const { accessKeyId, secretAccessKey, sessionToken } = credentials;
-  const signingCredentials = {
-    accessKeyId,
-    secretAccessKey,
-    ...(sessionToken ? { sessionToken } : {}),
-  };
   const url = new URL(endpoint);
+  const path = url.pathname || "/";
+  if (!signablePath(path)) {
+    throw new ConfigurationError(
+      "AWS_ENDPOINT_URL_DYNAMODB",
+      "must have a plain path (letters, digits, - . _ ~ /)",
+    );
+  }
+  const sign = createSigner("dynamodb", region, credentials);
   const transport = url.protocol === "http:" ? http : https;
   // One connection reused across invocations: no new TLS handshake per logout.
   const agent = new transport.Agent({ keepAlive: true, maxSockets: 50 });
@@ -100,30 +102,24 @@ export function createDynamoDbClient({
     body: string,
     timeoutMs: number,
   ): Promise<{ status: number; text: string }> {
-    const request = aws4.sign(
-      {
-        host: url.host,
-        path: url.pathname || "/",
-        method: "POST",
-        service: "dynamodb",
-        region,
-        headers: {
-          "Content-Type": "application/x-amz-json-1.0",
-          "X-Amz-Target": `DynamoDB_20120810.${operation}`,
-        },
-        body,
+    const { headers } = sign({
+      host: url.host,
+      path,
+      headers: {
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": `DynamoDB_20120810.${operation}`,
       },
-      signingCredentials,
-    );
+      body,
+    });
     return new Promise((resolve, reject) => {
       const outgoing = transport.request(
         {
           protocol: url.protocol,
           hostname: url.hostname,
           port: url.port,
-          path: request.path,
+          path,
           method: "POST",
-          headers: request.headers,
+          headers,
           agent,
           signal: AbortSignal.timeout(timeoutMs),
         },

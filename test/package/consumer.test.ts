@@ -6,11 +6,18 @@
  * and a REST API protected, and the in-process check answers 200, then 401 after a logout.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logoutHandlerFromEnvironment } from "../../functions/logout/logout-handler.js";
 import { httpApiEvent } from "../../scripts/api-gateway-events.js";
@@ -39,8 +46,9 @@ const LINKED = [
   "@middy",
   "@aws-lambda-powertools",
   "aws-jwt-verify",
-  "aws4",
   "@types/node",
+  // NodejsFunction bundles with the esbuild it finds.
+  "esbuild",
   "@types/aws-lambda",
 ];
 
@@ -80,6 +88,11 @@ beforeAll(async () => {
     symlinkSync(join(ROOT, "node_modules", name), join(app, "node_modules", name));
   }
   writeFileSync(join(app, "package.json"), JSON.stringify({ type: "module", private: true }));
+  // NodejsFunction looks for the app's lock file, as `cdk init` leaves one.
+  writeFileSync(
+    join(app, "package-lock.json"),
+    JSON.stringify({ lockfileVersion: 3, packages: {} }),
+  );
   writeFileSync(
     join(app, "tsconfig.json"),
     JSON.stringify({
@@ -167,41 +180,119 @@ describe("a consumer compiled with tsc (NodeNext) and run by node", () => {
     );
   });
 
-  it("checks in-process when bundled as NodejsFunction does by default (CommonJS): 200, then 401", async () => {
-    // NodejsFunction's default esbuild options (aws-cdk-lib's bundling): CommonJS for Node.js,
-    // the SDK left to the runtime. The package once failed to load here (`import.meta`).
-    await build({
-      entryPoints: [join(app, "handler.ts")],
-      absWorkingDir: app,
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node24",
-      mainFields: ["module", "main"],
-      external: ["@aws-sdk/*"],
-      outfile: join(app, "bundle", "index.js"),
-      logLevel: "error",
-    });
-    writeFileSync(join(app, "bundle", "package.json"), JSON.stringify({ type: "commonjs" }));
+  it.each([
+    ["CommonJS, NodejsFunction's default", undefined],
+    ["ESM, without a banner", "OutputFormat.ESM"],
+  ])(
+    "checks in-process as NodejsFunction bundles it (%s): 401, 200, then 401",
+    async (_, format) => {
+      // The guide's stack, synthesized with CDK's own bundling (esbuild, as NodejsFunction runs
+      // it); the function's asset is what Lambda would run. The package once failed here twice:
+      // `import.meta` in CommonJS, aws4's `require` of builtins in ESM.
+      const variant = format === undefined ? "cjs" : "esm";
+      let source = readFileSync(join(app, "stack.ts"), "utf8");
+      if (format !== undefined) {
+        source = source
+          .replace(
+            "runtime: Runtime.NODEJS_24_X,\n  environment",
+            `runtime: Runtime.NODEJS_24_X,\n  bundling: { format: ${format} },\n  environment`,
+          )
+          .replace(
+            "import { NodejsFunction } from",
+            "import { NodejsFunction, OutputFormat } from",
+          );
+        expect(source).toContain("bundling: { format: OutputFormat.ESM }");
+      }
+      writeFileSync(join(app, `stack-${variant}.ts`), source);
+      run(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."]);
+      const outdir = join(app, `cdk.out.${variant}`);
+      run("node", [`dist/stack-${variant}.js`], { CDK_OUTDIR: outdir });
+      const template = JSON.parse(readFileSync(join(outdir, "Payments.template.json"), "utf8"));
+      const [backend] = Object.values(
+        template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+      ).filter(
+        (resource) =>
+          resource.Type === "AWS::Lambda::Function" &&
+          JSON.stringify(resource.Properties.Environment ?? {}).includes("REVOCATION_TABLE_NAME"),
+      );
+      const assetDir = join(
+        outdir,
+        `asset.${(backend?.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, "")}`,
+      );
+      const entry = format === undefined ? "index.js" : "index.mjs";
+      expect(readdirSync(assetDir)).toContain(entry);
+      // Lambda runs the asset alone: no package.json of the app's above it says "module".
+      writeFileSync(join(assetDir, "package.json"), JSON.stringify({ type: "commonjs" }));
+      writeFileSync(
+        join(assetDir, "invoke.mjs"),
+        `const module = await import("./${entry}");
+const handler = module.handler ?? module.default.handler;
+process.stdout.write("RESULT" + JSON.stringify(await handler(JSON.parse(process.argv[2]), { awsRequestId: "r-1" })));`,
+      );
+      const { token, environment, event } = await signedIn(`bundled-${variant}`);
+      const invoke = async (request: object) => {
+        const { stdout } = await execFileAsync("node", ["invoke.mjs", JSON.stringify(request)], {
+          cwd: assetDir,
+          env: { ...process.env, ...environment },
+        });
+        return JSON.parse(stdout.split("RESULT")[1] as string);
+      };
+      const withoutHeader = httpApiEvent({ method: "GET", path: "/core/v1/payments", headers: {} });
+      expect((await invoke(withoutHeader)).statusCode).toBe(401);
+      const before = await invoke(event);
+      expect(before.statusCode, before.body).toBe(200);
+      const logout = logoutHandlerFromEnvironment(environment);
+      await logout(
+        httpApiEvent({ headers: { authorization: `Bearer ${token}` } }),
+        lambdaContext(),
+      );
+      const after = await invoke(event);
+      expect(after.statusCode).toBe(401);
+      expect(JSON.parse(after.body).error.details.reason).toBe("Token has been revoked");
+    },
+    120_000,
+  );
+
+  it("checks in-process in a CommonJS app compiled by tsc and run by node (require of ESM)", async () => {
+    // A CommonJS consumer: tsc turns the import into require(), which Node 22.12+ serves from
+    // the package's ES modules. (tsx in a CommonJS app rewrites them to CommonJS instead, and
+    // Middy 7 has none: not supported, said in the guide.)
+    const cjs = join(app, "cjs");
+    mkdirSync(cjs, { recursive: true });
+    writeFileSync(join(cjs, "package.json"), JSON.stringify({ type: "commonjs" }));
+    writeFileSync(join(cjs, "handler.ts"), FILES["handler.ts"] as string);
     writeFileSync(
-      join(app, "bundle", "invoke.js"),
-      `const { handler } = require("./index.js");
+      join(cjs, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          strict: true,
+          skipLibCheck: true,
+          types: ["node"],
+          outDir: "dist",
+        },
+        include: ["handler.ts"],
+      }),
+    );
+    run(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "cjs"]);
+    expect(readFileSync(join(cjs, "dist", "handler.js"), "utf8")).toContain(
+      'require("@rinne/auth-logout")',
+    );
+    writeFileSync(
+      join(cjs, "invoke.js"),
+      `const { handler } = require("./dist/handler.js");
 handler(JSON.parse(process.argv[2]), { awsRequestId: "r-1" }).then((result) => process.stdout.write("RESULT" + JSON.stringify(result)));`,
     );
-    const { token, environment, event } = await signedIn("bundled-user");
-    const invoke = async () => {
-      const { stdout } = await execFileAsync("node", ["bundle/invoke.js", JSON.stringify(event)], {
-        cwd: app,
-        env: { ...process.env, ...environment },
-      });
-      return JSON.parse(stdout.split("RESULT")[1] as string);
-    };
-    expect((await invoke()).statusCode).toBe(200);
-    const logout = logoutHandlerFromEnvironment(environment);
-    await logout(httpApiEvent({ headers: { authorization: `Bearer ${token}` } }), lambdaContext());
-    const after = await invoke();
-    expect(after.statusCode).toBe(401);
-    expect(JSON.parse(after.body).error.details.reason).toBe("Token has been revoked");
+    const { environment, event } = await signedIn("cjs-user");
+    const { stdout } = await execFileAsync("node", ["invoke.js", JSON.stringify(event)], {
+      cwd: cjs,
+      env: { ...process.env, ...environment },
+    });
+    const answer = JSON.parse(stdout.split("RESULT")[1] as string);
+    expect(answer.statusCode, answer.body).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ sub: "cjs-user" });
   });
 
   it("checks in-process: 200 with the token's subject, then the contract's 401 once logged out", async () => {

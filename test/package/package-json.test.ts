@@ -18,6 +18,12 @@ it("is scoped, and publishes to the platform's registry only, never the public o
   expect(manifest.publishConfig.access).toBe("restricted");
 });
 
+it("asks of its users the Node.js its runtime dependencies need (Middy 7: 22; require of ESM: 22.12)", () => {
+  expect(manifest.engines.node).toBe(">=22.12");
+  const lock = JSON.parse(readFileSync("package-lock.json", "utf8"));
+  expect(lock.packages["node_modules/@middy/core"].engines.node).toMatch(/>=\s*22/);
+});
+
 it("states the npm that keeps dependencies' install scripts off unless allowScripts names them", () => {
   expect(manifest.engines.npm).toBe(">=11");
   // The one dependency whose install script runs: it brings the Lambda runtime's Node.js.
