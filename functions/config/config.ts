@@ -261,6 +261,14 @@ function verifierConfig(env: Environment): VerifierConfig {
 
 export function loadConfig(env: Environment): Config {
   const tableName = read(env, "REVOCATION_TABLE_NAME");
+  if (tableName?.startsWith("arn:")) {
+    // Another account's table: its items name users, and no local emulator can hold the
+    // resource policy it would take. The stage's authorizer decides there (`fromArn`).
+    throw new ConfigurationError(
+      "REVOCATION_TABLE_NAME",
+      "is a table's ARN: the in-process check reads the stage's table from the stage's own account only; from another account, protect the route with the stage's authorizer (RevocationAwareAuthorizer.fromArn, docs/protecting-routes.md)",
+    );
+  }
   if (tableName !== undefined && !TABLE_NAME.test(tableName)) {
     throw new ConfigurationError("REVOCATION_TABLE_NAME", "is not a valid DynamoDB table name");
   }

@@ -188,6 +188,15 @@ describe("loadConfig", () => {
       "is not a valid DynamoDB table name",
     ],
     [
+      {
+        ...ISSUER,
+        REVOCATION_TABLE_NAME:
+          "arn:aws:dynamodb:sa-east-1:111122223333:table/rinne-auth-revocations",
+      },
+      "REVOCATION_TABLE_NAME",
+      "is a table's ARN: the in-process check reads the stage's table from the stage's own account only; from another account, protect the route with the stage's authorizer (RevocationAwareAuthorizer.fromArn, docs/protecting-routes.md)",
+    ],
+    [
       { ...ISSUER, REVOCATION_TABLE_NAME: "t-1", MAX_SESSION_SECONDS: "-1" },
       "MAX_SESSION_SECONDS",
       "must be a whole number of seconds above 0",
