@@ -1,5 +1,5 @@
 /**
- * The package as another team gets it: `npm pack`, installed into a fresh consumer app (the
+ * The package as another team gets it: staged and packed as the release publishes it, installed into a fresh consumer app (the
  * tarball unpacked into its node_modules as npm does; the peer dependencies linked from this
  * project's, rather than downloaded again), docs/protecting-routes.md's files
  * compiled with `tsc` (NodeNext) and run with plain `node`: the stack synthesizes two HTTP APIs
@@ -24,6 +24,7 @@ import { httpApiEvent } from "../../scripts/api-gateway-events.js";
 import { lambdaContext } from "../../scripts/lambda-context.js";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../../scripts/local-dynamodb.js";
 import { createLocalIdentity } from "../../scripts/local-identity.js";
+import { STAGED } from "../../scripts/stage-package.js";
 import { captureOutput } from "../support/captured-output.js";
 
 captureOutput();
@@ -66,8 +67,10 @@ const run = (command: string, args: string[], env: Record<string, string> = {}) 
 
 beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), "consumer-"));
+  // As the release publishes it: the staged package (`npm run package`), packed.
+  execFileSync("npm", ["run", "-s", "package"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const [result] = JSON.parse(
-    execFileSync("npm", ["pack", "--json", "--pack-destination", app], {
+    execFileSync("npm", ["pack", STAGED, "--json", "--pack-destination", app], {
       cwd: ROOT,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
@@ -132,6 +135,27 @@ describe("the packed package", () => {
     expect(
       paths.filter((path) => /handler\.(js|d\.ts)$/.test(path) && path.endsWith("/handler.js")),
     ).toEqual([]);
+  });
+
+  it("carries a consumer's README and manifest: no scripts, no devDependencies, its repository", () => {
+    const installed = join(app, "node_modules", "@rinne", "auth-logout");
+    const readme = readFileSync(join(installed, "README.md"), "utf8");
+    expect(readme).toBe(readFileSync("docs/package-readme.md", "utf8"));
+    for (const needed of [
+      "@rinne:registry=",
+      "_authToken",
+      "fromArn",
+      "protectedHandler",
+      "NodejsFunction",
+    ]) {
+      expect(readme).toContain(needed);
+    }
+    const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
+    expect(Object.keys(manifest)).not.toContain("scripts");
+    expect(Object.keys(manifest)).not.toContain("devDependencies");
+    expect(manifest.private).toBeUndefined();
+    expect(manifest.repository.url).toMatch(/^git\+https:\/\/github\.com\//);
+    expect(manifest.publishConfig.registry).toBe("https://npm.pkg.github.com");
   });
 
   it("the guide has the two files, and every import of the package in the docs is theirs", () => {

@@ -6,7 +6,9 @@
  * this checkout and its `node_modules`; `npm ci` is already done; the artifact download copies a
  * folder the test built (links kept, as an attacker's archive could hold them); the credentials
  * step exports the credentials the test gives, as `configure-aws-credentials` exports a role's.
- * Every step sees `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, as a job with `id-token: write` does.
+ * Every step sees `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, as a job with `id-token: write` does; the
+ * job's `env:` (where the test may point it at a stand-in), and what a step appends to
+ * `$GITHUB_ENV`, as the runner passes them on.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -40,6 +42,14 @@ export interface JobOptions {
   credentials: Record<string, string>;
   /** The runner's own environment beyond PATH and HOME (the OIDC request token, say). */
   runnerEnv: Record<string, string>;
+  /** The event's and the secrets' values the job's expressions read (`github.ref_name`). */
+  context?: Record<string, string>;
+  /** The job's `env:` values the test replaces with a stand-in's (a local registry). */
+  jobEnv?: Record<string, string>;
+  /** Steps not run, by their first line, and why (a step this test's own run stands for). */
+  standIns?: Record<string, string>;
+  /** The checkout the steps run in (default: this one). */
+  cwd?: string;
 }
 
 type Step = {
@@ -54,7 +64,7 @@ export const OIDC_REQUEST_TOKEN = "oidc-request-token-a8f7c2d1";
 
 export async function runJob(options: JobOptions): Promise<JobRun> {
   const workflow = parse(readFileSync(options.workflow, "utf8"));
-  const job = workflow.jobs[options.job] as { steps: Step[] };
+  const job = workflow.jobs[options.job] as { steps: Step[]; env?: Record<string, string> };
   const summaryFile = join(options.runnerTemp, "step-summary.md");
   mkdirSync(options.runnerTemp, { recursive: true });
   writeFileSync(summaryFile, "");
@@ -66,6 +76,7 @@ export async function runJob(options: JobOptions): Promise<JobRun> {
     "github.event.workflow_run.head_sha": "2222222222222222222222222222222222222222",
     ...Object.fromEntries(Object.entries(options.matrix ?? {}).map(([k, v]) => [`matrix.${k}`, v])),
     ...Object.fromEntries(Object.entries(options.vars).map(([k, v]) => [`vars.${k}`, v])),
+    ...options.context,
   };
   const expand = (text: string) =>
     text.replace(/\$\{\{\s*([\w.-]+)\s*\}\}/g, (_, expression: string) => {
@@ -73,7 +84,12 @@ export async function runJob(options: JobOptions): Promise<JobRun> {
       if (value === undefined) throw new Error(`the runner stand-in knows no ${expression}`);
       return value;
     });
+  const githubEnv = join(options.runnerTemp, "github-env");
+  writeFileSync(githubEnv, "");
   const base: Record<string, string> = {
+    ...job.env,
+    ...options.jobEnv,
+    GITHUB_ENV: githubEnv,
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "",
     CI: "true",
@@ -104,11 +120,13 @@ export async function runJob(options: JobOptions): Promise<JobRun> {
     }
     const script = expand(step.run ?? "");
     if (/^npm ci\b/.test(script)) continue;
+    if (options.standIns?.[script.split("\n")[0] as string] !== undefined) continue;
     const env = { ...base };
     for (const [key, value] of Object.entries(step.env ?? {})) env[key] = expand(value);
     // Not spawnSync: the stand-ins a step calls may be served by this very process.
     const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
       env,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       timeout: 120_000,
     });
     let stdout = "";
@@ -121,6 +139,11 @@ export async function runJob(options: JobOptions): Promise<JobRun> {
     });
     const [status] = (await once(child, "close")) as [number | null];
     run.steps.push({ name: step.name ?? script.split("\n")[0] ?? "", status, stdout, stderr });
+    // `NAME=value` lines a step appended to $GITHUB_ENV: every later step's environment.
+    for (const line of readFileSync(githubEnv, "utf8").split("\n")) {
+      const at = line.indexOf("=");
+      if (at > 0) base[line.slice(0, at)] = line.slice(at + 1);
+    }
     if (status !== 0) {
       run.succeeded = false;
       break;
