@@ -19,6 +19,8 @@ export interface PublisherRetries {
   attempts: number;
   /** Backoff before try n + 1: up to `baseDelayMs * 2^n` (full jitter). */
   baseDelayMs: number;
+  /** How a backoff is waited (a test's records them). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 export const PUBLISHER_RETRIES: PublisherRetries = { attempts: 4, baseDelayMs: 100 };
@@ -49,7 +51,9 @@ export function createEventPublisher({
     const codes: (string | undefined)[] = details.map(() => "NotTried");
     let pending = details.map((_, index) => index);
     for (let attempt = 1; pending.length > 0 && attempt <= retries.attempts; attempt++) {
-      if (attempt > 1) await sleep(Math.random() * retries.baseDelayMs * 2 ** (attempt - 1));
+      if (attempt > 1) {
+        await (retries.sleep ?? sleep)(Math.random() * retries.baseDelayMs * 2 ** (attempt - 1));
+      }
       const calls = [];
       for (let start = 0; start < pending.length; start += ENTRIES_PER_CALL) {
         const indexes = pending.slice(start, start + ENTRIES_PER_CALL);

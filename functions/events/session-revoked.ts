@@ -121,8 +121,8 @@ export function sessionRevokedDetail(revocation: Revocation): SessionRevokedDeta
   const session = sessionSubject(revocation);
   return {
     id: eventId(revocation),
-    // Hashed again: the writer digest is what a replay is recognised by.
-    ...(writer === undefined ? {} : { txn: digest(writer) }),
+    // A session item always has its writer; hashed again, since a replay is recognised by it.
+    txn: digest(writer as string),
     sub_id: { format: "complex", ...(user === undefined ? {} : { user }), session },
     events: { [CAEP_SESSION_REVOKED]: claims },
     revocation: {

@@ -7,6 +7,7 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createEventPublisher, type EventBus } from "../../../functions/events/event-publisher.js";
 import { eventBridgeBus } from "../../../functions/events/eventbridge-bus.js";
+import { UnnamedRevocationError } from "../../../functions/events/session-revoked.js";
 import {
   type RevocationNotice,
   sessionItem,
@@ -94,6 +95,7 @@ describe("every revocation that took effect, named", () => {
       const result = await publish(records);
       expect(result.batchItemFailures).toEqual([{ itemIdentifier: failed }]);
       expect(result.failures).toEqual({ UnnamedRevocationError: 1 });
+      expect(new UnnamedRevocationError().message).toMatch(/names nothing a receiver holds/);
       expect(result.published).toBe(1);
     }
     expect(calls).toEqual([1, 1]);
@@ -101,6 +103,44 @@ describe("every revocation that took effect, named", () => {
 });
 
 describe("what it puts, and what it reports", () => {
+  it("backs off only between tries, and only while something is refused: up to base × 2^n", async () => {
+    const waits: number[] = [];
+    const retries = {
+      attempts: 4,
+      baseDelayMs: 100,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+      },
+    };
+    // Refused twice, then taken: two backoffs, before tries 2 and 3; none after.
+    const { bus } = recordingBus((call) => (call <= 2 ? "ThrottlingException" : undefined));
+    const result = await createEventPublisher({ bus, retries })([global(1, "a")]);
+    expect(result.published).toBe(1);
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeGreaterThanOrEqual(0);
+    expect(waits[0]).toBeLessThan(200);
+    expect(waits[1]).toBeLessThan(400);
+    // Taken at once: no wait at all; refused for good: a wait before each try but the first.
+    waits.length = 0;
+    await createEventPublisher({ bus: recordingBus().bus, retries })([global(2, "b")]);
+    expect(waits).toEqual([]);
+    const refused = recordingBus(() => "InternalFailure");
+    await createEventPublisher({ bus: refused.bus, retries })([global(3, "c")]);
+    expect(waits).toHaveLength(3);
+    expect(refused.calls).toEqual([1, 1, 1, 1]);
+    // Spread over its range, not pinned to its edges (full jitter), growing with n.
+    const many: number[][] = [];
+    for (let run = 0; run < 40; run++) {
+      waits.length = 0;
+      await createEventPublisher({ bus: recordingBus(() => "X").bus, retries })([global(4, "d")]);
+      many.push([...waits]);
+    }
+    const largest = (n: number) => Math.max(...many.map((each) => each[n] as number));
+    expect(largest(0)).toBeGreaterThan(100);
+    expect(largest(2)).toBeGreaterThan(400);
+    expect(largest(2)).toBeLessThan(800);
+  });
+
   it("puts at most ten entries a call, every entry once", async () => {
     const { bus, calls } = recordingBus();
     const publish = createEventPublisher({ bus, retries: fast });

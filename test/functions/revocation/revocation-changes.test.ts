@@ -95,6 +95,7 @@ describe("revocationOf", () => {
     ]) {
       expect(() => revocationOf(unreadable)).toThrow(UnreadableAnswerError);
     }
+    expect(() => revocationOf(record("INSERT", undefined))).toThrow(/stream view type/);
   });
 });
 
@@ -134,6 +135,19 @@ describe("the event's id", () => {
 });
 
 describe("the event of a local logout", () => {
+  it("names no user where the token had no sub: no key for it at all", () => {
+    const item = sessionItem("session#v2#s", { expiresAt: NOW + 600, revokedBy: "w" }, NOW, {
+      scope: "local",
+      iss: "https://issuer.example",
+      session: "s",
+      at: NOW * 1000,
+    });
+    const found = revocationOf(record("INSERT", item));
+    const detail = sessionRevokedDetail(found as NonNullable<typeof found>);
+    expect(Object.keys(detail.revocation)).not.toContain("sub");
+    expect(Object.keys(detail.sub_id)).toEqual(["format", "session"]);
+  });
+
   it("names the session alone: no user-wide instant, no token id", () => {
     const found = revocationOf(record("INSERT", sessionAt(NOW, NOW + 600)));
     const { revocation } = sessionRevokedDetail(found as NonNullable<typeof found>);

@@ -10,11 +10,7 @@ import { createSigner, signablePath } from "../../../functions/revocation/sigv4.
 
 const text = (min: number) => fc.string({ minLength: min, maxLength: 40, unit: "grapheme" });
 const request = fc.record({
-  host: fc.constantFrom(
-    "dynamodb.sa-east-1.amazonaws.com",
-    "127.0.0.1:8000",
-    "localhost:4566",
-  ),
+  host: fc.constantFrom("dynamodb.sa-east-1.amazonaws.com", "127.0.0.1:8000", "localhost:4566"),
   path: fc.constantFrom("/", "/dynamodb", "/a-b_c.d~e/"),
   region: fc.constantFrom("sa-east-1", "us-east-1", "eu-central-1"),
   operation: fc.constantFrom("BatchGetItem", "PutItem", "Scan"),
@@ -41,10 +37,11 @@ describe("SigV4", () => {
           "Content-Type": "application/x-amz-json-1.0",
           "X-Amz-Target": `${r.target}.${r.operation}`,
         };
-        const ours = createSigner("dynamodb", r.region, credentials)(
-          { host: r.host, path: r.path, headers, body: r.body },
-          r.at,
-        ).headers;
+        const ours = createSigner(
+          "dynamodb",
+          r.region,
+          credentials,
+        )({ host: r.host, path: r.path, headers, body: r.body }, r.at).headers;
         const theirs = aws4.sign(
           {
             host: r.host,
