@@ -37,7 +37,12 @@ export function protectedHandler(
   handler: ProtectedHandler,
   { env = process.env, check, ...options }: ProtectedHandlerOptions = {},
 ): (event: ApiGatewayEvent, context: Context) => Promise<HttpResponse> {
-  const { config, logger, verify, ...rest } = check ?? bearerCheckFromEnvironment(env, options);
+  // Its log lines are the consumer's function's, not the logout's: named after it by default.
+  const named = {
+    POWERTOOLS_SERVICE_NAME: env.AWS_LAMBDA_FUNCTION_NAME ?? "protected-route",
+    ...env,
+  };
+  const { config, logger, verify, ...rest } = check ?? bearerCheckFromEnvironment(named, options);
   const revocations = requireRevocations(rest.revocations);
   const wrapped = httpHandler<AuthenticatedContext>({ logger, apiBasePath: config.apiBasePath })
     .use(requireValidToken({ verify, revocations }))
