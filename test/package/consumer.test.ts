@@ -239,10 +239,10 @@ describe("a consumer compiled with tsc (NodeNext) and run by node", () => {
           resource.Type === "AWS::Lambda::Function" &&
           JSON.stringify(resource.Properties.Environment ?? {}).includes("REVOCATION_TABLE_NAME"),
       );
-      const assetDir = join(
-        outdir,
-        `asset.${(backend?.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, "")}`,
-      );
+      if (backend === undefined)
+        throw new Error("the guide's NodejsFunction is not in the template");
+      const { S3Key } = backend.Properties.Code as { S3Key: string };
+      const assetDir = join(outdir, `asset.${S3Key.replace(/\.zip$/, "")}`);
       const entry = format === undefined ? "index.js" : "index.mjs";
       expect(readdirSync(assetDir)).toContain(entry);
       // Lambda runs the asset alone: no package.json of the app's above it says "module".
