@@ -6,7 +6,15 @@
  * again is refused before anything is built; a tag that is no version is refused.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -32,12 +40,19 @@ beforeAll(async () => {
 });
 afterAll(() => registry.stop());
 
-/** actions/checkout: the tracked files of this commit, with its installed node_modules. */
+/** actions/checkout: the files of this working tree that git would keep, and its node_modules. */
 function checkout(): string {
   const dir = mkdtempSync(join(tmpdir(), "checkout-"));
-  const files = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
+  const files = execFileSync(
+    "git",
+    ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+    },
+  )
     .split("\0")
-    .filter(Boolean);
+    .filter((file) => file !== "" && existsSync(join(ROOT, file)));
   for (const file of files) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     cpSync(join(ROOT, file), join(dir, file));
