@@ -1,18 +1,24 @@
 /**
- * Revocations in DynamoDB: the conditional writes (and the reads of `revocation-reader.ts`)
- * that carry out what `revocation-rules.ts` decides, in the format of `revocation-items.ts`.
- * Fails safe: when DynamoDB cannot answer, or answers something that does not hold what was
- * asked, a logout is not reported as done and a possibly revoked token is refused, both as
- * `RevocationStoreUnavailableError` (or, where DynamoDB says the deployment is wrong,
- * `RevocationStoreMisconfiguredError`).
+ * Revocations on the table's port: the rules of `revocation-rules.ts` applied in order, with
+ * the port's reads and conditional writes (`table-port.ts`), in the format of
+ * `revocation-items.ts`. Fails safe: when the table cannot answer, or answers something that
+ * does not hold what was asked, a logout is not reported as done and a possibly revoked token is
+ * refused, both as the port's errors (`RevocationStoreUnavailableError`, or where the deployment
+ * is wrong, `RevocationStoreMisconfiguredError`). `createRevocationStore` is it on DynamoDB.
  */
 import { randomUUID } from "node:crypto";
 import type { RevocationConfig } from "../config/config.js";
 import { type Clock, systemClock } from "../domain/clock.js";
-import { LogoutInProgressError, NoSubjectError, TokenRevokedError } from "../domain/errors.js";
+import {
+  LogoutInProgressError,
+  NoSubjectError,
+  RevocationStoreUnavailableError,
+  TokenRevokedError,
+} from "../domain/errors.js";
 import type { LogoutRecord, OperatorRevocation, RevocationRecorder } from "../domain/ports.js";
 import type { VerifiedToken } from "../domain/verified-token.js";
-import { type DynamoDbClient, DynamoDbError } from "./dynamodb-client.js";
+import type { DynamoDbClient } from "./dynamodb-client.js";
+import { dynamoDbTable } from "./dynamodb-table.js";
 import {
   noticeOf,
   type RevocationNotice,
@@ -20,7 +26,7 @@ import {
   UnreadableAnswerError,
   userItem,
 } from "./revocation-items.js";
-import { createRevocationReader, type Read, storeError } from "./revocation-reader.js";
+import { createRevocationReader, type Read } from "./revocation-reader.js";
 import {
   globalLogout,
   operatorSignOut,
@@ -43,11 +49,15 @@ import {
   type UserIdentity,
   userKey,
 } from "./revocation-table.js";
+import type { RevocationTablePort } from "./table-port.js";
 
 export { REMEMBERED_LOGOUTS } from "./revocation-rules.js";
 export { UnreadableAnswerError };
 
 const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
+
+/** The store's limits: the stage's, as the configuration reads them. */
+export type StoreLimits = Omit<RevocationConfig, "tableName">;
 
 /**
  * How long a logout's claim on the identity provider's call holds: its call budget and a
@@ -63,32 +73,42 @@ const USER_WRITE_ATTEMPTS = 5;
 const busy = (retryAt: number, now: number) =>
   new LogoutInProgressError(Math.max(1, Math.ceil(retryAt - now)));
 
-const conditionFailed = (error: unknown) =>
-  error instanceof DynamoDbError && error.type === "ConditionalCheckFailedException";
-
 /**
  * The notice of the user's revocation in force, where `record` moves nothing: the item still
  * announces it (its event, republished, keeps its time and reason), not the write that kept it.
  */
 function announced({ user, userItem: item }: Read, record: UserRevocation) {
   if (user === undefined || record.revokedBefore > user.revokedBefore) return undefined;
-  // Items of the release before notices have none: this write gives one.
-  return item?.notice === undefined ? undefined : noticeOf(item);
+  // Items of the release before notices have none, and an unreadable one is replaced: this
+  // write gives one.
+  try {
+    return item?.notice === undefined ? undefined : noticeOf(item);
+  } catch {
+    return undefined;
+  }
 }
 
+/** The store on DynamoDB: the stage's table, through the port's DynamoDB adapter. */
 export function createRevocationStore(
   dynamodb: DynamoDbClient,
-  { tableName, ...limitsWithoutLag }: RevocationConfig,
+  { tableName, ...limits }: RevocationConfig,
+  clock: Clock = systemClock,
+): RevocationRecorder & OperatorRevocation {
+  return createStoreOnTable(dynamoDbTable(dynamodb, tableName), limits, clock);
+}
+
+export function createStoreOnTable(
+  table: RevocationTablePort,
+  storeLimits: StoreLimits,
   clock: Clock = systemClock,
 ): RevocationRecorder & OperatorRevocation {
   const limits: RevocationLimits = {
-    ...limitsWithoutLag,
-    issuerClockLagSeconds: limitsWithoutLag.issuerClockLagMs / 1000,
+    ...storeLimits,
+    issuerClockLagSeconds: storeLimits.issuerClockLagMs / 1000,
   };
 
-  const { read, decode, snapshot, assertNotRevoked } = createRevocationReader(
-    dynamodb,
-    tableName,
+  const { decode, snapshot, assertNotRevoked } = createRevocationReader(
+    (keys) => table.read(keys),
     clock,
   );
 
@@ -102,9 +122,8 @@ export function createRevocationStore(
     // One round trip: a conditional write per session key, and beside them the read that says
     // whether a user revocation covers the token already, or whose item a write found.
     const writes = targets.map(({ key, session, jti, tokenSha256 }) =>
-      dynamodb.send("PutItem", {
-        TableName: tableName,
-        Item: sessionItem(
+      table.putUnlessLive(
+        sessionItem(
           key,
           { expiresAt: sessionExpiry(key, token, now, limits), revokedBy: writer },
           now,
@@ -118,28 +137,19 @@ export function createRevocationStore(
             at: Math.floor(now * 1000),
           },
         ),
-        ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :now",
-        ExpressionAttributeNames: { "#pk": PK, "#expiresAt": EXPIRES_AT },
-        ExpressionAttributeValues: { ":now": { N: String(Math.floor(now)) } },
-      }),
+        now,
+      ),
     );
     const [found, ...written] = await Promise.allSettled([
-      read(user === undefined ? sessions : [...sessions, user]),
+      table.read(user === undefined ? sessions : [...sessions, user]),
       ...writes,
     ]);
-    const failed = written.find(
-      (write) => write.status === "rejected" && !conditionFailed(write.reason),
-    );
-    if (failed?.status === "rejected") throw storeError(failed.reason);
+    const failed = written.find((write) => write.status === "rejected");
+    if (failed?.status === "rejected") throw failed.reason;
     // Recorded or not, whether the token was usable is unknown without the read: not a 200.
-    if (found.status === "rejected") throw storeError(found.reason);
-    let state: Read;
-    try {
-      state = decode(found.value, sessions, user);
-    } catch (error) {
-      throw storeError(error);
-    }
-    const landed = written.map((write) => write.status === "fulfilled");
+    if (found.status === "rejected") throw found.reason;
+    const state = decode(found.value, sessions, user);
+    const landed = written.map((write) => write.status === "fulfilled" && write.value);
     const outcome = sessionOutcome(state, token, writer, landed);
     if (outcome === "revoked") throw new TokenRevokedError();
     return outcome;
@@ -158,7 +168,6 @@ export function createRevocationStore(
     admit: (state: Read) => "replayed" | UserRevocationRequest,
     notice: Omit<RevocationNotice, "at">,
   ): Promise<LogoutRecord> {
-    let conflict: unknown;
     // This request's own mark on what it writes: a write whose answer was lost is found by it.
     const requestId = randomUUID();
     for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
@@ -181,30 +190,24 @@ export function createRevocationStore(
         await clock.sleepUntil(plan.answerAt);
         return "replayed";
       }
-      try {
-        await dynamodb.send("PutItem", {
-          TableName: tableName,
-          Item: userItem(
-            user,
-            plan.record,
-            (state.userVersion ?? 0) + 1,
-            announced(state, plan.record) ?? { ...notice, at: Math.floor(state.now * 1000) },
-          ),
-          // Written over only as read: another logout of the user in between is read again.
-          ConditionExpression: "attribute_not_exists(#pk) OR #version = :version",
-          ExpressionAttributeNames: { "#pk": PK, "#version": "version" },
-          ExpressionAttributeValues: { ":version": { N: String(state.userVersion ?? 0) } },
-        });
-      } catch (error) {
-        if (!conditionFailed(error)) throw storeError(error);
-        conflict = error;
-        continue;
-      }
+      const written = await table.putOverVersion(
+        userItem(
+          user,
+          plan.record,
+          (state.userVersion ?? 0) + 1,
+          announced(state, plan.record) ?? { ...notice, at: Math.floor(state.now * 1000) },
+        ),
+        state.userVersion,
+      );
+      // Another logout of the user wrote in between: read again.
+      if (!written) continue;
       await clock.sleepUntil(plan.answerAt);
       return "recorded";
     }
     // Too many concurrent logouts of the user to say: retry later.
-    throw storeError(conflict);
+    throw new RevocationStoreUnavailableError({
+      cause: new Error(`${USER_WRITE_ATTEMPTS} writes of the user lost to others`),
+    });
   }
 
   async function revokeUserSessions(
@@ -270,22 +273,12 @@ export function createRevocationStore(
       }
       // Not recorded yet: one request of this logout at a time may call the identity provider.
       const now = Math.floor(state.now);
-      try {
-        await dynamodb.send("PutItem", {
-          TableName: tableName,
-          Item: {
-            [PK]: { S: claimKey(writer) },
-            [EXPIRES_AT]: { N: String(now + CLAIM_SECONDS) },
-          },
-          ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt <= :now",
-          ExpressionAttributeNames: { "#pk": PK, "#expiresAt": EXPIRES_AT },
-          ExpressionAttributeValues: { ":now": { N: String(now) } },
-        });
-      } catch (error) {
-        if (!conditionFailed(error)) throw storeError(error);
-        // Another request of this logout is at the identity provider: ask again in a second.
-        throw busy(state.now + 1, state.now);
-      }
+      const claimed = await table.putUnlessLive(
+        { [PK]: { S: claimKey(writer) }, [EXPIRES_AT]: { N: String(now + CLAIM_SECONDS) } },
+        now,
+      );
+      // Another request of this logout is at the identity provider: ask again in a second.
+      if (!claimed) throw busy(state.now + 1, state.now);
       return "new";
     },
 

@@ -83,3 +83,46 @@ export class ConnectionService {
     return this.handler({ detail });
   }
 }
+
+/**
+ * The receiver held to the API over a history: a connection for each token the API accepted
+ * when it was minted; events delivered in no fixed order, with redeliveries; after each step the
+ * open connections must be exactly the tokens the API accepts (a token refused for another
+ * reason, expired or too old, is the events' no concern).
+ */
+export class ReceiverHarness {
+  private readonly connections = new Map<object, string>();
+  private steps = 0;
+
+  constructor(
+    private readonly service: ConnectionService,
+    private readonly revoked: string,
+  ) {}
+
+  static async start(revoked: string): Promise<ReceiverHarness> {
+    return new ReceiverHarness(new ConnectionService(await documentedReceiver()), revoked);
+  }
+
+  minted(token: { text: string }, accepted: boolean): void {
+    if (accepted) this.connections.set(token, this.service.connect(token.text));
+  }
+
+  /** Delivers one step's events, every other step last first. */
+  async deliver(details: SessionRevokedDetail[]): Promise<void> {
+    const ordered = ++this.steps % 2 === 0 ? [...details].reverse() : details;
+    for (const detail of ordered) await this.service.receive(detail);
+  }
+
+  /** Each connection whose token's answer is given: open exactly where accepted. */
+  mismatches(answers: ReadonlyMap<object, string | undefined>): string[] {
+    const wrong: string[] = [];
+    for (const [token, reason] of answers) {
+      const connection = this.connections.get(token);
+      if (connection === undefined || (reason !== undefined && reason !== this.revoked)) continue;
+      if (this.service.isOpen(connection) !== (reason === undefined)) {
+        wrong.push(`${(token as { jti?: string }).jti}'s connection (${reason ?? "accepted"})`);
+      }
+    }
+    return wrong;
+  }
+}

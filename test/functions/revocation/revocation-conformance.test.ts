@@ -36,16 +36,13 @@ import {
   runHistory,
   type Scope,
   step,
-  type Token,
 } from "../../support/revocation-history.js";
-import { ConnectionService, documentedReceiver } from "../../support/revocation-receiver.js";
+import { ReceiverHarness } from "../../support/revocation-receiver.js";
 
 captureOutput();
 let fixture: RevocationFixture;
 let events: EventPipeline;
-let service: ConnectionService;
-/** Each connection, by the token it was opened with. */
-const connections = new Map<Token, string>();
+let receiver: ReceiverHarness;
 /** Every record the stream delivered, for its redeliveries. */
 const delivered: DynamoDBRecord[] = [];
 let steps = 0;
@@ -59,7 +56,7 @@ beforeAll(async () => {
     requireAuthTime: true,
   });
   events = await startEventPipeline(fixture);
-  service = new ConnectionService(await documentedReceiver());
+  receiver = await ReceiverHarness.start(REVOKED);
 });
 afterAll(async () => {
   fixture.clock.pinned = undefined;
@@ -103,10 +100,7 @@ const deployed: RevocationSystem = {
     const iss = (issuer === 0 ? fixture.identity : fixture.partner).issuer;
     await fixture.store.revokeUser({ iss, sub }, `operator:${crypto.randomUUID()}`, "history");
   },
-  minted(token, accepted) {
-    // A token the API refuses never connects.
-    if (accepted) connections.set(token, service.connect(token.text));
-  },
+  minted: (token, accepted) => receiver.minted(token, accepted),
   async afterStep(answers) {
     const fresh = fixture.stream.take();
     // Every third step the stream delivers again all it delivered before (a shard's retry).
@@ -114,20 +108,11 @@ const deployed: RevocationSystem = {
     delivered.push(...fresh);
     expect(await events.deliver([...redelivered, ...fresh])).toEqual({ batchItemFailures: [] });
     const details = events.takeAccepted();
-    // EventBridge keeps no order: every other step, the last first.
-    for (const detail of steps % 2 === 0 ? details.reverse() : details) {
+    for (const detail of details) {
       expect(validSessionRevoked(detail), JSON.stringify(detail)).toBe(true);
-      await service.receive(detail);
     }
-    for (const [token, reason] of answers) {
-      const connection = connections.get(token);
-      // Refused for another reason (expired, too old): the events need not say it.
-      if (connection === undefined || (reason !== undefined && reason !== REVOKED)) continue;
-      expect(
-        service.isOpen(connection),
-        `${token.jti}'s connection (${reason ?? "accepted"})`,
-      ).toBe(reason === undefined);
-    }
+    await receiver.deliver(details);
+    expect(receiver.mismatches(answers)).toEqual([]);
   },
 };
 
