@@ -9,6 +9,16 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { expect, it } from "vitest";
+import { logOut } from "../../../functions/core/logout.js";
+import {
+  LogoutInProgressError,
+  RevocationStoreUnavailableError,
+  TokenRevokedError,
+} from "../../../functions/domain/errors.js";
+import type { LogoutScope } from "../../../functions/domain/ports.js";
+import { VerifiedToken } from "../../../functions/domain/verified-token.js";
+import { createStoreOnTable } from "../../../functions/revocation/revocation-store.js";
+import { type Fault, MemoryTable } from "../../support/memory-table.js";
 import {
   type HistoryOptions,
   LAG,
@@ -68,4 +78,70 @@ it("the model catches that one on such a stage: a refreshed token outlives the o
   );
   // Control: where the stage requires auth_time, the thief's refreshed token is refused.
   await expect(history({ requireAuthTime: true })).resolves.toBeUndefined();
+});
+
+it("under table faults: no logout reported done unrecorded, no check letting a revoked token by", async () => {
+  const fault = fc.constantFrom<Fault | undefined>(undefined, undefined, "before", "after");
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fault, { minLength: 1, maxLength: 12 }),
+      fc.constantFrom<LogoutScope>("local", "global"),
+      async (faults, scope) => {
+        const table = new MemoryTable();
+        let now = 1_800_000_000;
+        const store = createStoreOnTable(
+          table,
+          {
+            maxSessionSeconds: MAX_SESSION,
+            maxTokenLifetimeSeconds: MAX_LIFETIME,
+            issuerClockLagMs: LAG * 1000,
+          },
+          { now: () => now, sleepUntil: async (until) => void (now = Math.max(now, until)) },
+        );
+        const claims = {
+          iss: "https://issuer.example",
+          sub: "alice",
+          sid: "s1",
+          auth_time: now - 10,
+          iat: now - 10,
+          exp: now + 100,
+        };
+        const token = new VerifiedToken("h.p.s", { ...claims, jti: "t1" });
+        const sibling = new VerifiedToken("h.q.s", { ...claims, jti: "t2" });
+        let call = 0;
+        table.fault = () => faults[call++ % faults.length];
+        // A client retrying its logout with one Idempotency-Key until it is answered 200.
+        let answered = false;
+        for (let attempt = 0; attempt < 5 && !answered; attempt++) {
+          try {
+            await logOut(
+              token,
+              { scope, refreshToken: undefined, idempotencyKey: "k" },
+              { revocations: store, upstream: undefined },
+            );
+            answered = true;
+          } catch (error) {
+            // Busy: its own first request is still waiting to answer; the client waits as told.
+            if (error instanceof LogoutInProgressError) now += error.retryAfterSeconds;
+            else expect(error).toBeInstanceOf(RevocationStoreUnavailableError);
+          }
+        }
+        // The check, still under faults: refuses or cannot decide, never accepts a revoked token.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const checked = await store.assertNotRevoked(sibling).then(
+            () => "accepted",
+            (error: Error) => error.name,
+          );
+          if (answered) expect(checked).not.toBe("accepted");
+          expect(["accepted", "TokenRevokedError", "RevocationStoreUnavailableError"]).toContain(
+            checked,
+          );
+        }
+        table.fault = () => undefined;
+        if (answered)
+          await expect(store.assertNotRevoked(sibling)).rejects.toThrow(TokenRevokedError);
+      },
+    ),
+    { seed, numRuns: 300 },
+  );
 });
