@@ -96,7 +96,12 @@ it("under table faults: no logout reported done unrecorded, no check letting a r
             maxTokenLifetimeSeconds: MAX_LIFETIME,
             issuerClockLagMs: LAG * 1000,
           },
-          { now: () => now, sleepUntil: async (until) => void (now = Math.max(now, until)) },
+          {
+            now: () => now,
+            sleepUntil: async (until) => {
+              now = Math.max(now, until);
+            },
+          },
         );
         const claims = {
           iss: "https://issuer.example",
