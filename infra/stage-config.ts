@@ -292,6 +292,9 @@ const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   reservedConcurrency: ["logout", "authorizer", "operator"],
 };
 
+/** A stage's own settings, the keys of `context.stages.<name>`: what the deploy guide lists. */
+export const KNOWN_STAGE_SETTINGS: readonly string[] = KNOWN_KEYS[""] ?? [];
+
 /** Refuses the first key the settings do not know, naming the known key it is nearest to. */
 function assertKnownKeys(stage: Raw, fail: (key: string, problem: string) => never): void {
   for (const [section, known] of Object.entries(KNOWN_KEYS)) {

@@ -17,12 +17,12 @@ function modules(directory: string): string[] {
   );
 }
 
-/** Each module's relative imports, type-only ones included: a type is a dependency too. */
+/** Each module's relative imports: type-only and side-effect ones too, each a dependency. */
 function importGraph(files: string[]): Map<string, string[]> {
   return new Map(
     files.map((file) => [
       file,
-      [...readFileSync(file, "utf8").matchAll(/(?:from|import\()\s*"(\.[^"]+)"/g)].map((match) =>
+      [...readFileSync(file, "utf8").matchAll(/(?:from|import\(?)\s*"(\.[^"]+)"/g)].map((match) =>
         normalize(join(dirname(file), (match[1] as string).replace(/\.js$/, ".ts"))),
       ),
     ]),
