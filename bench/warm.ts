@@ -313,13 +313,17 @@ async function measure(input: WarmInput): Promise<WarmResult> {
   const writer = "bench-logout-id-0000000000000000000000000000";
   // The logout's item, its notice included: what the revocation's event is made from.
   const item = (pk: string) =>
-    sessionItem(pk, { expiresAt: 4102444800, revokedBy: writer }, 1700000000, {
-      scope: "local",
-      iss: identity.issuer,
-      sub: "bench-user-0000",
-      jti: "00000000-0000-4000-8000-000000000000",
-      at: 1700000000000,
-    });
+    sessionItem(
+      pk,
+      { expiresAt: 4102444800, revokedBy: writer },
+      {
+        scope: "local",
+        iss: identity.issuer,
+        sub: "bench-user-0000",
+        jti: "00000000-0000-4000-8000-000000000000",
+        at: 1700000000000,
+      },
+    );
   const put = (pk: string, withNotice = true) => {
     const full = item(pk);
     const { notice: _notice, ...withoutNotice } = full;

@@ -31,6 +31,7 @@ import { OperatorSignOut } from "./operator-sign-out.js";
 import { REVOCATION_EVENT_BUS_PARAMETER } from "./revocation-event-bus.js";
 import { RevocationEvents } from "./revocation-events.js";
 import { RevocationTable } from "./revocation-table.js";
+import { stagePath } from "./stack-names.js";
 import { authorizerArnParameter } from "./stage-authorizer-function.js";
 import { functionEnvironment, type StageConfig } from "./stage-config.js";
 
@@ -155,7 +156,7 @@ export class LogoutStack extends Stack {
       api,
     });
 
-    const parameter = (name: string) => `/rinne/${stage.stageName}/auth/${name}`;
+    const parameter = (name: string) => stagePath(stage.stageName, name);
     this.publish("LogoutEndpoint", "POST here to log out", api.endpoint);
     this.publish(
       "RevocationTableName",

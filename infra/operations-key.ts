@@ -9,6 +9,7 @@ import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from "aws-cdk
 import { Key } from "aws-cdk-lib/aws-kms";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { stagePath } from "./stack-names.js";
 
 export interface OperationsKeyProps {
   stageName: string;
@@ -51,7 +52,7 @@ export class OperationsKey extends Construct {
    */
   logGroup(scope: Construct, id: string, name: string): LogGroup {
     const stack = Stack.of(this);
-    const logGroupName = `/rinne/${this.props.stageName}/auth/${name}`;
+    const logGroupName = stagePath(this.props.stageName, name);
     // The statement CloudWatch Logs' guide gives, narrowed to this one log group.
     this.key.addToResourcePolicy(
       new PolicyStatement({

@@ -3,10 +3,11 @@
  * ARN, and what a rule matches. CDK and constants alone, for the package's constructs.
  */
 import { DETAIL_TYPE, EVENT_SOURCE } from "../functions/domain/revocation-event.js";
+import { stagePath } from "./stack-names.js";
 
 /** Where each stage publishes its bus's ARN, for a subscription in its account. */
 export const REVOCATION_EVENT_BUS_PARAMETER = (stageName: string) =>
-  `/rinne/${stageName}/auth/revocation-event-bus-arn`;
+  stagePath(stageName, "revocation-event-bus-arn");
 
 /**
  * The role a stage's forwarding rules put on other accounts' buses with: a receiver's bus policy

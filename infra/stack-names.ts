@@ -4,3 +4,6 @@
  */
 export const logoutStackName = (stage: string) => `RinneAuthLogout-${stage}`;
 export const pipelineStackName = (stage: string) => `RinneAuthPipeline-${stage}`;
+
+/** Where a stage keeps what others find by name: its SSM parameters and its log groups. */
+export const stagePath = (stage: string, name: string) => `/rinne/${stage}/auth/${name}`;

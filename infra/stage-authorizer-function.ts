@@ -8,10 +8,11 @@ import { Stack } from "aws-cdk-lib";
 import { type IFunction, Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
+import { stagePath } from "./stack-names.js";
 
 /** Where each stage publishes its authorizer function's ARN. */
 export const authorizerArnParameter = (stageName: string) =>
-  `/rinne/${stageName}/auth/authorizer-function-arn`;
+  stagePath(stageName, "authorizer-function-arn");
 
 export function stageAuthorizerFunction(scope: Construct, stageName: string): IFunction {
   const stack = Stack.of(scope);

@@ -5,7 +5,7 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { closest } from "fastest-levenshtein";
 import { loadConfig } from "../functions/config/config.js";
-import { COGNITO_POOL_ID, SECRET_ARN } from "../functions/domain/aws-identifiers.js";
+import { COGNITO_POOL_ID, EVENT_BUS_ARN, SECRET_ARN } from "../functions/domain/aws-identifiers.js";
 import { ConfigurationError } from "../functions/domain/errors.js";
 
 /** The retentions CloudWatch Logs accepts; any other number fails only at deploy time. */
@@ -242,9 +242,7 @@ function eventBus(
   if (stage.eventBusArn === undefined || stage.eventBusArn === null) {
     return { revocationEventConsumerAccounts: consumers };
   }
-  if (
-    !/^arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]+$/.test(String(stage.eventBusArn))
-  ) {
+  if (!EVENT_BUS_ARN.test(String(stage.eventBusArn))) {
     fail("eventBusArn", "must be an EventBridge event bus ARN");
   }
   if (consumers.length > 0) {

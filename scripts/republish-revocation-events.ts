@@ -2,8 +2,8 @@
  * `npm run republish-revocation-events -- --stage NAME (--message FILE | --since ISO [--until
  * ISO])`: puts on the stage's bus again the events of the revocations written in a window, read
  * from the table itself, for what the dead-letter queue parked (docs/incident-response.md).
- * Each item holds the notice of the revocation it is in force for, so each event has the id
- * its first delivery had, and receivers drop the ones they have: a window wider than needed
+ * Each item holds the notice of the revocation it is in force for, and is read as the write that
+ * made it (the publisher's `publishItems`), so each event has the id its first delivery had, and receivers drop the ones they have: a window wider than needed
  * costs nothing, one too narrow loses events, so every window is widened (`windowOf`). Not the
  * stream: it keeps records 24 hours, the table keeps a revocation as long as it matters. Signs
  * with your AWS credentials (the SDK's chain), which need `dynamodb:Scan` on the table and
@@ -13,7 +13,6 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import type { DynamoDBRecord } from "aws-lambda";
 import { createEventPublisher, type EventBus } from "../functions/events/event-publisher.js";
 import { eventBridgeBus } from "../functions/events/eventbridge-bus.js";
 import {
@@ -21,6 +20,7 @@ import {
   type DynamoDbClient,
   dynamoDbEndpoint,
 } from "../functions/revocation/dynamodb-client.js";
+import { stagePath } from "../infra/stack-names.js";
 import { refuse } from "./refuse.js";
 
 export interface RepublishResult {
@@ -95,14 +95,7 @@ export async function republish({
     });
     startKey = page.LastEvaluatedKey;
     const items = page.Items ?? [];
-    // Each item as the record of its last write, with nothing before it.
-    const records = items.map(
-      (item, index): DynamoDBRecord => ({
-        eventName: "INSERT",
-        dynamodb: { NewImage: item as never, SequenceNumber: String(index) },
-      }),
-    );
-    const outcome = await publish(records);
+    const outcome = await publish.publishItems(items);
     result.items += items.length;
     result.published += outcome.published;
     for (const [code, count] of Object.entries(outcome.failures)) {
@@ -170,9 +163,9 @@ async function main() {
 
   const ssm = new SSMClient({});
   const parameter = (name: string) =>
-    ssm.send(new GetParameterCommand({ Name: `/rinne/${stage}/auth/${name}` })).then(
+    ssm.send(new GetParameterCommand({ Name: stagePath(stage, name) })).then(
       (output) => output.Parameter?.Value ?? refuse(`the stage publishes no ${name}`),
-      (error: Error) => refuse(`cannot read /rinne/${stage}/auth/${name}: ${error.message}`),
+      (error: Error) => refuse(`cannot read ${stagePath(stage, name)}: ${error.message}`),
     );
   const [tableName, busArn] = await Promise.all([
     parameter("revocation-table-name"),

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import aws4 from "aws4";
+import { stagePath } from "../infra/stack-names.js";
 import { refuse } from "./refuse.js";
 
 const USAGE =
@@ -50,7 +51,11 @@ const ssm = new SSMClient({});
 const url = new URL(
   text("url") ??
     (await ssm
-      .send(new GetParameterCommand({ Name: `/rinne/${text("stage")}/auth/operator-sign-out-url` }))
+      .send(
+        new GetParameterCommand({
+          Name: stagePath(String(text("stage")), "operator-sign-out-url"),
+        }),
+      )
       .then(
         (output) => output.Parameter?.Value ?? fail("the stage publishes no operator-sign-out-url"),
         (error: Error) => fail(`cannot read the stage's function URL: ${error.message}`),

@@ -2,7 +2,7 @@
  * The function's configuration: read from the environment once, at cold start, and checked
  * there, so a bad deployment fails at once with a message naming the variable.
  */
-import { COGNITO_POOL_ID, SECRET_ARN, TABLE_NAME } from "../domain/aws-identifiers.js";
+import { COGNITO_POOL_ID, EVENT_BUS, SECRET_ARN, TABLE_NAME } from "../domain/aws-identifiers.js";
 import { ConfigurationError } from "../domain/errors.js";
 import { MAX_ISSUER_CLOCK_LAG_MS } from "./wait-budgets.js";
 
@@ -297,8 +297,6 @@ export interface PublisherConfig {
   /** A bus name, or a bus's ARN (a bus of another account or stack). */
   eventBusName: string;
 }
-
-const EVENT_BUS = /^(arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[A-Za-z0-9._\-/]{1,256}$/;
 
 export function loadPublisherConfig(env: Environment): PublisherConfig {
   const eventBusName = read(env, "EVENT_BUS_NAME");

@@ -14,6 +14,12 @@ export const COGNITO_POOL_ID = /^[a-z0-9-]+_[0-9A-Za-z]+$/;
 export const SECRET_ARN =
   /^arn:aws[\w-]*:(secretsmanager:[^:]+:\d{12}:secret:rinne\/.+|ssm:[^:]+:\d{12}:parameter\/rinne\/.+)$/;
 
+/** An EventBridge event bus's ARN. */
+export const EVENT_BUS_ARN = /^arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/;
+
+/** An event bus by name (of this account) or by ARN, as PutEvents takes it. */
+export const EVENT_BUS = new RegExp(`${EVENT_BUS_ARN.source}|^[A-Za-z0-9._\\-/]{1,256}$`);
+
 /** A DynamoDB table name. */
 export const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 

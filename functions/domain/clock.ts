@@ -8,6 +8,9 @@ export interface Clock {
   sleepUntil(instant: number): Promise<void>;
 }
 
+/** Waits `ms` of real time: a retry's backoff, which no test's clock needs to move. */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export const systemClock: Clock = {
   now: () => Date.now() / 1000,
   sleepUntil: (instant) =>

@@ -6,7 +6,9 @@
  * in the dead-letter queue. A record is never reported done before its event is on the bus.
  */
 import type { DynamoDBRecord } from "aws-lambda";
-import { revocationOf } from "../revocation/revocation-changes.js";
+import { sleep } from "../domain/clock.js";
+import type { Item } from "../revocation/revocation-items.js";
+import { changeOf, revocationOf } from "./revocation-changes.js";
 import { type SessionRevokedDetail, sessionRevokedDetail } from "./session-revoked.js";
 
 /** EventBridge as the publisher needs it: for each entry, its error code, or undefined once put. */
@@ -36,8 +38,6 @@ export interface PublishResult {
   /** What the bus refused after every try, by error code; or why a record could not be read. */
   failures: Record<string, number>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createEventPublisher({
   bus,
@@ -73,14 +73,41 @@ export function createEventPublisher({
     return codes;
   }
 
-  return async function publish(records: readonly DynamoDBRecord[]): Promise<PublishResult> {
+  /**
+   * The events of the table's items, each read as the write that made it (a republish): each
+   * item's event under its first id. What cannot be read, or the bus never took, is counted.
+   */
+  async function publishItems(
+    items: readonly Item[],
+  ): Promise<Omit<PublishResult, "batchItemFailures">> {
+    const failures: Record<string, number> = {};
+    const count = (code: string) => {
+      failures[code] = (failures[code] ?? 0) + 1;
+    };
+    const details: SessionRevokedDetail[] = [];
+    for (const item of items) {
+      try {
+        const revocation = revocationOf({ newImage: item });
+        if (revocation) details.push(sessionRevokedDetail(revocation));
+      } catch (error) {
+        count((error as Error).name);
+      }
+    }
+    const codes = await put(details);
+    for (const code of codes) if (code !== undefined) count(code);
+    const published = codes.filter((code) => code === undefined).length;
+    return { records: items.length, published, failures };
+  }
+
+  async function publish(records: readonly DynamoDBRecord[]): Promise<PublishResult> {
     const failures: Record<string, number> = {};
     // Records are read in order up to the first that cannot be: it is reported, not skipped.
     let firstFailed = records.length;
     const found: { index: number; detail: SessionRevokedDetail }[] = [];
     for (const [index, record] of records.entries()) {
       try {
-        const revocation = revocationOf(record);
+        const change = changeOf(record);
+        const revocation = change && revocationOf(change);
         if (revocation) found.push({ index, detail: sessionRevokedDetail(revocation) });
       } catch (error) {
         failures[(error as Error).name] = 1;
@@ -101,5 +128,7 @@ export function createEventPublisher({
       published: codes.filter((code) => code === undefined).length,
       failures,
     };
-  };
+  }
+
+  return Object.assign(publish, { publishItems });
 }

@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { CAEP_SESSION_REVOKED, SESSIONS_REVOKED_BEFORE } from "../domain/revocation-event.js";
-import type { Revocation } from "../revocation/revocation-changes.js";
+import type { Revocation } from "./revocation-changes.js";
 
 export {
   CAEP_SESSION_REVOKED,

@@ -8,6 +8,7 @@
  */
 import type { Environment } from "../config/config.js";
 import { type DynamoDbWaits, dynamoDbCallMs, WAIT_BUDGETS } from "../config/wait-budgets.js";
+import { sleep } from "../domain/clock.js";
 import { ConfigurationError } from "../domain/errors.js";
 import { createSigner, signablePath } from "./sigv4.js";
 
@@ -74,8 +75,6 @@ const RETRYABLE = new Set([
   "NetworkError",
   "Timeout",
 ]);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createDynamoDbClient({
   endpoint,

@@ -4,6 +4,8 @@
  * errors in the store's terms. Apart from the writes, so a function that only refuses revoked
  * tokens (the authorizer) bundles no write path.
  */
+
+import { sleep } from "../domain/clock.js";
 import {
   RevocationStoreMisconfiguredError,
   RevocationStoreUnavailableError,
@@ -14,7 +16,6 @@ import { batchGetInput, type Item, itemsOf, UnreadableAnswerError } from "./revo
 /** A read's rounds: the batch, then twice its unprocessed keys, after full-jitter backoffs. */
 const READ_ROUNDS = 3;
 const UNREAD_BACKOFF_MS = 25;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** DynamoDB's answers that say this deployment is wrong (table, grants, request), not busy. */
 const MISCONFIGURED = new Set([

@@ -102,16 +102,15 @@ export function sessionRevocationOf(item: Item): SessionRevocation {
   return { expiresAt: numberOf(item, EXPIRES_AT), revokedBy };
 }
 
+/** A session's or a token's item; when it was written is its notice's `at`. */
 export function sessionItem(
   key: string,
   record: SessionRevocation,
-  revokedAt: number,
   notice: RevocationNotice,
 ): Item {
   return {
     [PK]: { S: key },
     [EXPIRES_AT]: number(record.expiresAt),
-    revokedAt: number(Math.floor(revokedAt)),
     revokedBy: { S: record.revokedBy },
     notice: noticeAttribute(notice),
   };

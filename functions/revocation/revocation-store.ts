@@ -126,7 +126,6 @@ export function createStoreOnTable(
         sessionItem(
           key,
           { expiresAt: sessionExpiry(key, token, now, limits), revokedBy: writer },
-          now,
           {
             scope: "local",
             iss,

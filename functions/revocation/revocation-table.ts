@@ -116,6 +116,9 @@ export function sessionTargets(token: VerifiedToken): RevocationTarget[] {
 export const sessionKeys = (token: VerifiedToken): string[] =>
   sessionTargets(token).map((target) => target.key);
 
+/** Whether the item is a user's: its revocations by time. */
+export const isUserKey = (key: string) => key.startsWith("user#");
+
 /** Whether the token's item revokes a session, which outlives any one of its tokens. */
 export const isSessionKey = (key: string) => key.startsWith("session#");
 

@@ -142,7 +142,6 @@ describe("the publisher's deployable bundle", () => {
     const item = sessionItem(
       "session#v2#bundle",
       { expiresAt: Math.floor(at / 1000) + 600, revokedBy: "w" },
-      at / 1000,
       { scope: "local", iss: "https://issuer.example", sub: "bundle-user", session: "s-1", at },
     );
     const file = join(tmpdir(), `bundle-stream-${process.pid}.json`);

@@ -38,7 +38,7 @@ const local = (
     if (value === undefined) delete notice[field as keyof RevocationNotice];
   }
   return insert(
-    sessionItem(`session#v2#s${sequence}`, { expiresAt: NOW + 600, revokedBy: "w" }, NOW, notice),
+    sessionItem(`session#v2#s${sequence}`, { expiresAt: NOW + 600, revokedBy: "w" }, notice),
     sequence,
   );
 };

@@ -7,8 +7,11 @@
 import type { DynamoDBRecord } from "aws-lambda";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import {
+  changeOf,
+  revocationOf as revocationOfChange,
+} from "../../../functions/events/revocation-changes.js";
 import { sessionRevokedDetail } from "../../../functions/events/session-revoked.js";
-import { revocationOf } from "../../../functions/revocation/revocation-changes.js";
 import {
   type RevocationNotice,
   sessionItem,
@@ -18,6 +21,11 @@ import {
 import { claimKey } from "../../../functions/revocation/revocation-table.js";
 
 const NOW = 1_800_000_000;
+/** A stream record's revocation, as the publisher reads it. */
+const revocationOf = (record: DynamoDBRecord) => {
+  const change = changeOf(record);
+  return change && revocationOfChange(change);
+};
 const notice = (at: number, scope: RevocationNotice["scope"]): RevocationNotice => ({
   scope,
   iss: "https://issuer.example",
@@ -27,10 +35,14 @@ const notice = (at: number, scope: RevocationNotice["scope"]): RevocationNotice 
 const userAt = (revokedBefore: number, expiresAt: number, version: number, at: number) =>
   userItem("user#v2#a", { revokedBefore, expiresAt, logouts: [] }, version, notice(at, "global"));
 const sessionAt = (at: number, expiresAt: number) =>
-  sessionItem("session#v2#s", { expiresAt, revokedBy: "w" }, at, {
-    ...notice(at, "local"),
-    session: "s",
-  });
+  sessionItem(
+    "session#v2#s",
+    { expiresAt, revokedBy: "w" },
+    {
+      ...notice(at, "local"),
+      session: "s",
+    },
+  );
 const record = (
   eventName: DynamoDBRecord["eventName"],
   newImage: object | undefined,
@@ -136,12 +148,16 @@ describe("the event's id", () => {
 
 describe("the event of a local logout", () => {
   it("names no user where the token had no sub: no key for it at all", () => {
-    const item = sessionItem("session#v2#s", { expiresAt: NOW + 600, revokedBy: "w" }, NOW, {
-      scope: "local",
-      iss: "https://issuer.example",
-      session: "s",
-      at: NOW * 1000,
-    });
+    const item = sessionItem(
+      "session#v2#s",
+      { expiresAt: NOW + 600, revokedBy: "w" },
+      {
+        scope: "local",
+        iss: "https://issuer.example",
+        session: "s",
+        at: NOW * 1000,
+      },
+    );
     const found = revocationOf(record("INSERT", item));
     const detail = sessionRevokedDetail(found as NonNullable<typeof found>);
     expect(Object.keys(detail.revocation)).not.toContain("sub");
