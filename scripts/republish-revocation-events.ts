@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { sdkClientSettings } from "../functions/config/sdk-client-settings.js";
 import { createEventPublisher, type EventBus } from "../functions/events/event-publisher.js";
 import { eventBridgeBus } from "../functions/events/eventbridge-bus.js";
 import {
@@ -175,7 +176,10 @@ async function main() {
   const credentials = await ssm.config.credentials();
   const result = await republish({
     dynamodb: createDynamoDbClient({
-      endpoint: dynamoDbEndpoint(process.env, region),
+      endpoint: dynamoDbEndpoint(
+        region,
+        sdkClientSettings(process.env, "AWS_ENDPOINT_URL_DYNAMODB").endpoint,
+      ),
       region,
       credentials,
     }),

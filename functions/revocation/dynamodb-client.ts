@@ -7,6 +7,7 @@
  * jittered backoff, a timeout per attempt and typed errors.
  */
 import type { Environment } from "../config/config.js";
+import { sdkClientSettings } from "../config/sdk-client-settings.js";
 import { type DynamoDbWaits, dynamoDbCallMs, WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { sleep } from "../domain/clock.js";
 import { ConfigurationError } from "../domain/errors.js";
@@ -193,36 +194,31 @@ export function createDynamoDbClient({
   };
 }
 
-/** The SDKs' standard service-specific endpoint variable, then the global one, then AWS's. */
-export const dynamoDbEndpoint = (env: Environment, region: string): string =>
-  env.AWS_ENDPOINT_URL_DYNAMODB ??
-  env.AWS_ENDPOINT_URL ??
-  `https://dynamodb.${region}.amazonaws.com`;
+/** AWS's own endpoint of DynamoDB in `region`, where the environment overrides none. */
+export const dynamoDbEndpoint = (region: string, override?: string): string =>
+  override ?? `https://dynamodb.${region}.amazonaws.com`;
 
 /**
- * The client Lambda's environment describes: its region, credentials and endpoint override.
- * Lambda always sets them; where one is missing the cold start fails naming it, rather than
- * sign with empty credentials or talk to a region nobody chose.
+ * The client Lambda's environment describes (read as every AWS client of the functions reads it,
+ * `sdkClientSettings`): its region, credentials and endpoint override. Lambda always sets them;
+ * where one is missing the cold start fails naming it, rather than sign with empty credentials
+ * or talk to a region nobody chose.
  */
 export function dynamoDbClientFromEnvironment(
   env: Environment,
   waits: DynamoDbWaits = WAIT_BUDGETS.dynamoDb,
 ): DynamoDbClient {
-  const required = (name: string, value = env[name]): string => {
-    if (value === undefined || value.trim() === "") {
-      throw new ConfigurationError(name, "is required to reach DynamoDB (Lambda sets it)");
-    }
-    return value;
-  };
-  const region = required("AWS_REGION", env.AWS_REGION ?? env.AWS_DEFAULT_REGION);
+  const { region, endpoint, credentials } = sdkClientSettings(env, "AWS_ENDPOINT_URL_DYNAMODB");
+  const missing = (name: string) =>
+    new ConfigurationError(name, "is required to reach DynamoDB (Lambda sets it)");
+  if (region === undefined) throw missing("AWS_REGION");
+  if (credentials === undefined) {
+    throw missing(env.AWS_ACCESS_KEY_ID ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+  }
   return createDynamoDbClient({
-    endpoint: dynamoDbEndpoint(env, region),
+    endpoint: dynamoDbEndpoint(region, endpoint),
     region,
-    credentials: {
-      accessKeyId: required("AWS_ACCESS_KEY_ID"),
-      secretAccessKey: required("AWS_SECRET_ACCESS_KEY"),
-      sessionToken: env.AWS_SESSION_TOKEN,
-    },
+    credentials,
     waits,
   });
 }
