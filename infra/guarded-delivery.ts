@@ -7,7 +7,7 @@
  * dead-letter queues"). One per rule: the stage's forwarding to each account, and each
  * receiver's subscription.
  */
-import { Annotations, Duration } from "aws-cdk-lib";
+import { Annotations, Duration, Validations } from "aws-cdk-lib";
 import {
   Alarm,
   ComparisonOperator,
@@ -18,7 +18,7 @@ import {
 } from "aws-cdk-lib/aws-cloudwatch";
 import type { IRule, IRuleTarget, Rule, RuleTargetConfig } from "aws-cdk-lib/aws-events";
 import { addToDeadLetterQueueResourcePolicy } from "aws-cdk-lib/aws-events-targets";
-import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { type IQueue, Queue, QueueEncryption, RedrivePermission } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 
 /** EventBridge's most: a day of tries, 185 of them. A receiver down for an hour misses nothing. */
@@ -38,13 +38,26 @@ export class GuardedDelivery extends Construct {
   constructor(scope: Construct, id: string, props: GuardedDeliveryProps) {
     super(scope, id);
     this.props = props;
-    this.deadLetterQueue =
-      props.deadLetterQueue ??
-      new Queue(this, "DeadLetters", {
-        encryption: QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
+    this.deadLetterQueue = props.deadLetterQueue ?? this.ownQueue();
+  }
+
+  /** A queue for the rule's dead letters, never a queue's redrive, so it needs no DLQ itself. */
+  private ownQueue(): Queue {
+    const queue = new Queue(this, "DeadLetters", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      redriveAllowPolicy: { redrivePermission: RedrivePermission.DENY_ALL },
+    });
+    const isTheDeadLetterQueue =
+      "It is an EventBridge rule target's dead-letter queue, not a queue's redrive: it needs " +
+      "none of its own, and allowing every queue of the account to redrive into it would mix " +
+      "others' messages with its own.";
+    Validations.of(queue).acknowledge(
+      { id: "AwsSolutions-SQS3", reason: isTheDeadLetterQueue },
+      { id: "cdk-validator-cfnguard::sqs_dlq_check", reason: isTheDeadLetterQueue },
+    );
+    return queue;
   }
 
   /**

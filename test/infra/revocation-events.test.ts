@@ -14,7 +14,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
 import { DETAIL_TYPE, EVENT_SOURCE } from "../../functions/domain/revocation-event.js";
-import { buildStacks } from "../../infra/app.js";
+import { buildApp, buildStacks } from "../../infra/app.js";
 import { RevocationEventsSubscription } from "../../infra/constructs.js";
 import { REVOCATION_FORWARDER_ROLE } from "../../infra/revocation-event-bus.js";
 import { readStageConfig } from "../../infra/stage-config.js";
@@ -105,6 +105,16 @@ describe("the stage's revocation events", () => {
         ],
       },
     });
+  });
+
+  it("passes cdk-nag and the Control Tower rules with consumer accounts to forward to", () => {
+    const context = structuredClone(CDK_CONTEXT);
+    context.stages.production.revocationEventConsumerAccounts = ["333333333333"];
+    context.stage = "production";
+    context["aws:cdk:bundling-stacks"] = [];
+    const app = buildApp(new App({ context, outdir: mkdtempSync(join(tmpdir(), "cdk-")) }));
+    // The forwarding's dead-letter queue once failed both (a queue without a DLQ of its own).
+    expect(() => app.synth()).not.toThrow();
   });
 
   it("pages the stage's topic when a forwarded event is parked or lost", () => {
