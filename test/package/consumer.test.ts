@@ -53,6 +53,21 @@ const LINKED = [
   "@types/aws-lambda",
 ];
 
+/** A consumer's tsconfig: NodeNext, strict, as `tsc --init` leaves one for Node. */
+const consumerTsconfig = (include: string[]) =>
+  JSON.stringify({
+    compilerOptions: {
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      target: "ES2022",
+      strict: true,
+      skipLibCheck: true,
+      types: ["node"],
+      outDir: "dist",
+    },
+    include,
+  });
+
 let app: string;
 let packed: { files: { path: string }[] };
 let dynamodb: LocalDynamoDb;
@@ -96,21 +111,7 @@ beforeAll(async () => {
     join(app, "package-lock.json"),
     JSON.stringify({ lockfileVersion: 3, packages: {} }),
   );
-  writeFileSync(
-    join(app, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        target: "ES2022",
-        strict: true,
-        skipLibCheck: true,
-        types: ["node"],
-        outDir: "dist",
-      },
-      include: ["*.ts"],
-    }),
-  );
+  writeFileSync(join(app, "tsconfig.json"), consumerTsconfig(["*.ts"]));
   for (const [file, source] of Object.entries(FILES)) writeFileSync(join(app, file), source);
   run(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."]);
   dynamodb = await startLocalDynamoDb();
@@ -285,21 +286,7 @@ process.stdout.write("RESULT" + JSON.stringify(await handler(JSON.parse(process.
     mkdirSync(cjs, { recursive: true });
     writeFileSync(join(cjs, "package.json"), JSON.stringify({ type: "commonjs" }));
     writeFileSync(join(cjs, "handler.ts"), FILES["handler.ts"] as string);
-    writeFileSync(
-      join(cjs, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          target: "ES2022",
-          strict: true,
-          skipLibCheck: true,
-          types: ["node"],
-          outDir: "dist",
-        },
-        include: ["handler.ts"],
-      }),
-    );
+    writeFileSync(join(cjs, "tsconfig.json"), consumerTsconfig(["handler.ts"]));
     run(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "cjs"]);
     expect(readFileSync(join(cjs, "dist", "handler.js"), "utf8")).toContain(
       'require("@rinne/auth-logout")',
