@@ -107,13 +107,30 @@ describe("the stage's revocation events", () => {
     });
   });
 
-  it("passes cdk-nag and the Control Tower rules with consumer accounts to forward to", () => {
+  it.each([
+    [
+      "every optional resource",
+      {
+        revocationEventConsumerAccounts: ["333333333333"],
+        authorizerConsumerAccounts: ["444444444444"],
+        operators: ["arn:aws:iam::222222222222:role/oncall"],
+        customDomain: {
+          domainName: "auth.rinne.com.br",
+          certificateArn: "arn:aws:acm:sa-east-1:222222222222:certificate/abc",
+          mappingKey: "core",
+        },
+      },
+    ],
+    ["a bus it names", { eventBusArn: "arn:aws:events:sa-east-1:444444444444:event-bus/security" }],
+    ["an alarm topic it names", { alarmTopicArn: "arn:aws:sns:sa-east-1:222222222222:oncall" }],
+  ])("passes cdk-nag and the Control Tower rules with %s", (_, settings) => {
     const context = structuredClone(CDK_CONTEXT);
-    context.stages.production.revocationEventConsumerAccounts = ["333333333333"];
+    Object.assign(context.stages.production, settings);
     context.stage = "production";
     context["aws:cdk:bundling-stacks"] = [];
     const app = buildApp(new App({ context, outdir: mkdtempSync(join(tmpdir(), "cdk-")) }));
-    // The forwarding's dead-letter queue once failed both (a queue without a DLQ of its own).
+    // The forwarding's dead-letter queue once failed both (a queue without a DLQ of its own):
+    // the rule packs ran only on cdk.json's stages, which set none of these.
     expect(() => app.synth()).not.toThrow();
   });
 
