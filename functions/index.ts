@@ -19,7 +19,12 @@ export {
   TokenRevokedError,
 } from "./domain/errors.js";
 export type { RevocationCheck, RevocationRecorder, VerifyToken } from "./domain/ports.js";
-export { CAEP_SESSION_REVOKED, DETAIL_TYPE, EVENT_SOURCE } from "./domain/revocation-event.js";
+export {
+  CAEP_SESSION_REVOKED,
+  DETAIL_TYPE,
+  EVENT_SOURCE,
+  SESSIONS_REVOKED_BEFORE,
+} from "./domain/revocation-event.js";
 export { type TokenClaims, VerifiedToken } from "./domain/verified-token.js";
 export type { SessionRevokedDetail } from "./events/session-revoked.js";
 export { apiContract } from "./http/api-contract.js";

@@ -1,8 +1,8 @@
 /**
  * What counts as an event: the revocation table's changes (its stream, `NEW_AND_OLD_IMAGES`, or
- * its items as a republish reads them), read as the revocations that took effect. A write took effect where it revoked something the item did not
- * revoke before: a session or token item written where none was live, a user item whose
- * `revokedBefore` moved later. A replay writes nothing and an `others` said again writes
+ * its items as a republish reads them), read as the revocations that took effect. A write took
+ * effect where it revoked something the item did not revoke before: a session or token item
+ * written where none was live, a user item whose `revokedBefore` moved later. A replay writes nothing and an `others` said again writes
  * nothing, so neither has a record; a global logout in the second of the one before rewrites
  * the user item without moving its instant, and is no revocation. TTL's deletions are none.
  */
