@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KNOWN_STAGE_SETTINGS } from "../infra/stage-config.js";
+import { validSessionRevoked } from "./support/event-schema.js";
 
 const DOCS = ["README.md", "api/README.md", "bench/README.md", "docs/package-readme.md"].concat(
   readdirSync("docs")
@@ -63,5 +64,13 @@ describe("the docs name only what exists", () => {
       [...(cell as string).matchAll(/`([a-zA-Z]+)`/g)].map(([, key]) => key as string),
     );
     expect(new Set(keys)).toEqual(new Set(KNOWN_STAGE_SETTINGS));
+  });
+
+  it("the event the revocation events' guide shows is one the schema accepts", () => {
+    const page = text("docs/revocation-events.md");
+    const [, example] = /```json\n([\s\S]*?)```/.exec(page) ?? [];
+    const event = JSON.parse(example as string);
+    expect(event["detail-type"]).toBe("session-revoked");
+    expect(validSessionRevoked(event.detail)).toBe(true);
   });
 });
