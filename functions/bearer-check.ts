@@ -43,6 +43,12 @@ export interface BearerCheckOptions {
   clock?: Clock;
   /** Every wait's bound (tests of a hanging dependency pass shorter ones). */
   waits?: WaitBudgets;
+  /**
+   * Start the network's slow steps at cold start, beside each other (the deployed entry points
+   * do): the issuer's keys fetched, where they are fetched, and DynamoDB's connection opened.
+   * The first request then waits for the longest of them, not their sum.
+   */
+  warmUp?: boolean;
 }
 
 export function bearerCheckFromEnvironment(
@@ -71,7 +77,11 @@ function verifierFromEnvironment(env: Environment, options: BearerCheckOptions) 
   return {
     config,
     logger: createLogger(env),
-    verify: createTokenVerifier(config.verifier, { clock, jwksFetchMs: waits.jwksFetchMs }),
+    verify: createTokenVerifier(config.verifier, {
+      clock,
+      jwksFetchMs: waits.jwksFetchMs,
+      prefetchKeys: options.warmUp === true,
+    }),
   };
 }
 
@@ -83,7 +93,8 @@ export function revocationStoreFor(
 ): Revocations | undefined {
   return (
     config.revocation &&
-    createRevocationStore(dynamoDbFor(env, options), config.revocation, options.clock)
+    // A local logout reads and writes at once: two connections.
+    createRevocationStore(dynamoDbFor(env, options, 2), config.revocation, options.clock)
   );
 }
 
@@ -95,15 +106,23 @@ function revocationCheckFor(
 ): RevocationCheck | undefined {
   return (
     config.revocation &&
-    createRevocationCheck(dynamoDbFor(env, options), config.revocation.tableName, options.clock)
+    createRevocationCheck(dynamoDbFor(env, options, 1), config.revocation.tableName, options.clock)
   );
 }
 
 function dynamoDbFor(
   env: Environment,
-  { dynamoDbClient = dynamoDbClientFromEnvironment, waits = WAIT_BUDGETS }: BearerCheckOptions,
+  {
+    dynamoDbClient = dynamoDbClientFromEnvironment,
+    waits = WAIT_BUDGETS,
+    warmUp = false,
+  }: BearerCheckOptions,
+  /** How many calls its first request makes at once: the connections the warm-up opens. */
+  parallelCalls: number,
 ): DynamoDbClient {
-  return dynamoDbClient(env, waits.dynamoDb);
+  const client = dynamoDbClient(env, waits.dynamoDb);
+  if (warmUp) client.warm?.(parallelCalls);
+  return client;
 }
 
 /**

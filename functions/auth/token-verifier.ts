@@ -55,13 +55,24 @@ export interface TokenVerifierOptions {
   clock?: Pick<Clock, "now">;
   /** One try at the JWKS (the library tries twice). */
   jwksFetchMs?: number;
+  /**
+   * Fetch the issuer's keys now, at cold start, where they are fetched (not pinned): the first
+   * request then waits for what is left of it, beside its other steps. Only the cache is
+   * filled; every token is still verified. A failed fetch is forgotten: the request fetches.
+   */
+  prefetchKeys?: boolean;
 }
 
 export function createTokenVerifier(
   config: VerifierConfig,
-  { clock = systemClock, jwksFetchMs = WAIT_BUDGETS.jwksFetchMs }: TokenVerifierOptions = {},
+  {
+    clock = systemClock,
+    jwksFetchMs = WAIT_BUDGETS.jwksFetchMs,
+    prefetchKeys = false,
+  }: TokenVerifierOptions = {},
 ): VerifyToken {
   const verifier = createVerifier(config, jwksFetchMs);
+  if (prefetchKeys && config.jwks === undefined) verifier.hydrate().catch(() => undefined);
   return async (token) => {
     assertCanonicalEncoding(token);
     let claims: JwtPayload;

@@ -4,4 +4,5 @@
  */
 import { authorizerHandlerFromEnvironment } from "./authorizer-handler.js";
 
-export const handler = authorizerHandlerFromEnvironment(process.env);
+// Its keys' fetch and DynamoDB's connection start now, beside each other.
+export const handler = authorizerHandlerFromEnvironment(process.env, { warmUp: true });

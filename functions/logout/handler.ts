@@ -4,4 +4,5 @@
  */
 import { logoutHandlerFromEnvironment } from "./logout-handler.js";
 
-export const handler = logoutHandlerFromEnvironment(process.env);
+// Its keys' fetch and DynamoDB's connection start now, beside each other.
+export const handler = logoutHandlerFromEnvironment(process.env, { warmUp: true });

@@ -49,6 +49,12 @@ export interface DynamoDbClient {
   ): Promise<Output>;
   /** The most one call may take, its retries included: the budget of a read as a whole. */
   readonly callBudgetMs: number;
+  /**
+   * Opens `connections` connections now (DNS, TCP, TLS) and leaves them in the keep-alive pool,
+   * for the first calls to use: unsigned `GET /`s, which DynamoDB answers without reading
+   * anything. Failing changes nothing: a call connects as it would have.
+   */
+  warm?(connections: number): void;
 }
 
 export interface DynamoDbClientOptions {
@@ -164,11 +170,32 @@ export function createDynamoDbClient({
     throw new DynamoDbError(type, message, RETRYABLE.has(type) || status >= 500);
   }
 
+  /** One unsigned `GET /`: a connection made, its answer drained, the socket kept. */
+  function openOne() {
+    const request = transport.request(
+      {
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port,
+        path,
+        method: "GET",
+        agent,
+        signal: AbortSignal.timeout(attemptTimeoutMs),
+      },
+      (response) => response.resume(),
+    );
+    request.on("error", () => undefined);
+    request.end();
+  }
+
   const callBudgetMs = dynamoDbCallMs(waits);
   const outOfTime = () => new DynamoDbError("Timeout", "the call's budget ran out", false);
 
   return {
     callBudgetMs,
+    warm(connections) {
+      for (let opened = 0; opened < connections; opened++) openOne();
+    },
     async send<Output>(
       operation: string,
       input: object,
