@@ -5,6 +5,7 @@
  */
 import { fork, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { connect, createServer, type Socket } from "node:net";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -13,6 +14,7 @@ import { httpApiAuthorizerEvent, httpApiEvent } from "../scripts/api-gateway-eve
 import { synthesizeDeployableBundles } from "../scripts/deployable-bundle.js";
 import { startLocalDynamoDb } from "../scripts/local-dynamodb.js";
 import { createLocalIdentity } from "../scripts/local-identity.js";
+import { startJwksServer } from "../test/support/jwks-server.js";
 import { simulate } from "./hot-token.js";
 import { median } from "./median.js";
 import type { RoundTrips, WarmInput, WarmResult } from "./warm.js";
@@ -56,6 +58,8 @@ const GOALS = {
   checkRatio: { goal: 1.1, aim: 1.05, unit: "×" },
   /** A fresh process's time to answer over an empty ES module's, logout and authorizer alike. */
   coldRatio: { goal: 2.0, aim: 2.0, unit: "×" },
+  /** A cold request whose network is slow, against its longest step plus its work. */
+  coldNetworkRatio: { goal: 1.1, aim: 1.1, unit: "×" },
   logoutBundleKiB: { goal: 80, aim: 80, unit: " KiB" },
   authorizerBundleKiB: { goal: 70, aim: 70, unit: " KiB" },
   /** The session issue's: a local logout is one round trip in sequence, a check one read. */
@@ -158,6 +162,32 @@ function timeToAnswer(
   });
 }
 
+/** The network's latency on the cold path: the keys' endpoint, and each new DynamoDB connection. */
+const KEYS_MS = 80;
+const CONNECTION_MS = 20;
+
+/**
+ * DynamoDB behind a connection that takes `delay.ms` to open, as a new TLS connection to
+ * DynamoDB does: each new connection waits, then is piped through.
+ */
+async function slowConnections(endpoint: string, delay: { ms: number }) {
+  const target = new URL(endpoint);
+  const server = createServer((socket: Socket) => {
+    socket.pause();
+    setTimeout(() => {
+      const upstream = connect(Number(target.port), target.hostname, () => socket.resume());
+      socket.pipe(upstream).pipe(socket);
+      socket.on("error", () => upstream.destroy());
+      upstream.on("error", () => socket.destroy());
+    }, delay.ms);
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => server.close(),
+  };
+}
+
 async function main() {
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
@@ -255,6 +285,79 @@ async function main() {
           throw new Error(`${name} answered ${JSON.stringify(answer)}: nothing to measure`);
         if (run >= 0) cold.get(name)?.push(ms);
       }
+    }
+
+    // The cold request on a slow network: the keys fetched over HTTPS from an endpoint that
+    // answers after KEYS_MS, each new DynamoDB connection opened after CONNECTION_MS; beside
+    // the same request where both answer at once (its work). Interleaved.
+    step(`Cold requests on a slow network, interleaved: ${settings.coldRuns} runs of each`);
+    const keys = await startJwksServer();
+    const delay = { ms: 0 };
+    const slowDynamoDb = await slowConnections(
+      dynamodb.environment.AWS_ENDPOINT_URL_DYNAMODB as string,
+      delay,
+    );
+    const certificate = join(WORK, "jwks-ca.pem");
+    writeFileSync(certificate, keys.certificate);
+    // The keys fetched, not pinned: no inline JWKS.
+    const { JWKS: _pinned, ...unpinned } = env as Record<string, string | undefined>;
+    const networkEnv = {
+      ...unpinned,
+      JWKS_URI: keys.uri,
+      NODE_EXTRA_CA_CERTS: certificate,
+      AWS_ENDPOINT_URL_DYNAMODB: slowDynamoDb.endpoint,
+    };
+    const network = new Map<string, number[]>();
+    // Before the warm-up, in the same rounds: the same functions, nothing started at cold start.
+    const before = {
+      logout: await bundle("logout-without-warm-up", "bench/peers/logout-without-warm-up.ts", [
+        ...BUNDLING.external,
+      ]),
+      authorizer: await bundle(
+        "authorizer-without-warm-up",
+        "bench/peers/authorizer-without-warm-up.ts",
+        [...BUNDLING.external],
+      ),
+    };
+    try {
+      for (let run = -1; run < settings.coldRuns; run++) {
+        for (const [name, warmEntry] of [
+          ["logout", deployable],
+          ["authorizer", bundles.authorizer.entry],
+        ] as const) {
+          for (const [kind, slow, entry] of [
+            ["work", false, warmEntry],
+            ["slow", true, warmEntry],
+            ["before", true, before[name]],
+          ] as const) {
+            delay.ms = slow ? CONNECTION_MS : 0;
+            keys.answer(200, JSON.stringify(identity.jwks), "application/json", slow ? KEYS_MS : 0);
+            const headers = { Authorization: `Bearer ${await identity.mint("valid")}` };
+            const event =
+              name === "authorizer"
+                ? httpApiAuthorizerEvent({
+                    method: "GET",
+                    path: "/core/v1/example/protected",
+                    headers,
+                  })
+                : httpApiEvent({ headers });
+            const eventFile = join(WORK, `network-${name}-${run}.json`);
+            writeFileSync(eventFile, JSON.stringify(event));
+            const { ms, line } = await timeToAnswer(
+              ["scripts/invoke-bundle.mjs", entry, eventFile],
+              networkEnv,
+            );
+            const [answer] = JSON.parse(line).results ?? [];
+            if (answer?.statusCode !== 200 && answer?.isAuthorized !== true)
+              throw new Error(`${name} answered ${JSON.stringify(answer)}: nothing to measure`);
+            const key = `${name}/${kind}`;
+            if (run >= 0) network.set(key, [...(network.get(key) ?? []), ms]);
+          }
+        }
+      }
+    } finally {
+      slowDynamoDb.close();
+      await keys.close();
     }
 
     const row = (label: string, value: string, rest = "") =>
@@ -379,6 +482,28 @@ async function main() {
           ? `ratio ${(ms / emptyMs).toFixed(2)}×   ${verdict(ms / emptyMs, GOALS.coldRatio)}`
           : `${(ms / emptyMs).toFixed(2)}× the empty module`;
       row(label, `${ms.toFixed(1)} ms`, `bundle ${kib(statSync(entry).size)}   ${goal}`);
+    }
+
+    console.log(
+      `\nA cold request on a slow network (ms from spawn to answer, median of ${settings.coldRuns}; keys ${KEYS_MS} ms away, each new DynamoDB connection ${CONNECTION_MS} ms)`,
+    );
+    for (const name of ["logout", "authorizer"]) {
+      const work = median(network.get(`${name}/work`) as number[]);
+      const slow = median(network.get(`${name}/slow`) as number[]);
+      const unwarmed = median(network.get(`${name}/before`) as number[]);
+      const longest = work + Math.max(KEYS_MS, CONNECTION_MS);
+      const sum = work + KEYS_MS + CONNECTION_MS;
+      row(`${name}: the same request, the network instant (its work)`, `${work.toFixed(1)} ms`);
+      row(
+        `${name}: on the slow network, before the warm-up`,
+        `${unwarmed.toFixed(1)} ms`,
+        `${(unwarmed / sum).toFixed(2)}× the sum of its steps; ${(unwarmed / longest).toFixed(2)}× the longest plus the work`,
+      );
+      row(
+        `${name}: on the slow network`,
+        `${slow.toFixed(1)} ms`,
+        `${(slow / sum).toFixed(2)}× the sum of its steps (${sum.toFixed(0)} ms); ratio ${(slow / longest).toFixed(2)}× the longest step plus the work (${longest.toFixed(0)} ms)   ${verdict(slow / longest, GOALS.coldNetworkRatio)}`,
+      );
     }
 
     console.log("\nDeployable bundles (minified; the source map ships beside each)");
