@@ -157,3 +157,29 @@ describe("the top level", () => {
     }
   });
 });
+
+describe("the tests", () => {
+  /** A test that tests a script imports it; every other reaches the kit through one door. */
+  const SUBJECTS: Record<string, string> = {
+    "test/package/consumer.test.ts": "scripts/stage-package.ts",
+    "test/infra/deployable-bundle.test.ts": "scripts/deployable-bundle.ts",
+    "test/functions/events/revocation-events.test.ts": "scripts/republish-revocation-events.ts",
+    "test/functions/events/stream-cross-check.test.ts": "scripts/table-stream.ts",
+  };
+
+  it("reach the development kit through test/support/kit.ts alone", () => {
+    const tests = importGraph(modules("test"));
+    const strays = [...tests].flatMap(([file, imports]) =>
+      imports
+        .filter((target) => target.startsWith("scripts/"))
+        .filter(
+          (target) =>
+            file !== "test/support/kit.ts" &&
+            !file.startsWith("test/scripts/") &&
+            SUBJECTS[file] !== target,
+        )
+        .map((target) => `${file} -> ${target}`),
+    );
+    expect(strays).toEqual([]);
+  });
+});

@@ -8,10 +8,8 @@ import { authorizerHandlerFromEnvironment } from "../../functions/authorizer/aut
 import { ConfigurationError } from "../../functions/domain/errors.js";
 import { operatorHandlerFromEnvironment } from "../../functions/operator/operator-handler.js";
 import { protectedHandler } from "../../functions/protected-handler.js";
-import { httpApiEvent } from "../../scripts/api-gateway-events.js";
-import { lambdaContext } from "../../scripts/lambda-context.js";
-import { createLocalIdentity } from "../../scripts/local-identity.js";
 import { captureOutput } from "../support/captured-output.js";
+import { createLocalIdentity, httpApiEvent, lambdaContext } from "../support/kit.js";
 
 const { environment } = await createLocalIdentity();
 

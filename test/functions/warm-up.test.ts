@@ -9,12 +9,16 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { authorizerHandlerFromEnvironment } from "../../functions/authorizer/authorizer-handler.js";
 import { logoutHandlerFromEnvironment } from "../../functions/logout/logout-handler.js";
-import { httpApiAuthorizerEvent, httpApiEvent } from "../../scripts/api-gateway-events.js";
-import { lambdaContext } from "../../scripts/lambda-context.js";
-import { type LocalDynamoDb, startLocalDynamoDb } from "../../scripts/local-dynamodb.js";
-import { createLocalIdentity } from "../../scripts/local-identity.js";
 import { captureOutput } from "../support/captured-output.js";
 import { type JwksServer, startJwksServer } from "../support/jwks-server.js";
+import {
+  createLocalIdentity,
+  httpApiAuthorizerEvent,
+  httpApiEvent,
+  type LocalDynamoDb,
+  lambdaContext,
+  startLocalDynamoDb,
+} from "../support/kit.js";
 
 captureOutput();
 const TABLE = "warm-up-revocations";

@@ -5,15 +5,19 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessionItem } from "../../functions/revocation/revocation-items.js";
-import { httpApiAuthorizerEvent } from "../../scripts/api-gateway-events.js";
 import {
   type DeployableBundles,
   synthesizeDeployableBundles,
 } from "../../scripts/deployable-bundle.js";
-import { type LocalDynamoDb, startLocalDynamoDb } from "../../scripts/local-dynamodb.js";
-import { createLocalIdentity, type LocalIdentity } from "../../scripts/local-identity.js";
 import { startAwsJsonStandIn } from "../support/aws-json-stand-in.js";
 import { putEventsAnswer } from "../support/event-pipeline.js";
+import {
+  createLocalIdentity,
+  httpApiAuthorizerEvent,
+  type LocalDynamoDb,
+  type LocalIdentity,
+  startLocalDynamoDb,
+} from "../support/kit.js";
 import { httpApiEvent } from "../support/logout-app.js";
 
 let bundles: DeployableBundles;

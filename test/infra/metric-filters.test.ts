@@ -7,10 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REVOKED_REASON, SERVICE_NAMES } from "../../functions/domain/log-schema.js";
 import { LOG_METRICS } from "../../infra/monitoring.js";
-import { httpApiAuthorizerEvent } from "../../scripts/api-gateway-events.js";
-import { lambdaContext } from "../../scripts/lambda-context.js";
 import { captureOutput } from "../support/captured-output.js";
 import { dimensionsOf, matches } from "../support/cloudwatch-filter-pattern.js";
+import { httpApiAuthorizerEvent, lambdaContext } from "../support/kit.js";
 import { eventFor } from "../support/logout-app.js";
 import { type RevocationFixture, startRevocationFixture } from "../support/revocation-fixture.js";
 

@@ -20,12 +20,15 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logoutHandlerFromEnvironment } from "../../functions/logout/logout-handler.js";
-import { httpApiEvent } from "../../scripts/api-gateway-events.js";
-import { lambdaContext } from "../../scripts/lambda-context.js";
-import { type LocalDynamoDb, startLocalDynamoDb } from "../../scripts/local-dynamodb.js";
-import { createLocalIdentity } from "../../scripts/local-identity.js";
 import { STAGED } from "../../scripts/stage-package.js";
 import { captureOutput } from "../support/captured-output.js";
+import {
+  createLocalIdentity,
+  httpApiEvent,
+  type LocalDynamoDb,
+  lambdaContext,
+  startLocalDynamoDb,
+} from "../support/kit.js";
 
 captureOutput();
 const ROOT = resolve(".");

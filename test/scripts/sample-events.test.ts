@@ -10,11 +10,9 @@ import {
   authorizerHandlerFromEnvironment,
 } from "../../functions/authorizer/authorizer-handler.js";
 import type { ApiGatewayEvent } from "../../functions/http/api-gateway-event.js";
-import { lambdaContext } from "../../scripts/lambda-context.js";
-import { startLocalDynamoDb } from "../../scripts/local-dynamodb.js";
-import { createLocalIdentity } from "../../scripts/local-identity.js";
 import { loadSampleEvent } from "../../scripts/sample-events.js";
 import { captureOutput } from "../support/captured-output.js";
+import { createLocalIdentity, lambdaContext, startLocalDynamoDb } from "../support/kit.js";
 import { createLogoutApp, eventFor, type LogoutApp } from "../support/logout-app.js";
 
 captureOutput();

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLocalIdentity } from "../../scripts/local-identity.js";
 import { type Answer, startAwsJsonStandIn } from "../support/aws-json-stand-in.js";
 import { validSessionRevoked } from "../support/event-schema.js";
 import { startJwksServer } from "../support/jwks-server.js";
+import { createLocalIdentity } from "../support/kit.js";
 import { contractViolations } from "../support/openapi-contract.js";
 
 let server: ChildProcess;

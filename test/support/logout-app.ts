@@ -13,10 +13,11 @@ import { createLogoutHandler } from "../../functions/logout/logout-handler.js";
 import {
   httpApiEvent as buildHttpApiEvent,
   restApiEvent as buildRestApiEvent,
+  createLocalIdentity,
   type HttpRequestShape,
-} from "../../scripts/api-gateway-events.js";
-import { lambdaContext } from "../../scripts/lambda-context.js";
-import { createLocalIdentity, type LocalIdentity } from "../../scripts/local-identity.js";
+  type LocalIdentity,
+  lambdaContext,
+} from "./kit.js";
 
 export type PayloadVersion = "v1" | "v2";
 

@@ -35,16 +35,18 @@ import {
   type DynamoDbClient,
 } from "../../functions/revocation/dynamodb-client.js";
 import { createRevocationStore } from "../../functions/revocation/revocation-store.js";
-import { lambdaContext } from "../../scripts/lambda-context.js";
+import { type DynamoDbProxy, startDynamoDbProxy } from "./dynamodb-proxy.js";
 import {
+  createLocalIdentity,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   type LocalDynamoDb,
+  type LocalIdentity,
+  lambdaContext,
   startLocalDynamoDb,
-} from "../../scripts/local-dynamodb.js";
-import { createLocalIdentity, type LocalIdentity } from "../../scripts/local-identity.js";
-import { startTableStream, type TableStream } from "../../scripts/table-stream.js";
-import { type DynamoDbProxy, startDynamoDbProxy } from "./dynamodb-proxy.js";
+  startTableStream,
+  type TableStream,
+} from "./kit.js";
 import { createLogoutApp, type LogoutApp } from "./logout-app.js";
 
 export const PARTNER_ISSUER = "https://partner.rinne.local.invalid";

@@ -8,13 +8,13 @@ import { ResponseType } from "aws-cdk-lib/aws-apigateway";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTRACT_RESPONSES } from "../../../infra/revocation-aware-rest-authorizer.js";
+import { captureOutput } from "../../support/captured-output.js";
 import {
   httpApiAuthorizerEvent,
+  lambdaContext,
   restApiAuthorizerEvent,
-} from "../../../scripts/api-gateway-events.js";
-import { lambdaContext } from "../../../scripts/lambda-context.js";
-import { TOKEN_KINDS } from "../../../scripts/local-identity.js";
-import { captureOutput } from "../../support/captured-output.js";
+  TOKEN_KINDS,
+} from "../../support/kit.js";
 import { bodyOf, eventFor } from "../../support/logout-app.js";
 import {
   type RevocationFixture,

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LogoutHandler } from "../../../functions/logout/logout-handler.js";
 import { logoutHandlerFromEnvironment } from "../../../functions/logout/logout-handler.js";
-import { lambdaContext } from "../../../scripts/lambda-context.js";
-import { type LocalDynamoDb, startLocalDynamoDb } from "../../../scripts/local-dynamodb.js";
 import { captureOutput } from "../../support/captured-output.js";
 import { type CognitoLocal, startCognitoLocal } from "../../support/cognito-local.js";
+import { type LocalDynamoDb, lambdaContext, startLocalDynamoDb } from "../../support/kit.js";
 import { httpApiEvent } from "../../support/logout-app.js";
 
 const output = captureOutput();

@@ -11,11 +11,15 @@ import {
   type LogoutHandler,
   logoutHandlerFromEnvironment,
 } from "../../../functions/logout/logout-handler.js";
-import { lambdaContext } from "../../../scripts/lambda-context.js";
-import { type LocalDynamoDb, startLocalDynamoDb } from "../../../scripts/local-dynamodb.js";
-import { createLocalIdentity, type LocalIdentity } from "../../../scripts/local-identity.js";
 import { type AwsJsonStandIn, startAwsJsonStandIn } from "../../support/aws-json-stand-in.js";
 import { captureOutput } from "../../support/captured-output.js";
+import {
+  createLocalIdentity,
+  type LocalDynamoDb,
+  type LocalIdentity,
+  lambdaContext,
+  startLocalDynamoDb,
+} from "../../support/kit.js";
 import { httpApiEvent } from "../../support/logout-app.js";
 
 /** Shorter than deployed, so that a hanging Cognito costs the test 1 s rather than 3. */

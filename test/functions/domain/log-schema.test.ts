@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { redactTokenLike } from "../../../functions/domain/log-schema.js";
-import { createLocalIdentity } from "../../../scripts/local-identity.js";
+import { createLocalIdentity } from "../../support/kit.js";
 
 const identity = await createLocalIdentity({ algorithm: "ES256" });
 const jwt = await identity.mint("valid", { sub: "someone" });

@@ -24,7 +24,6 @@ import {
   type SessionRevokedDetail,
 } from "../../../functions/events/session-revoked.js";
 import { createRevocationStore } from "../../../functions/revocation/revocation-store.js";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../scripts/local-dynamodb.js";
 import {
   PARKED_WINDOW_MARGIN_MS,
   problemOf,
@@ -40,6 +39,7 @@ import {
   TEST_BUS,
 } from "../../support/event-pipeline.js";
 import { validSessionRevoked } from "../../support/event-schema.js";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../support/kit.js";
 import { eventFor } from "../../support/logout-app.js";
 import {
   type RevocationFixture,

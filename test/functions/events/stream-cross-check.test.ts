@@ -20,9 +20,8 @@ import {
 } from "../../../functions/revocation/dynamodb-client.js";
 import { createRevocationStore } from "../../../functions/revocation/revocation-store.js";
 import { createRevocationTableInput } from "../../../functions/revocation/revocation-table.js";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../scripts/local-dynamodb.js";
-import { createLocalIdentity } from "../../../scripts/local-identity.js";
 import { startTableStream, type TableStream } from "../../../scripts/table-stream.js";
+import { createLocalIdentity, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../support/kit.js";
 import { MOTO_INSTALLED, type MotoServer, startMotoServer } from "../../support/moto-server.js";
 
 const MOTO = MOTO_INSTALLED;

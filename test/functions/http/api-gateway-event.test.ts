@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readHttpRequest, stripPrefix } from "../../../functions/http/api-gateway-event.js";
-import { lambdaContext } from "../../../scripts/lambda-context.js";
+import { lambdaContext } from "../../support/kit.js";
 import { httpApiEvent, restApiEvent } from "../../support/logout-app.js";
 
 const context = lambdaContext({ awsRequestId: "lambda-request-id" });

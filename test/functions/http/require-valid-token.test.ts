@@ -15,8 +15,7 @@ import {
   type AuthenticatedContext,
   requireValidToken,
 } from "../../../functions/http/require-valid-token.js";
-import { lambdaContext } from "../../../scripts/lambda-context.js";
-import { createLocalIdentity } from "../../../scripts/local-identity.js";
+import { createLocalIdentity, lambdaContext } from "../../support/kit.js";
 import { eventFor } from "../../support/logout-app.js";
 
 const identity = await createLocalIdentity();

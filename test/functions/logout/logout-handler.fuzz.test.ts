@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createLocalIdentity } from "../../../scripts/local-identity.js";
 import { captureOutput } from "../../support/captured-output.js";
+import { createLocalIdentity } from "../../support/kit.js";
 import { createLogoutApp, eventFor, type LogoutApp } from "../../support/logout-app.js";
 
 captureOutput();

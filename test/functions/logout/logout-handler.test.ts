@@ -1,7 +1,7 @@
 import net from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { TokenKind } from "../../../scripts/local-identity.js";
 import { captureOutput } from "../../support/captured-output.js";
+import type { TokenKind } from "../../support/kit.js";
 import {
   bodyOf,
   createLogoutApp,

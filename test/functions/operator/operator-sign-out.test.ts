@@ -21,13 +21,18 @@ import {
   type OperatorHandler,
   operatorHandlerFromEnvironment,
 } from "../../../functions/operator/operator-handler.js";
-import { functionUrlEvent, httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
-import { lambdaContext } from "../../../scripts/lambda-context.js";
-import { type LocalDynamoDb, startLocalDynamoDb } from "../../../scripts/local-dynamodb.js";
-import { createLocalIdentity, type LocalIdentity } from "../../../scripts/local-identity.js";
 import { type AwsJsonStandIn, startAwsJsonStandIn } from "../../support/aws-json-stand-in.js";
 import { captureOutput } from "../../support/captured-output.js";
 import { type DynamoDbProxy, startDynamoDbProxy } from "../../support/dynamodb-proxy.js";
+import {
+  createLocalIdentity,
+  functionUrlEvent,
+  httpApiAuthorizerEvent,
+  type LocalDynamoDb,
+  type LocalIdentity,
+  lambdaContext,
+  startLocalDynamoDb,
+} from "../../support/kit.js";
 
 const POOL = "us-east-1_Rinne123";
 const ISSUER = `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`;

@@ -16,11 +16,10 @@
 import type { DynamoDBRecord } from "aws-lambda";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
-import { lambdaContext } from "../../../scripts/lambda-context.js";
 import { captureOutput } from "../../support/captured-output.js";
 import { type EventPipeline, startEventPipeline } from "../../support/event-pipeline.js";
 import { validSessionRevoked } from "../../support/event-schema.js";
+import { httpApiAuthorizerEvent, lambdaContext } from "../../support/kit.js";
 import { eventFor } from "../../support/logout-app.js";
 import {
   type RevocationFixture,

@@ -9,9 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type TokenClaims, VerifiedToken } from "../../../functions/domain/verified-token.js";
 import { REMEMBERED_LOGOUTS } from "../../../functions/revocation/revocation-store.js";
 import { sessionKeys, userKey } from "../../../functions/revocation/revocation-table.js";
-import { httpApiAuthorizerEvent } from "../../../scripts/api-gateway-events.js";
-import { lambdaContext } from "../../../scripts/lambda-context.js";
 import { captureOutput } from "../../support/captured-output.js";
+import { httpApiAuthorizerEvent, lambdaContext } from "../../support/kit.js";
 import { eventFor } from "../../support/logout-app.js";
 import {
   type RevocationFixture,
