@@ -24,6 +24,29 @@ import { Construct } from "constructs";
 /** EventBridge's most: a day of tries, 185 of them. A receiver down for an hour misses nothing. */
 export const DELIVERY_RETRY = { maxEventAge: Duration.hours(24), retryAttempts: 185 } as const;
 
+/**
+ * A queue that only ever receives the dead letters of `of`, never a queue's redrive: encrypted,
+ * SSL only, kept 14 days, no redrive into it, and the rule packs' "every queue needs a
+ * dead-letter queue" answered with why not.
+ */
+export function deadLetterQueue(scope: Construct, id: string, of: string): Queue {
+  const queue = new Queue(scope, id, {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    redriveAllowPolicy: { redrivePermission: RedrivePermission.DENY_ALL },
+  });
+  const reason =
+    `It is the dead-letter destination of ${of}, not a queue's redrive: it needs none of its ` +
+    "own, and allowing every queue of the account to redrive into it would mix others' " +
+    "messages with its own.";
+  Validations.of(queue).acknowledge(
+    { id: "AwsSolutions-SQS3", reason },
+    { id: "cdk-validator-cfnguard::sqs_dlq_check", reason },
+  );
+  return queue;
+}
+
 export interface GuardedDeliveryProps {
   /** Parked events' queue; default one of its own, kept 14 days. */
   deadLetterQueue?: IQueue;
@@ -38,26 +61,8 @@ export class GuardedDelivery extends Construct {
   constructor(scope: Construct, id: string, props: GuardedDeliveryProps) {
     super(scope, id);
     this.props = props;
-    this.deadLetterQueue = props.deadLetterQueue ?? this.ownQueue();
-  }
-
-  /** A queue for the rule's dead letters, never a queue's redrive, so it needs no DLQ itself. */
-  private ownQueue(): Queue {
-    const queue = new Queue(this, "DeadLetters", {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      redriveAllowPolicy: { redrivePermission: RedrivePermission.DENY_ALL },
-    });
-    const isTheDeadLetterQueue =
-      "It is an EventBridge rule target's dead-letter queue, not a queue's redrive: it needs " +
-      "none of its own, and allowing every queue of the account to redrive into it would mix " +
-      "others' messages with its own.";
-    Validations.of(queue).acknowledge(
-      { id: "AwsSolutions-SQS3", reason: isTheDeadLetterQueue },
-      { id: "cdk-validator-cfnguard::sqs_dlq_check", reason: isTheDeadLetterQueue },
-    );
-    return queue;
+    this.deadLetterQueue =
+      props.deadLetterQueue ?? deadLetterQueue(this, "DeadLetters", "an EventBridge rule's target");
   }
 
   /**

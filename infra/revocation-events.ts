@@ -7,18 +7,18 @@
  * range in the dead-letter queue, whose first message raises an alarm (`monitoring.ts`). The
  * stream keeps records for 24 hours: the guide says how to redrive from the queue.
  */
-import { Duration, Stack, Validations } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus, type IEventBus, Rule } from "aws-cdk-lib/aws-events";
 import { EventBus as EventBusTarget } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
-import { Queue, QueueEncryption, RedrivePermission } from "aws-cdk-lib/aws-sqs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { SERVICE_NAMES } from "../functions/domain/log-schema.js";
 import { BundledFunction } from "./bundled-function.js";
-import { GuardedDelivery } from "./guarded-delivery.js";
+import { deadLetterQueue, GuardedDelivery } from "./guarded-delivery.js";
 import type { OperationsKey } from "./operations-key.js";
 import { REVOCATION_EVENT_PATTERN, REVOCATION_FORWARDER_ROLE } from "./revocation-event-bus.js";
 import type { RevocationTable } from "./revocation-table.js";
@@ -75,20 +75,10 @@ export class RevocationEvents extends Construct {
     });
     this.bus.grantPutEventsTo(this.publisher.role);
 
-    this.deadLetters = new Queue(this, "DeadLetters", {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // A dead-letter queue for the stream's source mapping, for no queue's redrive.
-      redriveAllowPolicy: { redrivePermission: RedrivePermission.DENY_ALL },
-    });
-    const isTheDeadLetterQueue =
-      "It is the dead-letter destination of the publisher's stream source (Lambda's " +
-      "on-failure destination), not a queue's redrive: it needs none of its own, and allowing " +
-      "every queue of the account to redrive into it would mix others' messages with its own.";
-    Validations.of(this.deadLetters).acknowledge(
-      { id: "AwsSolutions-SQS3", reason: isTheDeadLetterQueue },
-      { id: "cdk-validator-cfnguard::sqs_dlq_check", reason: isTheDeadLetterQueue },
+    this.deadLetters = deadLetterQueue(
+      this,
+      "DeadLetters",
+      "the publisher's stream source (Lambda's on-failure destination)",
     );
     this.publisher.function.addEventSource(
       // TableV2 is a stream source like Table; only its optional fields' typing differs.
