@@ -45,14 +45,16 @@ let moto: MotoServer | undefined;
 let motoEndpoint: string;
 let proxy: Server;
 let proxyEndpoint: string;
-/** Every call the jobs made: the service, the action, the region, and the stack named. */
-let calls: { service: string; action: string; region: string; stack?: string }[] = [];
+type Call = { service: string; action: string; region: string; stack?: string };
+/** Every call each job made (by its run's path prefix): service, action, region, stack named. */
+const callsOf = new Map<number, Call[]>();
+let runs = 0;
 
-function recordCall(headers: Record<string, unknown>, path: string, body: string) {
+function recordCall(run: number, headers: Record<string, unknown>, path: string, body: string) {
   const scope = /Credential=[^/]+\/\d+\/([^/]+)\/([^/]+)\//.exec(String(headers.authorization));
   const form = new URLSearchParams(body);
   const target = String(headers["x-amz-target"] ?? "");
-  calls.push({
+  callsOf.get(run)?.push({
     region: scope?.[1] ?? "?",
     service: scope?.[2] ?? "?",
     action: form.get("Action") ?? (target.split(".")[1] || `${path}`),
@@ -69,9 +71,11 @@ beforeAll(async () => {
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.on("end", () => {
       const body = Buffer.concat(chunks);
-      recordCall(incoming.headers, incoming.url ?? "/", body.toString("utf8"));
+      // Each job reaches the proxy under its own prefix, /run-<n>: the jobs run at once.
+      const [, run = "0", path = "/"] = /^\/run-(\d+)(\/.*)?$/.exec(incoming.url ?? "") ?? [];
+      recordCall(Number(run), incoming.headers, path, body.toString("utf8"));
       const forward = request(
-        `${motoEndpoint}${incoming.url}`,
+        `${motoEndpoint}${path}`,
         { method: incoming.method, headers: incoming.headers },
         (answer) => {
           outgoing.writeHead(answer.statusCode ?? 500, answer.headers);
@@ -293,8 +297,10 @@ async function run(
   stage: string,
 ) {
   const { region } = STAGES[stage] as { region: string };
-  calls = [];
-  return await runJob({
+  const id = ++runs;
+  const calls: Call[] = [];
+  callsOf.set(id, calls);
+  const job = await runJob({
     ...options,
     runnerTemp: mkdtempSync(join(root, "runner-")),
     vars: { AWS_REGION: region, AWS_DIFF_ROLE_ARN: "arn:aws:iam::111111111111:role/diff" },
@@ -306,11 +312,13 @@ async function run(
       AWS_DEFAULT_REGION: region,
     },
     // Every AWS call of the job reaches the recording proxy, whatever region it names.
-    runnerEnv: { AWS_ENDPOINT_URL: proxyEndpoint },
+    runnerEnv: { AWS_ENDPOINT_URL: `${proxyEndpoint}/run-${id}` },
   });
+  return { ...job, calls };
 }
 
-describe.skipIf(!MOTO)("the trusted diff jobs, on an attacker's artifact", () => {
+// The jobs are child processes that mostly wait: they run at once.
+describe.skipIf(!MOTO).concurrent("the trusted diff jobs, on an attacker's artifact", () => {
   describe.each(JOBS)("$title", ({ stage, options }) => {
     it("a well-formed artifact gets its diff, from the stage's own stack alone", async () => {
       const job = await run(options(wellFormedArtifact()), stage);
@@ -321,7 +329,7 @@ describe.skipIf(!MOTO)("the trusted diff jobs, on an attacker's artifact", () =>
       expect(job.summary).toMatch(/\[-\] AWS::SQS::Queue Queue/);
       expect(job.summary).toMatch(/\[\+\] AWS::Lambda::Function/);
       const { region } = STAGES[stage] as { region: string };
-      expect(calls).toEqual([
+      expect(job.calls).toEqual([
         {
           service: "cloudformation",
           action: "GetTemplate",
@@ -345,7 +353,7 @@ describe.skipIf(!MOTO)("the trusted diff jobs, on an attacker's artifact", () =>
           expect(everything).not.toContain(secret);
         expect(everything).not.toContain(ARTIFACT_TEXT);
         // Never a call but the stage's own template.
-        for (const call of calls) {
+        for (const call of job.calls) {
           expect(call).toEqual({
             service: "cloudformation",
             action: "GetTemplate",
@@ -361,7 +369,7 @@ describe.skipIf(!MOTO)("the trusted diff jobs, on an attacker's artifact", () =>
           // Refused before any credentials, with a reason of the job's own words.
           expect(job.succeeded).toBe(false);
           expect(job.credentialed).toBe(false);
-          expect(calls).toEqual([]);
+          expect(job.calls).toEqual([]);
           expect(job.steps.at(-1)?.stderr).toMatch(/^stage-diff: the artifact is refused: .+\n$/);
         }
       },
