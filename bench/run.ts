@@ -269,6 +269,30 @@ async function main() {
       REVOCATION_TABLE_NAME: TABLE,
       LOG_LEVEL: "INFO",
     };
+    /** A fresh process of `entry` answering one valid request: its time, in ms. */
+    const coldRequest = async (
+      name: string,
+      entry: string,
+      environment: NodeJS.ProcessEnv,
+      file: string,
+    ) => {
+      const eventFile = join(WORK, `${file}.json`);
+      const headers = { Authorization: `Bearer ${await identity.mint("valid")}` };
+      const event =
+        name === "authorizer"
+          ? httpApiAuthorizerEvent({ method: "GET", path: "/core/v1/example/protected", headers })
+          : httpApiEvent({ headers });
+      writeFileSync(eventFile, JSON.stringify(event));
+      const { ms, line } = await timeToAnswer(
+        ["scripts/invoke-bundle.mjs", entry, eventFile],
+        environment,
+      );
+      const [answer] = JSON.parse(line).results ?? [];
+      if (answer?.statusCode !== 200 && answer?.isAuthorized !== true)
+        throw new Error(`${name} answered ${JSON.stringify(answer)}: nothing to measure`);
+      return ms;
+    };
+
     const cold = new Map<string, number[]>([
       ["empty", []],
       ...variants.map(([, name]) => [name, []] as [string, number[]]),
@@ -279,20 +303,7 @@ async function main() {
       const empty = await timeToAnswer([EMPTY_MODULE], env);
       if (run >= 0) cold.get("empty")?.push(empty.ms);
       for (const [, name, entry] of variants) {
-        const eventFile = join(WORK, `${name}-${run}.json`);
-        const headers = { Authorization: `Bearer ${await identity.mint("valid")}` };
-        const event =
-          name === "authorizer"
-            ? httpApiAuthorizerEvent({ method: "GET", path: "/core/v1/example/protected", headers })
-            : httpApiEvent({ headers });
-        writeFileSync(eventFile, JSON.stringify(event));
-        const { ms, line } = await timeToAnswer(
-          ["scripts/invoke-bundle.mjs", entry, eventFile],
-          env,
-        );
-        const [answer] = JSON.parse(line).results ?? [];
-        if (answer?.statusCode !== 200 && answer?.isAuthorized !== true)
-          throw new Error(`${name} answered ${JSON.stringify(answer)}: nothing to measure`);
+        const ms = await coldRequest(name, entry, env, `${name}-${run}`);
         if (run >= 0) cold.get(name)?.push(ms);
       }
     }
@@ -342,24 +353,7 @@ async function main() {
           ] as const) {
             delay.ms = slow ? CONNECTION_MS : 0;
             keys.answer(200, JSON.stringify(identity.jwks), "application/json", slow ? KEYS_MS : 0);
-            const headers = { Authorization: `Bearer ${await identity.mint("valid")}` };
-            const event =
-              name === "authorizer"
-                ? httpApiAuthorizerEvent({
-                    method: "GET",
-                    path: "/core/v1/example/protected",
-                    headers,
-                  })
-                : httpApiEvent({ headers });
-            const eventFile = join(WORK, `network-${name}-${run}.json`);
-            writeFileSync(eventFile, JSON.stringify(event));
-            const { ms, line } = await timeToAnswer(
-              ["scripts/invoke-bundle.mjs", entry, eventFile],
-              networkEnv,
-            );
-            const [answer] = JSON.parse(line).results ?? [];
-            if (answer?.statusCode !== 200 && answer?.isAuthorized !== true)
-              throw new Error(`${name} answered ${JSON.stringify(answer)}: nothing to measure`);
+            const ms = await coldRequest(name, entry, networkEnv, `network-${name}-${run}`);
             const key = `${name}/${kind}`;
             if (run >= 0) network.set(key, [...(network.get(key) ?? []), ms]);
           }
