@@ -52,7 +52,8 @@ export interface DynamoDbClient {
   /**
    * Opens `connections` connections now (DNS, TCP, TLS) and leaves them in the keep-alive pool,
    * for the first calls to use: unsigned `GET /`s, which DynamoDB answers without reading
-   * anything. Failing changes nothing: a call connects as it would have.
+   * anything. A call made meanwhile waits for them rather than open more; failing changes
+   * nothing: a call then connects as it would have.
    */
   warm?(connections: number): void;
 }
@@ -170,8 +171,13 @@ export function createDynamoDbClient({
     throw new DynamoDbError(type, message, RETRYABLE.has(type) || status >= 500);
   }
 
-  /** One unsigned `GET /`: a connection made, its answer drained, the socket kept. */
-  function openOne() {
+  /**
+   * One unsigned `GET /`: a connection made, its answer drained, the socket kept. Settles once
+   * the socket is back in the pool (the agent frees it a tick after the answer ends).
+   */
+  function openOne(): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const settle = () => setImmediate(resolve);
     const request = transport.request(
       {
         protocol: url.protocol,
@@ -182,11 +188,14 @@ export function createDynamoDbClient({
         agent,
         signal: AbortSignal.timeout(attemptTimeoutMs),
       },
-      (response) => response.resume(),
+      (response) => response.on("end", settle).on("error", settle).resume(),
     );
-    request.on("error", () => undefined);
+    request.on("error", settle);
     request.end();
+    return promise;
   }
+  // The warm-up under way: a first call waits for its connections rather than open more beside.
+  let warming: Promise<unknown> | undefined;
 
   const callBudgetMs = dynamoDbCallMs(waits);
   const outOfTime = () => new DynamoDbError("Timeout", "the call's budget ran out", false);
@@ -194,7 +203,7 @@ export function createDynamoDbClient({
   return {
     callBudgetMs,
     warm(connections) {
-      for (let opened = 0; opened < connections; opened++) openOne();
+      warming = Promise.all(Array.from({ length: connections }, openOne));
     },
     async send<Output>(
       operation: string,
@@ -202,6 +211,7 @@ export function createDynamoDbClient({
       { deadline = Date.now() + callBudgetMs }: SendOptions = {},
     ): Promise<Output> {
       const body = JSON.stringify(input);
+      if (warming !== undefined) await warming;
       for (let attemptNumber = 1; ; attemptNumber++) {
         const left = deadline - Date.now();
         if (left <= 0) throw outOfTime();
