@@ -10,22 +10,17 @@ import { createLogger, type Logger } from "./config/logger.js";
 import { WAIT_BUDGETS, type WaitBudgets } from "./config/wait-budgets.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { ConfigurationError } from "./domain/errors.js";
-import type {
-  OperatorRevocation,
-  RevocationCheck,
-  RevocationRecorder,
-  VerifyToken,
-} from "./domain/ports.js";
+import type { RevocationCheck, VerifyToken } from "./domain/ports.js";
 import {
   type DynamoDbClient,
   dynamoDbClientFromEnvironment,
 } from "./revocation/dynamodb-client.js";
 import { createRevocationCheck } from "./revocation/revocation-reader.js";
-import { createRevocationStore } from "./revocation/revocation-store.js";
+import { createRevocationStore, type RevocationStore } from "./revocation/revocation-store.js";
 
 export type { Environment };
 
-type Revocations = RevocationRecorder & OperatorRevocation;
+type Revocations = RevocationStore;
 
 export interface BearerCheck {
   config: Config;

@@ -77,6 +77,49 @@ export interface OperatorRevocation {
   ): Promise<LogoutRecord>;
 }
 
+/** A session the identity provider ended: its `sid`, and its user where it names one. */
+export interface ProviderSession {
+  iss: string;
+  sub?: string;
+  sid: string;
+}
+
+/** Who began an identity provider's sign-out (CAEP's `initiating_entity`), and what it was. */
+export interface ProviderOrigin {
+  initiator: "user" | "admin" | "system";
+  /** What the provider did, as the event says it: `Cognito AdminDisableUser`. */
+  reason: string;
+}
+
+/** A user signed out at the identity provider at `at` (epoch seconds): by `sub`, or by name. */
+export interface ProviderUserSignOut {
+  at: number;
+  sub?: string;
+  username?: string;
+  origin: ProviderOrigin;
+}
+
+/**
+ * The identity provider's side: sign-outs made there (an OpenID Connect back-channel logout, a
+ * Cognito pool's own actions), in force here too. `recorded`: it revoked something new;
+ * `unchanged`: what it asks was revoked already (the same message again, or our own logout's
+ * sign-out reported back), and nothing was written.
+ */
+export interface ProviderRevocation {
+  /** Every token of the session, refreshes included. `messageId`: the provider's (a `jti`). */
+  endProviderSession(
+    session: ProviderSession,
+    messageId: string,
+    origin: ProviderOrigin,
+  ): Promise<"recorded" | "unchanged">;
+  /** Every session of the user that began in a second before `at` (epoch seconds). */
+  endProviderUserSessions(
+    user: { iss: string; sub: string },
+    at: number,
+    origin: ProviderOrigin,
+  ): Promise<"recorded" | "unchanged">;
+}
+
 /** The identity provider's own sign-out (Cognito's), so its refresh tokens mint nothing more. */
 export interface UpstreamSignOut {
   /** Ends every session of the token's user: no refresh token of theirs mints tokens again. */

@@ -7,7 +7,8 @@
  *   the issuer names no session, the token is its own: by its `jti` (SSF's `jwt_id`), else by
  *   its digest. Never an empty or a user-only subject, which would mean "every session".
  * - Every session of the user begun at or before an instant (`global`, `others`, the
- *   operator's): `SESSIONS_REVOKED_BEFORE`, its subject the user.
+ *   operator's, the identity provider's for a user): `SESSIONS_REVOKED_BEFORE`, its subject the
+ *   user. The identity provider's end of one session (back-channel, by `sid`) is the first kind.
  * Schema: `api/session-revoked.schema.json`. Identifiers only: no token, signature or refresh
  * token.
  */
@@ -31,7 +32,7 @@ type SessionSubject =
 interface EventClaims {
   /** When the revocation was written, in seconds since the epoch. */
   event_timestamp: number;
-  initiating_entity: "user" | "admin";
+  initiating_entity: "user" | "admin" | "system";
   reason_admin?: { en: string };
 }
 
@@ -97,7 +98,7 @@ export function sessionRevokedDetail(revocation: Revocation): SessionRevokedDeta
   const { notice, revokedBefore, writer } = revocation;
   const claims: EventClaims = {
     event_timestamp: Math.floor(notice.at / 1000),
-    initiating_entity: notice.scope === "operator" ? "admin" : "user",
+    initiating_entity: notice.initiator ?? (notice.scope === "operator" ? "admin" : "user"),
     ...(notice.reason === undefined ? {} : { reason_admin: { en: notice.reason } }),
   };
   const user =

@@ -36,9 +36,16 @@ function numberOf(item: Item, name: string): number {
 
 const number = (value: number) => ({ N: String(value) });
 
-/** Who and what a revocation was: a logout of one of the three scopes, or an operator's. */
-export type RevocationScope = "local" | "global" | "others" | "operator";
-const SCOPES: readonly RevocationScope[] = ["local", "global", "others", "operator"];
+/**
+ * Who and what a revocation was: a logout of one of the three scopes, an operator's sign-out,
+ * or the identity provider's (a back-channel logout, a Cognito pool's own sign-out).
+ */
+export type RevocationScope = "local" | "global" | "others" | "operator" | "provider";
+const SCOPES: readonly RevocationScope[] = ["local", "global", "others", "operator", "provider"];
+
+/** Who began an identity provider's sign-out, in CAEP's terms (`initiating_entity`). */
+export type Initiator = "user" | "admin" | "system";
+const INITIATORS: readonly Initiator[] = ["user", "admin", "system"];
 
 /**
  * What a write means to other systems, written in the same conditional write as the revocation
@@ -57,8 +64,10 @@ export interface RevocationNotice {
   jti?: string;
   /** Where that token had no `jti` either: its digest (`tokenDigest`). */
   tokenSha256?: string;
-  /** The operator's reason, token-like runs redacted. */
+  /** The operator's reason, token-like runs redacted; the identity provider's action. */
   reason?: string;
+  /** An identity provider's sign-out: who began it (a logout's is the user, an operator's admin). */
+  initiator?: Initiator;
   /** When it was written, in ms by the writer's clock: what orders a user's events. */
   at: number;
 }
@@ -76,6 +85,7 @@ function noticeAttribute(notice: RevocationNotice) {
     const value = notice[name];
     if (value !== undefined) fields[name] = { S: value };
   }
+  if (notice.initiator !== undefined) fields.initiator = { S: notice.initiator };
   return { M: fields };
 }
 
@@ -93,6 +103,8 @@ export function noticeOf(item: Item): RevocationNotice {
     const value = stringOf(stored, name);
     if (value !== undefined) notice[name] = value;
   }
+  const initiator = INITIATORS.find((known) => known === stringOf(stored, "initiator"));
+  if (initiator !== undefined) notice.initiator = initiator;
   return notice;
 }
 

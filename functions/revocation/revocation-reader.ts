@@ -11,7 +11,7 @@ import type { DynamoDbClient } from "./dynamodb-client.js";
 import { dynamoDbRead } from "./dynamodb-read.js";
 import { type Item, sessionRevocationOf, userRevocationOf } from "./revocation-items.js";
 import { live, type Snapshot, verdict } from "./revocation-rules.js";
-import { sessionKeys, userKey } from "./revocation-table.js";
+import { providerOnlyKeys, sessionKeys, userKey } from "./revocation-table.js";
 import type { RevocationTablePort } from "./table-port.js";
 
 /**
@@ -24,13 +24,23 @@ export function createRevocationReader(
   read: RevocationTablePort["read"],
   clock: Clock = systemClock,
 ) {
-  /** The records found, as the rules take them at the clock's now. Throws on an unreadable item. */
-  function decode(found: Map<string, Item>, sessions: readonly string[], user?: string): Read {
+  /**
+   * The records found, as the rules take them at the clock's now: the session items, the user's,
+   * and those by which the identity provider ended one of the sessions (`providerOnlyKeys`).
+   * Throws on an unreadable item.
+   */
+  function decode(
+    found: Map<string, Item>,
+    sessions: readonly string[],
+    user?: string,
+    providerKeys: readonly string[] = [],
+  ): Read {
     const now = clock.now();
-    const sessionRecords = sessions.map((key) => {
+    const sessionRecord = (key: string) => {
       const item = found.get(key);
       return live(item && sessionRevocationOf(item), now);
-    });
+    };
+    const sessionRecords = sessions.map(sessionRecord);
     const userItemRead = user === undefined ? undefined : found.get(user);
     const decoded = userItemRead && userRevocationOf(userItemRead);
     return {
@@ -39,28 +49,39 @@ export function createRevocationReader(
       user: live(decoded?.record, now),
       userVersion: decoded?.version,
       userItem: userItemRead,
+      endedByProvider: providerKeys.some((key) => sessionRecord(key) !== undefined),
     };
   }
 
   /** Decodes, failing closed: an item that cannot be read is the store unavailable. */
-  function decodeOrFail(found: Map<string, Item>, sessions: readonly string[], user?: string) {
+  function decodeOrFail(
+    found: Map<string, Item>,
+    sessions: readonly string[],
+    user?: string,
+    providerKeys: readonly string[] = [],
+  ) {
     try {
-      return decode(found, sessions, user);
+      return decode(found, sessions, user, providerKeys);
     } catch (error) {
       throw new RevocationStoreUnavailableError({ cause: error });
     }
   }
 
-  /** The session items and the user's item, read in one request. Fails closed. */
-  async function snapshot(sessions: readonly string[], user: string | undefined): Promise<Read> {
-    const keys = user === undefined ? sessions : [...sessions, user];
-    return decodeOrFail(await read(keys), sessions, user);
+  /** The session items, the provider's and the user's item, read in one request. Fails closed. */
+  async function snapshot(
+    sessions: readonly string[],
+    user: string | undefined,
+    providerKeys: readonly string[] = [],
+  ): Promise<Read> {
+    const keys = [...sessions, ...providerKeys, ...(user === undefined ? [] : [user])];
+    return decodeOrFail(await read(keys), sessions, user, providerKeys);
   }
 
   /** The check: refuses a token any revocation covers. One read. */
   async function assertNotRevoked(token: VerifiedToken): Promise<void> {
     const sessions = sessionKeys(token);
-    if (verdict(await snapshot(sessions, userKey(token.claims)), token) !== "clear") {
+    const state = await snapshot(sessions, userKey(token.claims), providerOnlyKeys(token));
+    if (verdict(state, token) !== "clear") {
       throw new TokenRevokedError();
     }
   }

@@ -10,7 +10,8 @@
  *   every session up to now, the asker's included;
  * - `others`: T is the asking session's start (or our second, where that is earlier) minus one
  *   second: every session that began in an earlier second, never the asker's, never a later one;
- * - the operator's sign-out: T is now.
+ * - the operator's sign-out: T is now;
+ * - the identity provider's sign-out of a user: T is a second before it happened.
  * So no session can revoke a later session and stay valid itself. A logout whose T is covered
  * already changes nothing and waits for nothing; one whose T is now answers only once a session
  * begun after the answer starts after T, by the issuer's clock too, however far (up to the
@@ -67,6 +68,8 @@ export interface Snapshot {
   /** One per key of `sessionKeys(token)`, in order: undefined where there is none. */
   sessions: readonly (SessionRevocation | undefined)[];
   user: UserRevocation | undefined;
+  /** The identity provider ended the token's session naming only the session (`sid`). */
+  endedByProvider?: boolean;
 }
 
 export interface RevocationLimits {
@@ -105,10 +108,11 @@ const isPresent = <T>(value: T | undefined): value is T => value !== undefined;
  * logout writes the rest.
  */
 export function verdict(
-  { now, sessions, user }: Snapshot,
+  { now, sessions, user, endedByProvider }: Snapshot,
   token: VerifiedToken,
   writer?: string,
 ): "clear" | "revoked" | "replayed" {
+  if (endedByProvider === true) return "revoked";
   const covered = user !== undefined && coveredByUser(user, token);
   const found = sessions.filter(isPresent);
   if (writer !== undefined) {
@@ -135,13 +139,22 @@ export function sessionExpiry(
   key: string,
   token: VerifiedToken,
   now: number,
-  { maxSessionSeconds, maxTokenLifetimeSeconds }: RevocationLimits,
+  limits: RevocationLimits,
 ): number {
   const ownExpiry = Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS + 1;
   if (!isSessionKey(key)) return ownExpiry;
-  const sessionEnd =
-    Math.ceil(now) + maxSessionSeconds + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS + 1;
-  return Math.max(ownExpiry, sessionEnd);
+  return Math.max(ownExpiry, providerSessionExpiry(now, limits));
+}
+
+/**
+ * Until no token of a session the identity provider ended can be accepted: as long as the
+ * provider may mint tokens of that id (the stage's session bound) and the last may live.
+ */
+export function providerSessionExpiry(
+  now: number,
+  { maxSessionSeconds, maxTokenLifetimeSeconds }: Omit<RevocationLimits, "issuerClockLagSeconds">,
+): number {
+  return Math.ceil(now) + maxSessionSeconds + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS + 1;
 }
 
 /**
@@ -159,7 +172,7 @@ export function sessionOutcome(
   const foundOthers = landed.some(
     (written, index) => !written && snapshot.sessions[index]?.revokedBy !== writer,
   );
-  if (foundOthers) return "revoked";
+  if (foundOthers || snapshot.endedByProvider === true) return "revoked";
   if (snapshot.user && coveredByUser(snapshot.user, token)) return "revoked";
   return landed.some(Boolean) ? "recorded" : "replayed";
 }
@@ -213,6 +226,16 @@ export function operatorSignOut(
       until: second + maxTokenLifetimeSeconds + CLOCK_LEEWAY_SECONDS + 1,
     },
   };
+}
+
+/**
+ * The identity provider's sign-out of a user at `at` (a back-channel logout token's `iat`, the
+ * time of a Cognito pool's event): every session that began in a second before it. Never one
+ * of its own second, which a sign-in right after it shares; never past our present either, so
+ * an instant stamped ahead reaches no sign-in yet to come. So no later sign-in is reached.
+ */
+export function providerSignOut(at: number, now: number): UserRevocationRequest {
+  return { instant: Math.min(Math.floor(at), Math.floor(now)) - 1 };
 }
 
 export type UserRevocationPlan =

@@ -15,7 +15,14 @@ import {
   RevocationStoreUnavailableError,
   TokenRevokedError,
 } from "../domain/errors.js";
-import type { LogoutRecord, OperatorRevocation, RevocationRecorder } from "../domain/ports.js";
+import type {
+  LogoutRecord,
+  OperatorRevocation,
+  ProviderOrigin,
+  ProviderRevocation,
+  ProviderSession,
+  RevocationRecorder,
+} from "../domain/ports.js";
 import type { VerifiedToken } from "../domain/verified-token.js";
 import type { DynamoDbClient } from "./dynamodb-client.js";
 import { dynamoDbTable } from "./dynamodb-table.js";
@@ -32,6 +39,8 @@ import {
   operatorSignOut,
   othersLogout,
   planUserRevocation,
+  providerSessionExpiry,
+  providerSignOut,
   type RevocationLimits,
   replayPlan,
   sessionExpiry,
@@ -43,6 +52,8 @@ import {
 } from "./revocation-rules.js";
 import {
   claimKey,
+  providerOnlyKeys,
+  providerSessionKey,
   REVOCATION_TABLE,
   sessionKeys,
   sessionTargets,
@@ -55,6 +66,9 @@ export { REMEMBERED_LOGOUTS } from "./revocation-rules.js";
 export { UnreadableAnswerError };
 
 const { partitionKey: PK, timeToLiveAttribute: EXPIRES_AT } = REVOCATION_TABLE;
+
+/** Every side of the store: the logout's, the operator's, the identity provider's. */
+export type RevocationStore = RevocationRecorder & OperatorRevocation & ProviderRevocation;
 
 /** The store's limits: the stage's, as the configuration reads them. */
 export type StoreLimits = Omit<RevocationConfig, "tableName">;
@@ -93,7 +107,7 @@ export function createRevocationStore(
   dynamodb: DynamoDbClient,
   { tableName, ...limits }: RevocationConfig,
   clock: Clock = systemClock,
-): RevocationRecorder & OperatorRevocation {
+): RevocationStore {
   return createStoreOnTable(dynamoDbTable(dynamodb, tableName), limits, clock);
 }
 
@@ -101,7 +115,7 @@ export function createStoreOnTable(
   table: RevocationTablePort,
   storeLimits: StoreLimits,
   clock: Clock = systemClock,
-): RevocationRecorder & OperatorRevocation {
+): RevocationStore {
   const limits: RevocationLimits = {
     ...storeLimits,
     issuerClockLagSeconds: storeLimits.issuerClockLagMs / 1000,
@@ -118,6 +132,7 @@ export function createStoreOnTable(
     const sessions = targets.map((target) => target.key);
     const writer = writerOf(sessions[0] as string, logoutId);
     const user = userKey(token.claims);
+    const providerKeys = providerOnlyKeys(token);
     const { iss, sub } = token.claims;
     // One round trip: a conditional write per session key, and beside them the read that says
     // whether a user revocation covers the token already, or whose item a write found.
@@ -140,14 +155,14 @@ export function createStoreOnTable(
       ),
     );
     const [found, ...written] = await Promise.allSettled([
-      table.read(user === undefined ? sessions : [...sessions, user]),
+      table.read([...sessions, ...providerKeys, ...(user === undefined ? [] : [user])]),
       ...writes,
     ]);
     const failed = written.find((write) => write.status === "rejected");
     if (failed?.status === "rejected") throw failed.reason;
     // Recorded or not, whether the token was usable is unknown without the read: not a 200.
     if (found.status === "rejected") throw found.reason;
-    const state = decode(found.value, sessions, user);
+    const state = decode(found.value, sessions, user, providerKeys);
     const landed = written.map((write) => write.status === "fulfilled" && write.value);
     const outcome = sessionOutcome(state, token, writer, landed);
     if (outcome === "revoked") throw new TokenRevokedError();
@@ -166,11 +181,12 @@ export function createStoreOnTable(
     writer: string,
     admit: (state: Read) => "replayed" | UserRevocationRequest,
     notice: Omit<RevocationNotice, "at">,
+    providerKeys: readonly string[] = [],
   ): Promise<LogoutRecord> {
     // This request's own mark on what it writes: a write whose answer was lost is found by it.
     const requestId = randomUUID();
     for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
-      const state = await snapshot(sessions, user);
+      const state = await snapshot(sessions, user, providerKeys);
       const admitted = admit(state);
       const plan =
         admitted === "replayed"
@@ -234,6 +250,7 @@ export function createStoreOnTable(
           : globalLogout(token, state.now, writer);
       },
       { scope: keepOwnSession ? "others" : "global", iss, sub },
+      providerOnlyKeys(token),
     );
   }
 
@@ -254,13 +271,64 @@ export function createStoreOnTable(
     });
   }
 
+  /**
+   * The identity provider ended one of its sessions (`sid`): the session's item, as a local
+   * logout of it writes, so every token of it is refused. Its writer is the provider's message
+   * (`messageId`): the same message again finds its own item and changes nothing.
+   */
+  async function endProviderSession(
+    { iss, sub, sid }: ProviderSession,
+    messageId: string,
+    { initiator, reason }: ProviderOrigin,
+  ): Promise<"recorded" | "unchanged"> {
+    const now = clock.now();
+    const key = providerSessionKey({ iss, sub }, sid);
+    const written = await table.putUnlessLive(
+      sessionItem(
+        key,
+        { expiresAt: providerSessionExpiry(now, limits), revokedBy: writerOf(key, messageId) },
+        {
+          scope: "provider",
+          iss,
+          ...(sub === undefined ? {} : { sub }),
+          session: sid,
+          initiator,
+          reason,
+          at: Math.floor(now * 1000),
+        },
+      ),
+      now,
+    );
+    return written ? "recorded" : "unchanged";
+  }
+
+  /** The identity provider signed the user out at `at`: every session begun before its second. */
+  async function endProviderUserSessions(
+    identity: { iss: string; sub: string },
+    at: number,
+    { initiator, reason }: ProviderOrigin,
+  ): Promise<"recorded" | "unchanged"> {
+    const user = userKey(identity);
+    if (user === undefined) throw new NoSubjectError();
+    const recorded = await reviseUser(
+      [],
+      user,
+      writerOf(user, `provider:${at}`),
+      (state) => providerSignOut(at, state.now),
+      { scope: "provider", iss: identity.iss, sub: identity.sub, initiator, reason },
+    );
+    return recorded === "recorded" ? "recorded" : "unchanged";
+  }
+
   return {
     assertNotRevoked,
+    endProviderSession,
+    endProviderUserSessions,
 
     async claimLogout(token, logoutId) {
       const sessions = sessionKeys(token);
       const writer = writerOf(sessions[0] as string, logoutId);
-      const state = await snapshot(sessions, userKey(token.claims));
+      const state = await snapshot(sessions, userKey(token.claims), providerOnlyKeys(token));
       const found = verdict(state, token, writer);
       if (found === "revoked") throw new TokenRevokedError();
       if (found === "replayed") {

@@ -116,6 +116,25 @@ export function sessionTargets(token: VerifiedToken): RevocationTarget[] {
 export const sessionKeys = (token: VerifiedToken): string[] =>
   sessionTargets(token).map((target) => target.key);
 
+/**
+ * The item by which an identity provider ends one of its sessions (a back-channel logout by
+ * `sid`): the very key a local logout of that session writes where the provider names the user;
+ * where it names only the session, the key of the session without a user.
+ */
+export const providerSessionKey = (user: UserIdentity, sid: string): string =>
+  key("session", user, sid);
+
+/**
+ * What else ends the token's session: the items a provider writes for its session ids without
+ * naming the user (a back-channel logout token may carry `sid` alone). A token without `sub`
+ * reads those keys already among its own.
+ */
+export function providerOnlyKeys(token: VerifiedToken): string[] {
+  const { iss, sub, sid } = token.claims;
+  if (typeof sub !== "string" || sub === "" || typeof sid !== "string" || sid === "") return [];
+  return [key("session", { iss }, sid)];
+}
+
 /** Whether the item is a user's: its revocations by time. */
 export const isUserKey = (key: string) => key.startsWith("user#");
 
