@@ -20,6 +20,39 @@ import {
 export const LOCAL_ISSUER = "https://auth.rinne.local.invalid";
 export const LOCAL_AUDIENCE = "rinne-api-local";
 export const LOCAL_KID = "local-dev-key";
+/** The client the development identity sends back-channel logout tokens for (their `aud`). */
+export const LOCAL_BACKCHANNEL_CLIENT = "rinne-web-local";
+const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
+
+/** Back-channel logout tokens, good and bad: each bad one breaks one rule of section 2.6. */
+export type LogoutTokenKind =
+  | "valid"
+  | "wrong-issuer"
+  | "wrong-audience"
+  | "bad-signature"
+  | "expired"
+  | "stale"
+  | "future"
+  | "no-event"
+  | "with-nonce"
+  | "no-sub-or-sid"
+  | "no-jti"
+  | "access-token-typ";
+
+export const LOGOUT_TOKEN_KINDS: readonly LogoutTokenKind[] = [
+  "valid",
+  "wrong-issuer",
+  "wrong-audience",
+  "bad-signature",
+  "expired",
+  "stale",
+  "future",
+  "no-event",
+  "with-nonce",
+  "no-sub-or-sid",
+  "no-jti",
+  "access-token-typ",
+];
 
 export type TokenKind =
   | "valid"
@@ -56,6 +89,11 @@ export interface LocalIdentity {
   readonly environment: Record<string, string>;
   /** Signs a token; `claims` override the defaults (sub, jti, iat, exp, iss, aud). */
   mint(kind?: TokenKind, claims?: Record<string, unknown>): Promise<string>;
+  /**
+   * Signs a back-channel logout token (`typ` `logout+jwt`, `aud` the back-channel client);
+   * `claims` override the defaults (sub, jti, iat, exp, iss, aud) and add `sid`.
+   */
+  mintLogout(kind?: LogoutTokenKind, claims?: Record<string, unknown>): Promise<string>;
 }
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
@@ -114,8 +152,55 @@ export async function createLocalIdentity({
   const publicPem = await exportSPKI(publicKey);
   const jwks = { keys: [publicJwk] };
 
-  const sign = (payload: JWTPayload, key: PrivateKey, kid = LOCAL_KID) =>
-    new SignJWT(payload).setProtectedHeader({ alg: algorithm, kid, typ: "JWT" }).sign(key);
+  const sign = (payload: JWTPayload, key: PrivateKey, kid = LOCAL_KID, typ = "JWT") =>
+    new SignJWT(payload).setProtectedHeader({ alg: algorithm, kid, typ }).sign(key);
+
+  async function mintLogout(
+    kind: LogoutTokenKind = "valid",
+    claims: Record<string, unknown> = {},
+  ): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const payload: JWTPayload = {
+      iss: issuer,
+      aud: LOCAL_BACKCHANNEL_CLIENT,
+      sub: "user-0001",
+      jti: randomUUID(),
+      iat: now,
+      exp: now + 120,
+      events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+      ...claims,
+    };
+    const logout = (body: JWTPayload, key = privateKey, typ = "logout+jwt") =>
+      sign(body, key, LOCAL_KID, typ);
+    const without = (...names: string[]) =>
+      Object.fromEntries(Object.entries(payload).filter(([name]) => !names.includes(name)));
+    switch (kind) {
+      case "valid":
+        return logout(payload);
+      case "wrong-issuer":
+        return logout({ ...payload, iss: "https://attacker.example" });
+      case "wrong-audience":
+        return logout({ ...payload, aud: "another-client" });
+      case "bad-signature":
+        return logout(payload, strangerKey);
+      case "expired":
+        return logout({ ...payload, iat: now - 300, exp: now - 60 });
+      case "stale":
+        return logout({ ...payload, iat: now - 3600, exp: now + 60 });
+      case "future":
+        return logout({ ...payload, iat: now + 3600, exp: now + 7200 });
+      case "no-event":
+        return logout(without("events"));
+      case "with-nonce":
+        return logout({ ...payload, nonce: "n-0S6_WzA2Mj" });
+      case "no-sub-or-sid":
+        return logout(without("sub", "sid"));
+      case "no-jti":
+        return logout(without("jti"));
+      case "access-token-typ":
+        return logout(payload, privateKey, "at+jwt");
+    }
+  }
 
   async function mint(
     kind: TokenKind = "valid",
@@ -171,7 +256,9 @@ export async function createLocalIdentity({
       JWT_ISSUER: issuer,
       JWT_AUDIENCE: LOCAL_AUDIENCE,
       JWKS: JSON.stringify(jwks),
+      BACKCHANNEL_LOGOUT_CLIENT_IDS: LOCAL_BACKCHANNEL_CLIENT,
     },
     mint,
+    mintLogout,
   };
 }

@@ -62,7 +62,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["http", "events"],
   ["."],
   // The functions: their Lambda adapters and entry points.
-  ["logout", "authorizer", "operator", "publisher"],
+  ["logout", "authorizer", "operator", "publisher", "provider"],
 ];
 
 const folderOf = (file: string) => {

@@ -43,6 +43,8 @@ export function assertRevocable(
   limits: RevocableLimits,
   now: number,
 ): TokenClaims {
+  // A Security Event Token (a back-channel logout token) tells of a sign-out; it grants nothing.
+  if (claims.events !== undefined) throw new InvalidTokenError("Invalid token use");
   // A token that never expires can be neither trusted for a logout nor revoked for a while.
   if (typeof claims.exp !== "number") {
     throw new InvalidTokenError("Token has no expiry");

@@ -4,7 +4,7 @@
  */
 import { CognitoJwtVerifier, JwtVerifier } from "aws-jwt-verify";
 import type { Jwk } from "aws-jwt-verify/jwk";
-import type { JwtPayload } from "aws-jwt-verify/jwt-model";
+import type { JwtHeader, JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { VerifierConfig } from "../config/config.js";
 import { WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { type Clock, systemClock } from "../domain/clock.js";
@@ -16,7 +16,18 @@ import { assertUsableKey, jwksCache } from "./signing-keys.js";
 import { assertCanonicalEncoding, assertRevocable } from "./token-checks.js";
 import { classifyVerificationError } from "./verification-errors.js";
 
-function createVerifier(config: VerifierConfig, jwksFetchMs: number) {
+/** What a verifier of another kind of token from the same issuer changes: its `aud`, its checks. */
+export interface JwtOverrides {
+  audience: string[];
+  customJwtCheck: (jwt: { header: JwtHeader; payload: JwtPayload }) => void;
+}
+
+/** The stage issuer's verifier, on its keys: for access tokens, or with `overrides`. */
+export function createVerifier(
+  config: VerifierConfig,
+  jwksFetchMs: number,
+  overrides?: JwtOverrides,
+) {
   const cache = { jwksCache: jwksCache(config, jwksFetchMs) };
   const verifier =
     config.kind === "cognito"
@@ -35,6 +46,7 @@ function createVerifier(config: VerifierConfig, jwksFetchMs: number) {
             audience: config.audience,
             jwksUri: config.jwksUri,
             graceSeconds: CLOCK_LEEWAY_SECONDS,
+            ...overrides,
           },
           cache,
         );

@@ -31,6 +31,11 @@ export type VerifierConfig = VerifierLimits &
         jwks: JwksDocument | undefined;
         /** Only the inline JWKS is trusted: JWKS set and JWKS_URI unset. Nothing is fetched. */
         jwksPinned: boolean;
+        /**
+         * The client ids the issuer sends back-channel logout tokens for (their `aud`); undefined:
+         * the stage receives none (BACKCHANNEL_LOGOUT_CLIENT_IDS unset).
+         */
+        backchannelLogoutAudience: string[] | undefined;
       }
     | {
         kind: "cognito";
@@ -213,6 +218,13 @@ function verifierConfig(env: Environment): VerifierConfig {
     throw new ConfigurationError("JWT_ISSUER", "cannot be set together with COGNITO_USER_POOL_ID");
   }
   if (userPoolId !== undefined) {
+    if (read(env, "BACKCHANNEL_LOGOUT_CLIENT_IDS") !== undefined) {
+      // Cognito sends no logout tokens: its own sign-outs reach the stage through CloudTrail.
+      throw new ConfigurationError(
+        "BACKCHANNEL_LOGOUT_CLIENT_IDS",
+        "is for a generic issuer (JWT_ISSUER): Cognito sends no back-channel logout tokens",
+      );
+    }
     if (!COGNITO_POOL_ID.test(userPoolId)) {
       throw new ConfigurationError("COGNITO_USER_POOL_ID", "must look like <region>_<id>");
     }
@@ -256,6 +268,7 @@ function verifierConfig(env: Environment): VerifierConfig {
     jwksUri: jwksUri ?? `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
     jwks,
     jwksPinned: jwks !== undefined && jwksUri === undefined,
+    backchannelLogoutAudience: list(env, "BACKCHANNEL_LOGOUT_CLIENT_IDS"),
   };
 }
 

@@ -66,6 +66,16 @@ export class UnknownUserError extends RinneError {
   }
 }
 
+/**
+ * The identity provider's event names its user neither by `sub` nor by a name the provider
+ * still knows: nothing can be revoked, and the event is kept for a person to look at.
+ */
+export class UnresolvedUserError extends RinneError {
+  constructor() {
+    super("The identity provider's event names no user that can be found");
+  }
+}
+
 /** The request does not say who sent it (an operator's call without its IAM identity). */
 export class CallerUnknownError extends RinneError {
   constructor() {

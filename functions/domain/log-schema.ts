@@ -94,4 +94,5 @@ export const SERVICE_NAMES = {
   authorizer: "auth-authorizer",
   operator: "auth-operator-sign-out",
   publisher: "auth-revocation-events",
+  provider: "auth-provider-sign-out",
 } as const;

@@ -1,0 +1,206 @@
+/**
+ * The OpenID Connect back-channel logout receiver, from outside: real logout tokens signed by
+ * the development identity, the deployed handler on dynalite, and the stage's authorizer as
+ * the door every other route has. Each refusal of section 2.6 is a 400 that revokes nothing;
+ * a valid token ends what it names at every door, and reaches no later sign-in.
+ */
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authorizerHandlerFromEnvironment } from "../../../functions/authorizer/authorizer-handler.js";
+import { MAX_BACKCHANNEL_BODY_BYTES } from "../../../functions/http/backchannel-request.js";
+import { providerHandlerFromEnvironment } from "../../../functions/provider/provider-handler.js";
+import { captureOutput } from "../../support/captured-output.js";
+import {
+  createLocalIdentity,
+  httpApiAuthorizerEvent,
+  httpApiEvent,
+  LOGOUT_TOKEN_KINDS,
+  type LocalDynamoDb,
+  lambdaContext,
+  startLocalDynamoDb,
+} from "../../support/kit.js";
+
+const output = captureOutput();
+const TABLE = "backchannel-revocations";
+const identity = await createLocalIdentity();
+const stranger = await createLocalIdentity();
+let dynamodb: LocalDynamoDb;
+let environment: Record<string, string>;
+
+beforeAll(async () => {
+  dynamodb = await startLocalDynamoDb();
+  await dynamodb.createRevocationTable(TABLE);
+  environment = { ...dynamodb.environment, ...identity.environment, REVOCATION_TABLE_NAME: TABLE };
+});
+afterAll(() => dynamodb.stop());
+
+const receiver = () => providerHandlerFromEnvironment(environment);
+const authorizer = () => authorizerHandlerFromEnvironment(environment);
+
+function backchannelRequest(body: string, contentType = "application/x-www-form-urlencoded") {
+  return httpApiEvent({
+    method: "POST",
+    path: "/core/v1/auth/backchannel-logout",
+    headers: { "content-type": contentType },
+    body,
+  });
+}
+const form = (token: string) => `logout_token=${encodeURIComponent(token)}`;
+
+async function post(body: string, contentType?: string) {
+  const response = await receiver()(backchannelRequest(body, contentType), lambdaContext());
+  if (response === undefined) throw new Error("no answer");
+  return response;
+}
+
+/** Whether the stage's authorizer lets the token through: the door every other route has. */
+async function admitted(token: string): Promise<boolean> {
+  const event = httpApiAuthorizerEvent({
+    method: "GET",
+    path: "/core/v1/payments",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return (await authorizer()(event, lambdaContext())).isAuthorized;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+const fresh = () => `u-${crypto.randomUUID()}`;
+
+describe("a valid logout token", () => {
+  it("by sid and sub: 200, no-store; every token of that session is refused, others are not", async () => {
+    const [sub, sid] = [fresh(), fresh()];
+    const session = await identity.mint("valid", { sub, sid, auth_time: now() - 60 });
+    const refreshed = await identity.mint("valid", { sub, sid, auth_time: now() - 60 });
+    const otherSession = await identity.mint("valid", { sub, sid: fresh(), auth_time: now() - 60 });
+    expect(await admitted(session)).toBe(true);
+
+    const response = await post(form(await identity.mintLogout("valid", { sub, sid })));
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["Cache-Control"]).toBe("no-store");
+    expect([await admitted(session), await admitted(refreshed)]).toEqual([false, false]);
+    expect(await admitted(otherSession)).toBe(true);
+  });
+
+  it("by sid alone: every token of the session is refused, whether it names its user or not", async () => {
+    const [sub, sid] = [fresh(), fresh()];
+    const withUser = await identity.mint("valid", { sub, sid, auth_time: now() - 60 });
+    const { sub: _none, ...noUser } = { sub, sid, auth_time: now() - 60 };
+    const withoutUser = await identity.mint("valid", { ...noUser, sub: undefined });
+    const logout = await identity.mintLogout("valid", { sid, sub: undefined });
+    expect((await post(form(logout))).statusCode).toBe(200);
+    expect([await admitted(withUser), await admitted(withoutUser)]).toEqual([false, false]);
+  });
+
+  it("by sub alone: every session that began before its second ends; none of its second or later", async () => {
+    const sub = fresh();
+    const iat = now() - 10;
+    const before = await identity.mint("valid", { sub, sid: fresh(), auth_time: iat - 1 });
+    const sameSecond = await identity.mint("valid", { sub, sid: fresh(), auth_time: iat });
+    const later = await identity.mint("valid", { sub, sid: fresh(), auth_time: iat + 5 });
+    const logout = await identity.mintLogout("valid", { sub, iat });
+    expect((await post(form(logout))).statusCode).toBe(200);
+    expect(await admitted(before)).toBe(false);
+    // A sign-in right after the logout shares its second: it is never reached.
+    expect([await admitted(sameSecond), await admitted(later)]).toEqual([true, true]);
+  });
+
+  it("said again changes nothing: 200 each time, recorded once", async () => {
+    const [sub, sid] = [fresh(), fresh()];
+    const logout = await identity.mintLogout("valid", { sub, sid });
+    output.clear();
+    const answers = [await post(form(logout)), await post(form(logout))];
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200]);
+    const outcomes = output
+      .lines()
+      .filter((line) => line.message === "back-channel logout")
+      .map((line) => line.outcome);
+    expect(outcomes).toEqual(["recorded", "unchanged"]);
+  });
+});
+
+describe("every refusal of section 2.6 is a 400 that revokes nothing", () => {
+  const refused = LOGOUT_TOKEN_KINDS.filter((kind) => kind !== "valid");
+
+  it.each(refused)("%s", async (kind) => {
+    const [sub, sid] = [fresh(), fresh()];
+    const session = await identity.mint("valid", { sub, sid, auth_time: now() - 60 });
+    const response = await post(form(await identity.mintLogout(kind, { sub, sid })));
+    expect(response.statusCode).toBe(400);
+    expect(response.headers["Cache-Control"]).toBe("no-store");
+    expect(JSON.parse(response.body)).toMatchObject({
+      error: "invalid_request",
+      error_description: expect.any(String),
+    });
+    expect(await admitted(session)).toBe(true);
+  });
+
+  it("a logout token of another issuer's key", async () => {
+    const sub = fresh();
+    const session = await identity.mint("valid", { sub, auth_time: now() - 60 });
+    const response = await post(form(await stranger.mintLogout("valid", { sub })));
+    expect(response.statusCode).toBe(400);
+    expect(await admitted(session)).toBe(true);
+  });
+
+  it("an access token posted as a logout token", async () => {
+    const sub = fresh();
+    const access = await identity.mint("valid", { sub, auth_time: now() - 60 });
+    const response = await post(form(access));
+    expect(response.statusCode).toBe(400);
+    expect(await admitted(access)).toBe(true);
+  });
+
+  it("and a logout token is never let through as an access token", async () => {
+    // An audience the API accepts too: only what the token is tells them apart.
+    const logout = await identity.mintLogout("valid", { aud: identity.audience, sub: fresh() });
+    expect(await admitted(logout)).toBe(false);
+  });
+
+  it.each([
+    ["no logout_token", "token=x", undefined],
+    ["two logout_tokens", "logout_token=a.b.c&logout_token=a.b.c", undefined],
+    ["an empty logout_token", "logout_token=", undefined],
+    ["a JSON body", '{"logout_token":"a.b.c"}', "application/json"],
+    ["a body past the bound", `logout_token=${"a".repeat(MAX_BACKCHANNEL_BODY_BYTES)}`, undefined],
+    ["a token that is no JWT", "logout_token=not-a-token", undefined],
+  ])("%s", async (_, body, contentType) => {
+    const response = await post(body, contentType);
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).error).toBe("invalid_request");
+  });
+});
+
+it("the store down: 503 with Retry-After, nothing recorded; the issuer's retry then records it", async () => {
+  // A port nothing listens on.
+  const closed = await new Promise<number>((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  const down = providerHandlerFromEnvironment(
+    { ...environment, AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${closed}` },
+    { waits: { dynamoDb: { attempts: 1, attemptMs: 200, baseDelayMs: 1 } } as never },
+  );
+  const [sub, sid] = [fresh(), fresh()];
+  const session = await identity.mint("valid", { sub, sid, auth_time: now() - 60 });
+  const logout = await identity.mintLogout("valid", { sub, sid });
+  const response = await down(backchannelRequest(form(logout)), lambdaContext());
+  expect(response?.statusCode).toBe(503);
+  expect(response?.headers["Retry-After"]).toBe("1");
+  expect(await admitted(session)).toBe(true);
+  expect((await post(form(logout))).statusCode).toBe(200);
+  expect(await admitted(session)).toBe(false);
+});
+
+it("logs one line per request, never the token", async () => {
+  output.clear();
+  const logout = await identity.mintLogout("valid", { sub: fresh(), sid: fresh() });
+  await post(form(logout));
+  await post(form(await identity.mintLogout("with-nonce")));
+  const lines = output.lines().filter((line) => line.message === "back-channel logout");
+  expect(lines.map((line) => line.status)).toEqual([200, 400]);
+  const [, payload, signature] = logout.split(".");
+  for (const part of [payload, signature]) expect(output.text()).not.toContain(part?.slice(0, 20));
+});
