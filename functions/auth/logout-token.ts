@@ -60,15 +60,15 @@ export function assertLogoutToken(
   if (!isObject(events) || !isObject(events[BACKCHANNEL_LOGOUT_EVENT])) {
     throw new InvalidTokenError("Not a logout token: no back-channel logout event");
   }
-  if (payload.nonce !== undefined) throw new InvalidTokenError("A logout token has no nonce");
+  if (payload.nonce !== undefined) throw new InvalidTokenError("Logout token has a nonce");
   const { sub, sid, jti, iat, iss } = payload;
   if ((sub !== undefined && !nonEmpty(sub)) || (sid !== undefined && !nonEmpty(sid))) {
     throw new InvalidTokenError("Invalid token claims");
   }
   if (sub === undefined && sid === undefined) {
-    throw new InvalidTokenError("A logout token names a sub, a sid or both");
+    throw new InvalidTokenError("Logout token names neither sub nor sid");
   }
-  if (!nonEmpty(jti)) throw new InvalidTokenError("A logout token has a jti");
+  if (!nonEmpty(jti)) throw new InvalidTokenError("Logout token has no jti");
   if (typeof iat !== "number") throw new InvalidTokenError("Token has no issue time");
   if (iat > now + CLOCK_LEEWAY_SECONDS) throw new InvalidTokenError("Token issued in the future");
   if (iat < now - LOGOUT_TOKEN_MAX_AGE_SECONDS) {

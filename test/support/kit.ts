@@ -7,4 +7,5 @@ export * from "../../scripts/api-gateway-events.js";
 export * from "../../scripts/lambda-context.js";
 export * from "../../scripts/local-dynamodb.js";
 export * from "../../scripts/local-identity.js";
+export { LOCAL_USER_POOL_ID } from "../../scripts/sample-events.js";
 export * from "../../scripts/table-stream.js";
