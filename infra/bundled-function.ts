@@ -9,6 +9,7 @@ import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { LogGroup } from "aws-cdk-lib/aws-logs";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { BUNDLING } from "./bundling.js";
 import type { OperationsKey } from "./operations-key.js";
@@ -25,6 +26,8 @@ export interface BundledFunctionProps {
   reservedConcurrency?: number | undefined;
   environment: Record<string, string>;
   operationsKey: OperationsKey;
+  /** Where an asynchronous invocation that failed its retries is parked (EventBridge's). */
+  deadLetterQueue?: IQueue;
 }
 
 export class BundledFunction extends Construct {
@@ -57,6 +60,7 @@ export class BundledFunction extends Construct {
         : { reservedConcurrentExecutions: props.reservedConcurrency }),
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.deadLetterQueue === undefined ? {} : { deadLetterQueue: props.deadLetterQueue }),
       description: props.description,
       // No --enable-source-maps: it parses the map at every cold start (~10 ms) and these
       // functions log no stack traces. The map ships beside the bundle for a runtime crash.

@@ -50,6 +50,9 @@ export class LogoutApi extends Construct {
   readonly accessLogs: LogGroup;
   /** Where clients POST to log out. */
   readonly endpoint: string;
+  /** The contract's base URL on this API: `https://<host>/core`. */
+  readonly baseUrl: string;
+  private readonly onCustomDomain: boolean;
 
   constructor(scope: Construct, id: string, { stage, logout, operationsKey }: LogoutApiProps) {
     super(scope, id);
@@ -83,28 +86,12 @@ export class LogoutApi extends Construct {
           }
         : {}),
     });
-    const [route] = this.api.addRoutes({
-      path: domainName ? OPERATION_PATH : ROUTE_PATH,
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration("LogoutIntegration", logout),
-    });
+    this.onCustomDomain = domainName !== undefined;
+    this.post(OPERATION_PATH, "LogoutIntegration", logout, NO_AUTHORIZER_REASON);
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG4",
       reason: NO_AUTHORIZER_REASON,
     });
-    // The route, and the permission API Gateway invokes the function with, beneath it.
-    Validations.of(route as HttpRoute).acknowledge(
-      {
-        id: "cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check",
-        reason: NO_AUTHORIZER_REASON,
-      },
-      {
-        id: "cdk-validator-cfnguard::lambda_function_public_access_prohibited_check",
-        reason:
-          "API Gateway's invoke permission is scoped to this API by its SourceArn, which CDK " +
-          "writes as an Fn::Join that the rule cannot read (the stack test checks it).",
-      },
-    );
 
     this.stage = new HttpStage(this, "DefaultStage", {
       httpApi: this.api,
@@ -132,8 +119,31 @@ export class LogoutApi extends Construct {
     });
 
     const { customDomain } = stage;
-    this.endpoint = customDomain
-      ? `https://${customDomain.domainName}${ROUTE_PATH}`
-      : `${this.api.apiEndpoint}${ROUTE_PATH}`;
+    this.baseUrl = customDomain
+      ? `https://${customDomain.domainName}${API_BASE_PATH}`
+      : `${this.api.apiEndpoint}${API_BASE_PATH}`;
+    this.endpoint = `${this.baseUrl}${OPERATION_PATH}`;
+  }
+
+  /**
+   * A POST route at `operationPath` below the base path, to `handler`, which checks its own
+   * credential (`why` says so to every rule that asks for an API Gateway authorizer).
+   */
+  post(operationPath: string, id: string, handler: IFunction, why: string): void {
+    const [route] = this.api.addRoutes({
+      path: this.onCustomDomain ? operationPath : `${API_BASE_PATH}${operationPath}`,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration(id, handler),
+    });
+    // The route, and the permission API Gateway invokes the function with, beneath it.
+    Validations.of(route as HttpRoute).acknowledge(
+      { id: "cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check", reason: why },
+      {
+        id: "cdk-validator-cfnguard::lambda_function_public_access_prohibited_check",
+        reason:
+          "API Gateway's invoke permission is scoped to this API by its SourceArn, which CDK " +
+          "writes as an Fn::Join that the rule cannot read (the stack test checks it).",
+      },
+    );
   }
 }

@@ -20,6 +20,7 @@ import {
   authorizerWaitMs,
   logoutWaitMs,
   operatorWaitMs,
+  providerWaitMs,
 } from "../functions/config/wait-budgets.js";
 import { secretStoreOf, userPoolRegion } from "../functions/domain/aws-identifiers.js";
 import { SERVICE_NAMES } from "../functions/domain/log-schema.js";
@@ -28,6 +29,7 @@ import { API_BASE_PATH, LogoutApi } from "./logout-api.js";
 import { Monitoring } from "./monitoring.js";
 import { OperationsKey } from "./operations-key.js";
 import { OperatorSignOut } from "./operator-sign-out.js";
+import { ProviderSignOut } from "./provider-sign-out.js";
 import { REVOCATION_EVENT_BUS_PARAMETER } from "./revocation-event-bus.js";
 import { RevocationEvents } from "./revocation-events.js";
 import { RevocationTable } from "./revocation-table.js";
@@ -48,6 +50,7 @@ const INTEGRATION_TIMEOUT_SECONDS = 30;
 const LOGOUT_TIMEOUT = timeoutCovering(logoutWaitMs());
 const AUTHORIZER_TIMEOUT = timeoutCovering(authorizerWaitMs());
 const OPERATOR_TIMEOUT = timeoutCovering(operatorWaitMs());
+const PROVIDER_TIMEOUT = timeoutCovering(providerWaitMs());
 if (LOGOUT_TIMEOUT.toSeconds() >= INTEGRATION_TIMEOUT_SECONDS) {
   throw new Error(
     `The logout's waits need a ${LOGOUT_TIMEOUT.toSeconds()} s timeout, past API Gateway's ${INTEGRATION_TIMEOUT_SECONDS} s`,
@@ -146,18 +149,36 @@ export class LogoutStack extends Stack {
       logout: logout.function,
       operationsKey,
     });
+    const provider = new ProviderSignOut(this, "ProviderSignOut", {
+      stage,
+      environment: verifierEnvironment,
+      revocations,
+      userPoolArn,
+      api,
+      timeout: PROVIDER_TIMEOUT,
+      memorySize: FUNCTION_MEMORY_MB,
+      operationsKey,
+    });
     new Monitoring(this, "Monitoring", {
       stage,
       operationsKey,
       logout,
       authorizer,
       operator: operator.function,
+      provider,
       events,
       api,
     });
 
     const parameter = (name: string) => stagePath(stage.stageName, name);
     this.publish("LogoutEndpoint", "POST here to log out", api.endpoint);
+    if (provider.backchannelEndpoint !== undefined) {
+      this.publish(
+        "BackchannelLogoutEndpoint",
+        "Register it at the issuer as the clients' back-channel logout URI",
+        provider.backchannelEndpoint,
+      );
+    }
     this.publish(
       "RevocationTableName",
       "The revocation table: read it to refuse revoked tokens",

@@ -33,6 +33,7 @@ import { LOGOUT_SCOPES, type LogoutOutcome } from "../functions/domain/ports.js"
 import type { BundledFunction } from "./bundled-function.js";
 import type { LogoutApi } from "./logout-api.js";
 import type { OperationsKey } from "./operations-key.js";
+import type { ProviderSignOut } from "./provider-sign-out.js";
 import type { RevocationEvents } from "./revocation-events.js";
 import type { StageConfig } from "./stage-config.js";
 
@@ -43,6 +44,8 @@ export interface MonitoringProps {
   authorizer: BundledFunction;
   /** The operator's sign-out: rare and human-driven, so any error of it is worth a look. */
   operator: BundledFunction;
+  /** The identity provider's sign-outs: a failure is a sign-out not in force here. */
+  provider: ProviderSignOut;
   /** The revocation events' publisher and its dead-letter queue: an event parked is one lost to receivers. */
   events: RevocationEvents;
   api: LogoutApi;
@@ -111,7 +114,7 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const { stage, logout, authorizer, operator, events, api } = props;
+    const { stage, logout, authorizer, operator, provider, events, api } = props;
     this.namespace = `Rinne/Auth/${stage.stageName}`;
     this.topic = this.alarmTopic(props);
 
@@ -136,6 +139,28 @@ export class Monitoring extends Construct {
 
     // An operator whose sign-out fails is in an incident already: it must not fail unseen.
     this.alarm("OperatorErrors", operator.function.metricErrors({ period: PERIOD }), 1);
+
+    // A sign-out at the identity provider that failed here leaves its tokens passing.
+    this.alarm(
+      "ProviderSignOutErrors",
+      provider.function.function.metricErrors({ period: PERIOD }),
+      1,
+    );
+    this.alarm(
+      "ProviderSignOutsParked",
+      provider.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: PERIOD,
+        statistic: "Maximum",
+      }),
+      1,
+    );
+    if (provider.cloudTrail !== undefined) {
+      this.alarms.push(
+        provider.cloudTrail.delivery.watch(provider.cloudTrail.rule, {
+          alarmActions: [new SnsAction(this.topic)],
+        }),
+      );
+    }
 
     // Receivers wait for what the publisher fails to put; what Lambda parks, they never get.
     const publisher = events.publisher.function;

@@ -21,7 +21,13 @@ export interface StageConfig {
   /** Production keeps its stateful resources and protects them from deletion. */
   isProduction: boolean;
   auth:
-    | { issuer: string; audience: string[]; jwksUri?: string }
+    | {
+        issuer: string;
+        audience: string[];
+        jwksUri?: string;
+        /** The client ids the issuer sends back-channel logout tokens for: the route exists then. */
+        backchannelLogoutClientIds?: string[];
+      }
     | {
         cognitoUserPoolId: string;
         cognitoClientIds: string[];
@@ -38,7 +44,13 @@ export interface StageConfig {
    * Each function's reserved concurrency, where any (docs/design.md says why and how much);
    * unset, a function shares the account's unreserved pool.
    */
-  reservedConcurrency: { logout?: number; authorizer?: number; operator?: number };
+  reservedConcurrency: {
+    logout?: number;
+    authorizer?: number;
+    operator?: number;
+    /** The identity provider's sign-outs: its route is open to anyone, so its cap matters. */
+    provider?: number;
+  };
   /**
    * The account's concurrent executions quota in the stage's region (new accounts often start
    * far below the usual 1,000): the reservations must leave Lambda's 100 unreserved of it.
@@ -280,6 +292,7 @@ const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     "issuer",
     "audience",
     "jwksUri",
+    "backchannelLogoutClientIds",
     "cognitoUserPoolId",
     "cognitoClientIds",
     "tokenUse",
@@ -287,7 +300,7 @@ const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   ],
   customDomain: ["domainName", "certificateArn", "mappingKey"],
   throttling: ["rateLimit", "burstLimit"],
-  reservedConcurrency: ["logout", "authorizer", "operator"],
+  reservedConcurrency: ["logout", "authorizer", "operator", "provider"],
 };
 
 /** A stage's own settings, the keys of `context.stages.<name>`: what the deploy guide lists. */
@@ -342,6 +355,12 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
   const auth = (stage.auth ?? fail("auth", "is missing")) as Raw;
   let parsedAuth: StageConfig["auth"];
   if (auth.cognitoUserPoolId !== undefined) {
+    if (auth.backchannelLogoutClientIds !== undefined) {
+      fail(
+        "auth.backchannelLogoutClientIds",
+        "is for a generic issuer: Cognito sends no logout tokens (its own sign-outs reach the stage through CloudTrail)",
+      );
+    }
     // The function's own checks: a stage the synth accepts is one the function accepts.
     if (
       typeof auth.cognitoUserPoolId !== "string" ||
@@ -371,6 +390,14 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
       // Required, as by the function: ["*"] is the explicit opt-out.
       audience: strings("auth.audience", auth.audience ?? fail("auth.audience", "is missing")),
       ...(auth.jwksUri !== undefined ? { jwksUri: https("auth.jwksUri", auth.jwksUri) } : {}),
+      ...(auth.backchannelLogoutClientIds !== undefined
+        ? {
+            backchannelLogoutClientIds: strings(
+              "auth.backchannelLogoutClientIds",
+              auth.backchannelLogoutClientIds,
+            ),
+          }
+        : {}),
     };
   }
 
@@ -423,6 +450,7 @@ function readStageSettings(stageName: string, raw: unknown): StageConfig {
       ...reservation("logout"),
       ...reservation("authorizer"),
       ...reservation("operator"),
+      ...reservation("provider"),
     },
     accountConcurrencyQuota: positive(
       "accountConcurrencyQuota",

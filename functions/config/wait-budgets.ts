@@ -69,6 +69,17 @@ export function authorizerWaitMs(waits: WaitBudgets = WAIT_BUDGETS): number {
   return JWKS_TRIES * waits.jwksFetchMs + dynamoDbCallMs(waits.dynamoDb);
 }
 
+/**
+ * The identity provider's sign-outs: a logout token's keys and a session item's write; or a
+ * Cognito user found by name, and the user item's read and write. No wait for the next second:
+ * their instants are in the past.
+ */
+export function providerWaitMs(waits: WaitBudgets = WAIT_BUDGETS): number {
+  const backchannel = JWKS_TRIES * waits.jwksFetchMs + dynamoDbCallMs(waits.dynamoDb);
+  const cognito = waits.cognitoCallMs + 2 * dynamoDbCallMs(waits.dynamoDb);
+  return Math.max(backchannel, cognito);
+}
+
 /** The operator's sign-out: AdminGetUser, AdminUserGlobalSignOut, the user item's read and write, the next second. */
 export function operatorWaitMs(waits: WaitBudgets = WAIT_BUDGETS): number {
   return 2 * waits.cognitoCallMs + 2 * dynamoDbCallMs(waits.dynamoDb) + NEXT_SECOND_MS;

@@ -13,12 +13,14 @@ import {
   authorizerWaitMs,
   logoutWaitMs,
   operatorWaitMs,
+  providerWaitMs,
 } from "../../functions/config/wait-budgets.js";
 import { SERVICE_NAMES } from "../../functions/domain/log-schema.js";
 import { REVOCATION_TABLE } from "../../functions/revocation/revocation-table.js";
 import { buildApp, buildStacks } from "../../infra/app.js";
 import { ROUTE_PATH } from "../../infra/logout-stack.js";
 import { LOG_METRICS } from "../../infra/monitoring.js";
+import { BACKCHANNEL_OPERATION_PATH } from "../../infra/provider-sign-out.js";
 import { readStageConfig, StageConfigError } from "../../infra/stage-config.js";
 
 const CDK_CONTEXT = JSON.parse(readFileSync("cdk.json", "utf8")).context;
@@ -74,13 +76,15 @@ describe.each([
   ["sandbox", () => sandbox, 365, 50, 100],
   ["production", () => production, 365, 500, 1000],
 ])("the %s stack", (stage, template, retentionDays, rateLimit, burstLimit) => {
-  it("routes exactly POST /core/v1/auth/logout to the function, with no authorizer", () => {
+  it("routes exactly POST /core/v1/auth/logout and the back-channel logout, each to its function, with no authorizer", () => {
     template().resourceCountIs("AWS::ApiGatewayV2::Api", 1);
-    template().resourceCountIs("AWS::ApiGatewayV2::Route", 1);
-    template().hasResourceProperties("AWS::ApiGatewayV2::Route", {
-      RouteKey: `POST ${ROUTE_PATH}`,
-      AuthorizationType: "NONE",
-    });
+    template().resourceCountIs("AWS::ApiGatewayV2::Route", 2);
+    for (const path of [ROUTE_PATH, `/core${BACKCHANNEL_OPERATION_PATH}`]) {
+      template().hasResourceProperties("AWS::ApiGatewayV2::Route", {
+        RouteKey: `POST ${path}`,
+        AuthorizationType: "NONE",
+      });
+    }
     template().resourceCountIs("AWS::ApiGatewayV2::Authorizer", 0);
     template().hasResourceProperties("AWS::ApiGatewayV2::Integration", {
       IntegrationType: "AWS_PROXY",
@@ -89,8 +93,8 @@ describe.each([
     expect(ROUTE_PATH).toBe("/core/v1/auth/logout");
   });
 
-  it("runs the four functions on Node.js 24, arm64, with their memory and timeouts, source maps off at run time", () => {
-    template().resourceCountIs("AWS::Lambda::Function", 4);
+  it("runs the five functions on Node.js 24, arm64, with their memory and timeouts, source maps off at run time", () => {
+    template().resourceCountIs("AWS::Lambda::Function", 5);
     // The publisher is on no request's path: a batch of records, its retries, in 30 s.
     template().hasResourceProperties("AWS::Lambda::Function", {
       Runtime: "nodejs24.x",
@@ -110,6 +114,7 @@ describe.each([
       [SERVICE_NAMES.logout, logoutWaitMs()],
       [SERVICE_NAMES.authorizer, authorizerWaitMs()],
       [SERVICE_NAMES.operator, operatorWaitMs()],
+      [SERVICE_NAMES.provider, providerWaitMs()],
     ] as const) {
       const [fn] = Object.values(
         template().findResources("AWS::Lambda::Function", {
@@ -189,12 +194,18 @@ describe.each([
   });
 
   it("keeps each function's logs and the access logs, encrypted with the stage's rotated key, for the stage's retention", () => {
-    template().resourceCountIs("AWS::Logs::LogGroup", 5);
+    template().resourceCountIs("AWS::Logs::LogGroup", 6);
     template().allResourcesProperties("AWS::Logs::LogGroup", {
       RetentionInDays: retentionDays,
       KmsKeyId: { "Fn::GetAtt": [Match.stringLikeRegexp("^OperationsKey"), "Arn"] },
     });
-    for (const name of ["logout", "authorizer", "revocation-events", "api-access"]) {
+    for (const name of [
+      "logout",
+      "authorizer",
+      "revocation-events",
+      "provider-sign-out",
+      "api-access",
+    ]) {
       template().hasResourceProperties("AWS::Logs::LogGroup", {
         LogGroupName: `/rinne/${stage}/auth/${name}`,
       });
@@ -220,13 +231,14 @@ describe.each([
         ],
       ),
     );
-    expect(arns).toHaveLength(5);
+    expect(arns).toHaveLength(6);
     for (const [index, name] of [
       "logout",
       "authorizer",
       "operator-sign-out",
       "revocation-events",
       "api-access",
+      "provider-sign-out",
     ].entries()) {
       expect(arns[index]).toContain(`:log-group:/rinne/${stage}/auth/${name}`);
     }
@@ -262,7 +274,7 @@ describe.each([
   });
 
   it("alarms on each function's errors, throttles and p99 duration and the API's 5xx, to its encrypted topic, on alarm and on recovery", () => {
-    template().resourceCountIs("AWS::CloudWatch::Alarm", 11);
+    template().resourceCountIs("AWS::CloudWatch::Alarm", 13);
     for (const [metric, extra] of [
       ["Errors", {}],
       ["Throttles", {}],
@@ -388,7 +400,7 @@ describe.each([
         .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
         .flatMap((statement) => [statement.Action].flat())
         .sort();
-    expect(Object.keys(policies)).toHaveLength(4);
+    expect(Object.keys(policies)).toHaveLength(5);
     expect(actionsOf("Logout")).toEqual([
       "dynamodb:BatchGetItem",
       "dynamodb:PutItem",
@@ -533,8 +545,8 @@ describe("the stages' differences", () => {
       Principal: operator,
       FunctionUrlAuthType: "AWS_IAM",
     });
-    // No API Gateway route reaches it: the API has the logout's one.
-    template("sandbox").resourceCountIs("AWS::ApiGatewayV2::Route", 1);
+    // No API Gateway route reaches it: the API has the logout's and the back-channel's.
+    template("sandbox").resourceCountIs("AWS::ApiGatewayV2::Route", 2);
     template("sandbox").hasResourceProperties("AWS::SSM::Parameter", {
       Name: "/rinne/sandbox/auth/operator-sign-out-url",
     });
@@ -593,6 +605,98 @@ describe("the stages' differences", () => {
         }),
       },
     });
+  });
+});
+
+describe("the identity provider's sign-outs", () => {
+  it("on a Cognito stage: the pool's sign-outs from CloudTrail, delivered or parked with an alarm", () => {
+    const { template } = synthesize(
+      (stages) => {
+        (stages.sandbox as Record<string, unknown>).auth = {
+          cognitoUserPoolId: "us-east-1_AbC123",
+          cognitoClientIds: ["client-a"],
+        };
+      },
+      { stage: "sandbox" },
+    );
+    const cognito = template("sandbox");
+    cognito.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.cognito-idp"],
+        "detail-type": ["AWS API Call via CloudTrail"],
+        detail: {
+          eventSource: ["cognito-idp.amazonaws.com"],
+          eventName: Match.arrayWith([
+            "AdminUserGlobalSignOut",
+            "GlobalSignOut",
+            "AdminDisableUser",
+          ]),
+          errorCode: [{ exists: false }],
+        },
+      },
+      // The account's default bus, where CloudTrail puts them.
+      EventBusName: Match.absent(),
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ProviderSignOutFunction"), "Arn"] },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        }),
+      ],
+    });
+    // What the function throws on after Lambda's retries is parked too.
+    cognito.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.provider }),
+      },
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+    });
+    for (const alarm of ["ProviderSignOutErrors", "ProviderSignOutsParked"]) {
+      cognito.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        AlarmName: `RinneAuthLogout-sandbox-${alarm}`,
+      });
+    }
+    // No back-channel route: Cognito sends no logout tokens.
+    cognito.resourceCountIs("AWS::ApiGatewayV2::Route", 1);
+  });
+
+  it("on a generic issuer's stage: the back-channel route, for the client ids the stage names", () => {
+    sandbox.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.provider,
+          BACKCHANNEL_LOGOUT_CLIENT_IDS:
+            CDK_CONTEXT.stages.sandbox.auth.backchannelLogoutClientIds.join(","),
+        }),
+      },
+    });
+    sandbox.hasOutput("BackchannelLogoutEndpoint", {});
+    // No CloudTrail rule without a pool.
+    expect(JSON.stringify(sandbox.findResources("AWS::Events::Rule"))).not.toContain(
+      "aws.cognito-idp",
+    );
+    // Production caps it: its route is open to anyone.
+    production.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.provider }),
+      },
+      ReservedConcurrentExecutions: CDK_CONTEXT.stages.production.reservedConcurrency.provider,
+    });
+  });
+
+  it("refuses back-channel client ids on a Cognito stage, which sends no logout tokens", () => {
+    expect(() =>
+      synthesize(
+        (stages) => {
+          (stages.sandbox as Record<string, unknown>).auth = {
+            cognitoUserPoolId: "us-east-1_AbC123",
+            cognitoClientIds: ["client-a"],
+            backchannelLogoutClientIds: ["client-a"],
+          };
+        },
+        { stage: "sandbox" },
+      ),
+    ).toThrow(/auth\.backchannelLogoutClientIds/);
   });
 });
 
@@ -658,28 +762,37 @@ describe("AWS Control Tower proactive controls (cfn-guard)", () => {
     }
     expect(Object.fromEntries([...byRule].map(([rule, at]) => [rule, at.sort()]))).toEqual({
       api_gw_v2_authorization_type_configured_check: [
+        "RinneAuthLogout-sandbox/LogoutApi/Api/POST--core--v1--auth--backchannel-logout",
         "RinneAuthLogout-sandbox/LogoutApi/Api/POST--core--v1--auth--logout",
       ],
       lambda_function_public_access_prohibited_check: [
+        "RinneAuthLogout-sandbox/LogoutApi/Api/POST--core--v1--auth--backchannel-logout",
         "RinneAuthLogout-sandbox/LogoutApi/Api/POST--core--v1--auth--logout",
       ],
       lambda_inside_vpc_check: [
         "RinneAuthLogout-sandbox/Authorizer/Function",
         "RinneAuthLogout-sandbox/Logout/Function",
         "RinneAuthLogout-sandbox/OperatorSignOut/Function/Function",
+        "RinneAuthLogout-sandbox/ProviderSignOut/Function/Function",
         "RinneAuthLogout-sandbox/RevocationEvents/Publisher/Function",
       ],
-      sqs_dlq_check: ["RinneAuthLogout-sandbox/RevocationEvents/DeadLetters"],
+      sqs_dlq_check: [
+        "RinneAuthLogout-sandbox/ProviderSignOut/DeadLetters",
+        "RinneAuthLogout-sandbox/RevocationEvents/DeadLetters",
+      ],
     });
   });
 
-  it("the invoke permission it cannot read is scoped to this API, never public", () => {
+  it("the invoke permissions it cannot read are scoped to this API, never public", () => {
     const permissions = Object.values(sandbox.findResources("AWS::Lambda::Permission")) as {
       Properties: { Principal: string; SourceArn: unknown };
     }[];
-    expect(permissions).toHaveLength(1);
-    expect(permissions[0]?.Properties.Principal).toBe("apigateway.amazonaws.com");
-    expect(JSON.stringify(permissions[0]?.Properties.SourceArn)).toContain('{"Ref":"LogoutApi');
+    // The logout's route and the back-channel logout's.
+    expect(permissions).toHaveLength(2);
+    for (const permission of permissions) {
+      expect(permission.Properties.Principal).toBe("apigateway.amazonaws.com");
+      expect(JSON.stringify(permission.Properties.SourceArn)).toContain('{"Ref":"LogoutApi');
+    }
   });
 
   it("is really checking: an unencrypted log group fails the synth", () => {
