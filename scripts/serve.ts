@@ -17,6 +17,7 @@ import { bearerCheckFromEnvironment } from "../functions/bearer-check.js";
 import { ConfigurationError } from "../functions/domain/errors.js";
 import { headerValues } from "../functions/http/api-gateway-event.js";
 import { logoutHandlerFromEnvironment } from "../functions/logout/logout-handler.js";
+import { providerHandlerFromEnvironment } from "../functions/provider/provider-handler.js";
 import {
   type HttpRequestShape,
   httpApiAuthorizerEvent,
@@ -29,6 +30,7 @@ import { refuse } from "./refuse.js";
 
 const LOGOUT_ROUTE = "/core/v1/auth/logout";
 const PROTECTED_ROUTE = "/core/v1/example/protected";
+const BACKCHANNEL_ROUTE = "/core/v1/auth/backchannel-logout";
 const USAGE = "usage: npm start [-- --fresh]   (PORT=3001 npm start to move it)";
 
 let fresh = false;
@@ -64,6 +66,8 @@ const local = await startLocalEnvironment({
 publishEvent = printingPublisher((line) => console.log(line));
 let handlers: {
   logout: ReturnType<typeof logoutHandlerFromEnvironment>;
+  /** The identity provider's sign-outs: the back-channel logout of the issuer in use. */
+  provider: ReturnType<typeof providerHandlerFromEnvironment>;
   authorizer: ReturnType<typeof authorizerHandlerFor>;
   /** The authorizer's own verifier and store, which the screen's reasons are read with too. */
   check: ReturnType<typeof bearerCheckFromEnvironment>;
@@ -75,6 +79,7 @@ try {
     logout: logoutHandlerFromEnvironment(process.env, {
       signOutUpstream: process.env.LOCAL_COGNITO_SIGN_OUT === "on",
     }),
+    provider: providerHandlerFromEnvironment(process.env),
     authorizer: authorizerHandlerFor(check),
     check,
   };
@@ -110,6 +115,16 @@ app.post(LOGOUT_ROUTE, async (c) => {
   const event = httpApiEvent(await requestShape(c.req.raw, sourceIp(c)));
   const response = await handlers.logout(event, lambdaContext());
   return new Response(response.body, { status: response.statusCode, headers: response.headers });
+});
+
+// The issuer's back-channel logout: it POSTs a logout token when a user signs out there.
+app.post(BACKCHANNEL_ROUTE, async (c) => {
+  const event = httpApiEvent(await requestShape(c.req.raw, sourceIp(c)));
+  const response = await handlers.provider(event, lambdaContext());
+  return new Response(response?.body || null, {
+    status: response?.statusCode ?? 500,
+    headers: response?.headers ?? {},
+  });
 });
 
 /** The authorizer's reason, which API Gateway's bare body leaves out, for this screen only. */
@@ -153,6 +168,7 @@ const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, async (i
   const base = `http://127.0.0.1:${info.port}/core`;
   console.log(`Logout:          POST ${base}/v1/auth/logout`);
   console.log(`Protected route: GET  ${base}/v1/example/protected (behind the authorizer)`);
+  console.log(`Back-channel:    POST ${base}/v1/auth/backchannel-logout (the issuer's sign-outs)`);
   console.log(`Revocations kept in .local/dynamodb (npm start -- --fresh forgets them)`);
   console.log(
     `Each revocation's event (CAEP session-revoked) is printed here, as the bus gets it\n`,
@@ -169,6 +185,14 @@ const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, async (i
   console.log(`curl -i ${base}/v1/example/protected -H "Authorization: Bearer $TOKEN"`);
   console.log(`curl -i -X POST ${base}/v1/auth/logout -H "Authorization: Bearer $TOKEN"`);
   console.log(`curl -i ${base}/v1/example/protected -H "Authorization: Bearer $TOKEN"\n`);
+  if (local.identity) {
+    console.log(
+      "Or the identity provider signs the user out, and the route refuses the token:\n" +
+        "TOKEN=$(npm run -s token -- --sub alice --session s1)\n" +
+        `curl -i -X POST ${base}/v1/auth/backchannel-logout --data-urlencode "logout_token=$(npm run -s token -- --kind logout --sub alice --session s1)"\n` +
+        `curl -i ${base}/v1/example/protected -H "Authorization: Bearer $TOKEN"\n`,
+    );
+  }
   console.log(
     "More tokens: npm run -s token -- --sub alice --session s1   (then ?scope=global|others)",
   );

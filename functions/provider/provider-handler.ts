@@ -18,6 +18,7 @@ import { loadConfig } from "../config/config.js";
 import { createLogger, type Logger } from "../config/logger.js";
 import { endByLogoutToken, endByProviderSignOut } from "../core/provider-sign-out.js";
 import { cognitoIssuer } from "../domain/aws-identifiers.js";
+import { InvalidRequestError } from "../domain/errors.js";
 import type { ProviderRevocation, UpstreamUserAdmin } from "../domain/ports.js";
 import {
   backchannelFailure,
@@ -59,7 +60,7 @@ export function createProviderHandler({
     try {
       // A stage whose issuer sends no logout tokens has no such route; a request is refused.
       if (verifyLogoutToken === undefined) {
-        throw new Error("This stage receives no back-channel logout tokens");
+        throw new InvalidRequestError("This stage receives no back-channel logout tokens");
       }
       const claims = await verifyLogoutToken(readLogoutToken(event));
       line.sub = claims.sub?.slice(0, 128);

@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Answer, startAwsJsonStandIn } from "../support/aws-json-stand-in.js";
 import { validSessionRevoked } from "../support/event-schema.js";
@@ -13,6 +14,7 @@ import { contractViolations } from "../support/openapi-contract.js";
 let server: ChildProcess;
 let curlLine = "";
 let curlLines: string[] = [];
+let backchannelStory = "";
 let printed = "";
 let port = "";
 /** The run's own `.local/`: its key and its table, apart from the developer's. */
@@ -74,9 +76,11 @@ beforeAll(async () => {
   server = started.child;
   printed = started.output;
   const token = /^TOKEN=(\S+)$/m.exec(started.output)?.[1] ?? "";
-  curlLines = (started.output.match(/^curl .*$/gm) ?? []).map((line) =>
-    line.replace("$TOKEN", token),
-  );
+  // The three-step story; the identity provider's story follows it, as a block of its own.
+  const story = started.output.slice(0, started.output.indexOf("Or the identity provider"));
+  backchannelStory =
+    /^Or the identity provider.*\n((?:.+\n)+)/m.exec(started.output)?.[1]?.trim() ?? "";
+  curlLines = (story.match(/^curl .*$/gm) ?? []).map((line) => line.replace("$TOKEN", token));
   curlLine = curlLines.find((line) => line.includes("-X POST")) ?? "";
 }, 60_000);
 
@@ -129,6 +133,24 @@ describe("npm start", () => {
     expect(event.sub_id.user.sub).toBe("user-0001");
     expect(printed).toContain("Each revocation's event (CAEP session-revoked) is printed here");
   });
+
+  it("prints the identity provider's story, which a shell runs as printed: its sign-out ends the token", async () => {
+    const lines = backchannelStory.split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain("/core/v1/auth/backchannel-logout");
+    // As a user pastes it: in a shell, from the repository, on this run's own folder.
+    const { stdout } = await promisify(execFile)("bash", ["-c", `set -e\n${backchannelStory}`], {
+      env: environment(),
+    });
+    const statuses = [...stdout.matchAll(/^HTTP\/1\.1 (\d+)/gm)].map(([, status]) =>
+      Number(status),
+    );
+    expect(statuses).toEqual([200, 403]);
+    for (let wait = 0; wait < 40 && !printed.includes("session-revoked (provider)"); wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(printed).toContain("session-revoked (provider)");
+  }, 60_000);
 
   it("keeps the revocation across a restart, and forgets it with --fresh", async () => {
     const { url, authorization } = requestFromCurl(curlLines[0] as string);
