@@ -20,6 +20,7 @@ import {
   lambdaContext,
   startLocalDynamoDb,
 } from "../../support/kit.js";
+import { contractViolations } from "../../support/openapi-contract.js";
 
 const output = captureOutput();
 const TABLE = "backchannel-revocations";
@@ -48,10 +49,20 @@ function backchannelRequest(body: string, contentType = "application/x-www-form-
 }
 const form = (token: string) => `logout_token=${encodeURIComponent(token)}`;
 
+/** Every answer is one `api/openapi.yaml` documents for the route. */
+function documented(response: {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}) {
+  expect(contractViolations("POST", "/v1/auth/backchannel-logout", response)).toEqual([]);
+  return response;
+}
+
 async function post(body: string, contentType?: string) {
   const response = await receiver()(backchannelRequest(body, contentType), lambdaContext());
   if (response === undefined) throw new Error("no answer");
-  return response;
+  return documented(response);
 }
 
 /** Whether the stage's authorizer lets the token through: the door every other route has. */
@@ -201,6 +212,8 @@ it("the store down: 503 with Retry-After, nothing recorded; the issuer's retry t
   const session = await identity.mint("valid", { sub, sid, auth_time: now() - 60 });
   const logout = await identity.mintLogout("valid", { sub, sid });
   const response = await down(backchannelRequest(form(logout)), lambdaContext());
+  if (response === undefined) throw new Error("no answer");
+  documented(response);
   expect(response?.statusCode).toBe(503);
   expect(response?.headers["Retry-After"]).toBe("1");
   expect(await admitted(session)).toBe(true);
