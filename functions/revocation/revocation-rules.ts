@@ -112,8 +112,8 @@ export function verdict(
   token: VerifiedToken,
   writer?: string,
 ): "clear" | "revoked" | "replayed" {
-  if (endedByProvider === true) return "revoked";
-  const covered = user !== undefined && coveredByUser(user, token);
+  // The identity provider ended the session: covered as by a user-wide revocation.
+  const covered = (user !== undefined && coveredByUser(user, token)) || endedByProvider === true;
   const found = sessions.filter(isPresent);
   if (writer !== undefined) {
     if (user?.logouts.some((logout) => logout.writer === writer && logout.until > now)) {

@@ -18,6 +18,7 @@ import { WAIT_BUDGETS } from "../../functions/config/wait-budgets.js";
 import { type Clock, systemClock } from "../../functions/domain/clock.js";
 import type {
   OperatorRevocation,
+  ProviderRevocation,
   RevocationRecorder,
   VerifyToken,
 } from "../../functions/domain/ports.js";
@@ -62,7 +63,7 @@ export interface RevocationFixture {
   /** A client that goes through the proxy, as the function's does. */
   client: DynamoDbClient;
   tableName: string;
-  store: RevocationRecorder & OperatorRevocation;
+  store: RevocationRecorder & OperatorRevocation & ProviderRevocation;
   /**
    * The store's and the verifiers' clock: `pinned` where set, else the real one moved by
    * `offsetSeconds` (tests move it back or forth). Unless `realWaits`, the store's waits move

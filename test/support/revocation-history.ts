@@ -86,6 +86,12 @@ export interface Token {
 }
 
 const userOf = (s: Session) => `${s.issuer}/${s.user}`;
+/**
+ * The session's `sid`, where its issuer names one: unique at the issuer, as OpenID Connect has
+ * it (an identity provider may end a session by it alone), while other ids repeat across users.
+ */
+const sidOf = (s: Session) =>
+  s.naming === "both" ? `u${s.user}-${s.id}-sid` : `u${s.user}-${s.id}`;
 const startOf = (token: Token) => token.authTime ?? token.iat;
 
 /** The model: what the promise says, in the plainest terms. */
@@ -97,6 +103,8 @@ export class Model {
   private readonly revokedBefore = new Map<string, number>();
   /** Global logouts by writer, remembered while the token that made each can be used. */
   private readonly replays = new Map<string, { until: number; answerAt: number }>();
+  /** Sessions the issuer ended naming only their id (`sid`): the issuer's, whoever's they are. */
+  private readonly providerSids = new Set<string>();
   /** Whether the last logout was a replay: it revoked nothing new. */
   lastWasReplay = false;
 
@@ -115,6 +123,26 @@ export class Model {
     return token.session.naming === "bare"
       ? [`${user}/d/${token.text}`]
       : [`${user}/t/${token.jti}`];
+  }
+
+  /** Whether the issuer ended the token's session by its `sid` alone. */
+  private endedByProvider(token: Token): boolean {
+    const sid = token.claims.sid;
+    return typeof sid === "string" && this.providerSids.has(`${token.session.issuer}/${sid}`);
+  }
+
+  /** The identity provider ended a session: of `user` by its `sid`, or where no user, any's. */
+  endSession(issuer: Issuer, user: string | undefined, sid: string) {
+    this.lastWasReplay = false;
+    if (user === undefined) this.providerSids.add(`${issuer}/${sid}`);
+    else if (!this.revoked.has(`${user}/s/${sid}`))
+      this.revoked.set(`${user}/s/${sid}`, "provider");
+  }
+
+  /** The identity provider signed `user` out at `at`: every session begun in a second before. */
+  endUserSessions(user: string, at: number) {
+    this.lastWasReplay = false;
+    this.revokeBefore(user, Math.min(Math.floor(at), Math.floor(this.now)) - 1);
   }
 
   private coveredByUser(token: Token): boolean {
@@ -136,7 +164,9 @@ export class Model {
     const refused = this.refusal(token);
     if (refused !== undefined) return refused;
     const revoked = Model.keysOf(token).some((key) => this.revoked.has(key));
-    return revoked || this.coveredByUser(token) ? REVOKED : undefined;
+    return revoked || this.endedByProvider(token) || this.coveredByUser(token)
+      ? REVOKED
+      : undefined;
   }
 
   /** When a revocation at `instant` may answer: once a later sign-in starts after it. */
@@ -162,7 +192,8 @@ export class Model {
       const found = keys.filter((each) => this.revoked.has(each));
       const ours = writer !== undefined && found.every((each) => this.revoked.get(each) === writer);
       for (const each of keys) if (!this.revoked.has(each)) this.revoked.set(each, writer);
-      return found.length > 0 && !ours ? REVOKED : this.coveredByUser(token) ? REVOKED : undefined;
+      if (found.length > 0 && !ours) return REVOKED;
+      return this.coveredByUser(token) || this.endedByProvider(token) ? REVOKED : undefined;
     }
     if (scope === "others" && token.authTime === undefined) return NO_START;
     const replayed = writer === undefined ? undefined : this.replays.get(writer);
@@ -216,6 +247,11 @@ export type Step =
   | { kind: "step-up"; session: number }
   /** An operator's sign-out of a user (no token of theirs). */
   | { kind: "operator"; issuer: Issuer; user: 0 | 1 }
+  /**
+   * The identity provider's sign-out: a back-channel logout of a session by its `sid` (naming
+   * its user, or not), or of a user by `sub` (as a Cognito pool's own sign-out is too).
+   */
+  | { kind: "provider"; session: number; by: "sid" | "sid-only" | "sub" }
   | { kind: "advance"; seconds: number };
 
 /** The issuer's clock against ours: mostly right, ahead, or behind within the lag and beyond. */
@@ -289,6 +325,14 @@ export const step: fc.Arbitrary<Step> = fc.oneof(
       kind: fc.constant("operator" as const),
       issuer: fc.constantFrom<Issuer>(0, 0, 0, 1),
       user: fc.constantFrom<0 | 1>(0, 0, 0, 1),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("provider" as const),
+      session: recent,
+      by: fc.constantFrom("sid" as const, "sid-only" as const, "sub" as const),
     }),
     weight: 1,
   },
@@ -457,6 +501,14 @@ export interface RevocationSystem {
   logout(token: Token, scope: Scope, key: string | undefined): Promise<string | undefined>;
   /** An operator's sign-out of the user `sub` of `issuer`, once recorded and answered. */
   operator(issuer: Issuer, sub: string): Promise<void>;
+  /**
+   * The identity provider's sign-out, once recorded: of the session `sid` (of `sub` where
+   * given), or of every session of `sub` begun before `at`; `id` is its message's (a `jti`).
+   */
+  provider(
+    issuer: Issuer,
+    signOut: { sub?: string; sid?: string; at: number; id: string },
+  ): Promise<void>;
   /** After a token is minted, with the check's answer for it then. */
   minted?(token: Token, accepted: boolean): void;
   /** The check's answer, the same way (a system with several checks asserts they agree). */
@@ -517,11 +569,11 @@ export async function runHistory(
       session.naming === "origin"
         ? { origin_jti: session.id }
         : session.naming === "sid"
-          ? { sid: session.id }
+          ? { sid: sidOf(session) }
           : session.naming === "both"
             ? sidOnly
-              ? { sid: `${session.id}-sid` }
-              : { origin_jti: session.id, sid: `${session.id}-sid` }
+              ? { sid: sidOf(session) }
+              : { origin_jti: session.id, sid: sidOf(session) }
             : {};
     const claims = {
       sub: `${run}/user-${session.user}`,
@@ -687,6 +739,32 @@ export async function runHistory(
         await system.operator(each.issuer, `${run}/user-${each.user}`);
         expect(system.now(), "the clock after the operator's sign-out").toBe(model.now);
         globals.push({ user, second: Math.floor(requestedAt), by: "the operator" });
+        break;
+      }
+      case "provider": {
+        const session = pick(sessions, each.session);
+        if (session === undefined) break;
+        const user = userOf(session);
+        const sub = `${run}/user-${session.user}`;
+        const named = session.naming === "sid" || session.naming === "both";
+        const sid = sidOf(session);
+        const id = `logout-${next("provider")}`;
+        if (named && each.by !== "sub") {
+          const withUser = each.by === "sid";
+          model.endSession(session.issuer, withUser ? user : undefined, sid);
+          await system.provider(session.issuer, {
+            ...(withUser ? { sub } : {}),
+            sid,
+            at: model.now,
+            id,
+          });
+        } else {
+          // By the issuer's clock, as it read for this user's tokens: a sign-in after it is later.
+          const at = model.now + (skews.get(user) ?? 0);
+          model.endUserSessions(user, at);
+          await system.provider(session.issuer, { sub, at, id });
+        }
+        expect(system.now(), "the clock after the provider's sign-out").toBe(model.now);
         break;
       }
       case "advance":

@@ -61,7 +61,10 @@ export class ConnectionService {
       },
       of: async (iss, sub) =>
         [...this.open]
-          .filter(([, connection]) => connection.iss === iss && connection.sub === sub)
+          .filter(
+            ([, connection]) =>
+              connection.iss === iss && (sub === undefined || connection.sub === sub),
+          )
           .map(([id, { held }]) => ({ id, held })),
       close: async (id) => {
         this.open.delete(id);

@@ -91,6 +91,19 @@ export async function createStoreSystem(
     async operator(issuer, sub) {
       await store.revokeUser({ iss: issuerName(issuer), sub }, `operator:${randomUUID()}`);
     },
+    async provider(issuer, { sub, sid, at, id }) {
+      const iss = issuerName(issuer);
+      const origin = { initiator: "system", reason: "history" } as const;
+      if (sid !== undefined) {
+        await store.endProviderSession(
+          { iss, ...(sub === undefined ? {} : { sub }), sid },
+          id,
+          origin,
+        );
+      } else {
+        await store.endProviderUserSessions({ iss, sub: sub as string }, at, origin);
+      }
+    },
     minted: (token, accepted) => receiver.minted(token, accepted),
     async afterStep(answers) {
       const result = await publish(table.take());

@@ -99,6 +99,19 @@ const deployed: RevocationSystem = {
     const iss = (issuer === 0 ? fixture.identity : fixture.partner).issuer;
     await fixture.store.revokeUser({ iss, sub }, `operator:${crypto.randomUUID()}`, "history");
   },
+  async provider(issuer, { sub, sid, at, id }) {
+    const iss = (issuer === 0 ? fixture.identity : fixture.partner).issuer;
+    const origin = { initiator: "system", reason: "history" } as const;
+    if (sid !== undefined) {
+      await fixture.store.endProviderSession(
+        { iss, ...(sub === undefined ? {} : { sub }), sid },
+        id,
+        origin,
+      );
+    } else {
+      await fixture.store.endProviderUserSessions({ iss, sub: sub as string }, at, origin);
+    }
+  },
   minted: (token, accepted) => receiver.minted(token, accepted),
   async afterStep(answers) {
     const fresh = fixture.stream.take();
@@ -131,7 +144,7 @@ it(`the logout, the check and the authorizer agree with the model after every st
 it("the histories published events of every scope and every subject (control)", () => {
   const revocations = events.accepted().map((entry) => JSON.parse(entry.Detail).revocation);
   expect(new Set(revocations.map((each) => each.scope))).toEqual(
-    new Set(["local", "global", "others", "operator"]),
+    new Set(["local", "global", "others", "operator", "provider"]),
   );
   const named = (field: string) => revocations.some((each) => each[field] !== undefined);
   expect(["session", "jti", "token_sha256"].filter(named)).toEqual([
