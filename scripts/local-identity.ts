@@ -27,6 +27,8 @@ const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-lo
 /** Back-channel logout tokens, good and bad: each bad one breaks one rule of section 2.6. */
 export type LogoutTokenKind =
   | "valid"
+  /** Valid, typed as issuers before explicit typing type it (Keycloak, Ping): `typ` `JWT`. */
+  | "jwt-typ"
   | "wrong-issuer"
   | "wrong-audience"
   | "bad-signature"
@@ -41,6 +43,7 @@ export type LogoutTokenKind =
 
 export const LOGOUT_TOKEN_KINDS: readonly LogoutTokenKind[] = [
   "valid",
+  "jwt-typ",
   "wrong-issuer",
   "wrong-audience",
   "bad-signature",
@@ -177,6 +180,8 @@ export async function createLocalIdentity({
     switch (kind) {
       case "valid":
         return logout(payload);
+      case "jwt-typ":
+        return logout(payload, privateKey, "JWT");
       case "wrong-issuer":
         return logout({ ...payload, iss: "https://attacker.example" });
       case "wrong-audience":

@@ -136,10 +136,16 @@ describe("the authorizers' sample events", () => {
 });
 
 describe("the identity provider's sample events, as npm run invoke runs them", () => {
+  // One table for all: each sample's token is of a session and a user of its own.
+  let dynamodb: Awaited<ReturnType<typeof startLocalDynamoDb>>;
+  beforeAll(async () => {
+    dynamodb = await startLocalDynamoDb();
+    await dynamodb.createRevocationTable("samples");
+  });
+  afterAll(() => dynamodb.stop());
+
   it.each(Object.entries(PROVIDER_EXPECTED))("%s: %s", async (file, expected) => {
-    const dynamodb = await startLocalDynamoDb();
-    try {
-      await dynamodb.createRevocationTable("samples");
+    {
       const environment = {
         ...app.identity.environment,
         ...dynamodb.environment,
@@ -159,7 +165,11 @@ describe("the identity provider's sample events, as npm run invoke runs them", (
           })
         : providerHandlerFromEnvironment(environment);
       const now = Math.floor(Date.now() / 1000);
-      const token = await app.identity.mint("valid", { sid: "s-1", auth_time: now - 60 });
+      const token = await app.identity.mint("valid", {
+        sub: `sample-${file}`,
+        sid: `s-${file}`,
+        auth_time: now - 60,
+      });
       const event = (await loadSampleEvent(join("events", file), app.identity, token)) as never;
       const authorizer = authorizerHandlerFromEnvironment(environment);
       const admitted = async () =>
@@ -187,8 +197,6 @@ describe("the identity provider's sample events, as npm run invoke runs them", (
         expect(outcome).toBeUndefined();
         expect(await admitted()).toBe(expected === "untouched");
       }
-    } finally {
-      await dynamodb.stop();
     }
   });
 });

@@ -116,6 +116,34 @@ describe("a valid logout token", () => {
     expect([await admitted(sameSecond), await admitted(later)]).toEqual([true, true]);
   });
 
+  it.each<[string, LogoutTokenKind, Record<string, unknown>, boolean]>([
+    // Keycloak's: typed JWT, no exp, its own typ claim, an event member with content.
+    [
+      "typed JWT, no exp, extra members",
+      "jwt-typ",
+      {
+        exp: undefined,
+        typ: "Logout",
+        events: {
+          "http://schemas.openid.net/event/backchannel-logout": { revoke_offline_access: true },
+        },
+      },
+      false,
+    ],
+    ["an aud among several", "valid", { aud: ["another-client", "rinne-web-local"] }, false],
+    ["sent base64-encoded by API Gateway", "valid", {}, true],
+  ])("as issuers send it: %s", async (_, kind, claims, base64) => {
+    const [sub, sid] = [fresh(), fresh()];
+    const session = await identity.mint("valid", { sub, sid, auth_time: now() - 60 });
+    const logout = await identity.mintLogout(kind, { sub, sid, ...claims });
+    const event = backchannelRequest(
+      base64 ? Buffer.from(form(logout)).toString("base64") : form(logout),
+    );
+    const answer = await receiver()({ ...event, isBase64Encoded: base64 }, lambdaContext());
+    expect(answer?.statusCode).toBe(200);
+    expect(await admitted(session)).toBe(false);
+  });
+
   it("said again changes nothing: 200 each time, recorded once", async () => {
     const [sub, sid] = [fresh(), fresh()];
     const logout = await identity.mintLogout("valid", { sub, sid });
@@ -131,7 +159,7 @@ describe("a valid logout token", () => {
 });
 
 describe("every refusal of section 2.6 is a 400 that revokes nothing", () => {
-  const reasons: Record<Exclude<LogoutTokenKind, "valid">, string> = {
+  const reasons: Record<Exclude<LogoutTokenKind, "valid" | "jwt-typ">, string> = {
     "wrong-issuer": "Invalid token issuer",
     "wrong-audience": "Invalid token audience",
     "bad-signature": "Invalid token signature",
@@ -144,7 +172,7 @@ describe("every refusal of section 2.6 is a 400 that revokes nothing", () => {
     "no-jti": "Logout token has no jti",
     "access-token-typ": "Not a logout token: its typ is another kind's",
   };
-  const refused = LOGOUT_TOKEN_KINDS.filter((kind) => kind !== "valid");
+  const refused = LOGOUT_TOKEN_KINDS.filter((kind) => kind !== "valid" && kind !== "jwt-typ");
 
   it.each(refused)("%s", async (kind) => {
     const [sub, sid] = [fresh(), fresh()];
@@ -154,7 +182,7 @@ describe("every refusal of section 2.6 is a 400 that revokes nothing", () => {
     expect(response.headers["Cache-Control"]).toBe("no-store");
     expect(JSON.parse(response.body)).toEqual({
       error: "invalid_request",
-      error_description: reasons[kind as Exclude<LogoutTokenKind, "valid">],
+      error_description: reasons[kind as keyof typeof reasons],
     });
     expect(await admitted(session)).toBe(true);
   });
