@@ -72,6 +72,11 @@ const GOALS = {
    * one read, the line), never a write or a wait, so a stolen token looping it holds nothing.
    */
   repeatedUserLogoutRatio: { goal: 1.2, aim: 1.1, unit: "×" },
+  /**
+   * The identity provider's issue: a back-channel logout against verify + its session item's
+   * write; a Cognito pool's sign-out against the user item's read and write.
+   */
+  inboundRevocationRatio: { goal: 1.1, aim: 1.05, unit: "×" },
 } as const;
 
 type Goal = (typeof GOALS)[keyof typeof GOALS];
@@ -408,6 +413,25 @@ async function main() {
       "logout handler, revocation on",
       µs(warm.revokingLogout.us),
       ratio(warm.revokingLogoutOverPairRatio, GOALS.revokingLogoutRatio),
+    );
+
+    console.log(
+      "\nWarm: the identity provider's sign-outs (dynalite on loopback; median of per-request samples)",
+    );
+    row(
+      "floor: verify the logout token + the session item's PutItem",
+      µs(warm.backchannel.floorUs),
+    );
+    row(
+      "back-channel logout handler, by sid",
+      µs(warm.backchannel.us),
+      ratio(warm.backchannel.ratio, GOALS.inboundRevocationRatio),
+    );
+    row("floor: the user item's BatchGetItem, then its PutItem", µs(warm.cognitoSignOut.floorUs));
+    row(
+      "Cognito sign-out (CloudTrail event) handler",
+      µs(warm.cognitoSignOut.us),
+      ratio(warm.cognitoSignOut.ratio, GOALS.inboundRevocationRatio),
     );
 
     console.log("\nWarm: the check every protected request pays (dynalite on loopback)");

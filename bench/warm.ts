@@ -4,6 +4,7 @@
  * work no implementation can skip, measured interleaved. Each figure is the median of its
  * rounds, each ratio the median of per-round ratios.
  */
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { JwtVerifier } from "aws-jwt-verify";
 import { systemClock } from "../functions/domain/clock.js";
@@ -17,16 +18,21 @@ import {
   protectedHandler,
 } from "../functions/index.js";
 import {
+  createProviderHandler,
+  providerHandlerFromEnvironment,
+} from "../functions/provider/provider-handler.js";
+import {
   createDynamoDbClient,
   type DynamoDbClient,
   type SendOptions,
 } from "../functions/revocation/dynamodb-client.js";
-import { batchGetInput, sessionItem } from "../functions/revocation/revocation-items.js";
+import { dynamoDbTable } from "../functions/revocation/dynamodb-table.js";
+import { batchGetInput, sessionItem, userItem } from "../functions/revocation/revocation-items.js";
 import { sessionKeys, userKey } from "../functions/revocation/revocation-table.js";
 import { httpApiAuthorizerEvent, httpApiEvent } from "../scripts/api-gateway-events.js";
 import { lambdaContext } from "../scripts/lambda-context.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../scripts/local-dynamodb.js";
-import { createLocalIdentity } from "../scripts/local-identity.js";
+import { createLocalIdentity, LOCAL_BACKCHANNEL_CLIENT } from "../scripts/local-identity.js";
 import { median } from "./median.js";
 
 export interface WarmInput {
@@ -76,6 +82,13 @@ export interface WarmResult {
   middleware: Figure;
   /** `others` said again from one session, through the revoking logout, against a check's floor. */
   othersAgain: Figure;
+  /**
+   * The inbound revocations, each against the work it must do: a back-channel logout (verify
+   * its token, write the session's item) and a Cognito pool's sign-out (read the user's item,
+   * write it over the version read).
+   */
+  backchannel: Figure & { floorUs: number };
+  cognitoSignOut: Figure & { floorUs: number };
   /** A global logout on the real clock: its latency, and the share of it that is its wait. */
   globalLogout: { p50Ms: number; p99Ms: number; waitShare: number };
   /** DynamoDB round trips in sequence, and requests in all, of each store operation. */
@@ -361,6 +374,80 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     samples.pairRatio.push(logoutUs / floorPairUs);
   }
 
+  // The inbound revocations: the deployed handler against the work it must do, sample by sample
+  // (each writes, so each needs a session or a user of its own).
+  const inbound = {
+    backchannel: [] as number[],
+    backchannelFloor: [] as number[],
+    backchannelRatio: [] as number[],
+    cognito: [] as number[],
+    cognitoFloor: [] as number[],
+    cognitoRatio: [] as number[],
+  };
+  const receiver = providerHandlerFromEnvironment({ ...process.env, ...identity.environment });
+  const benchPool = "sa-east-1_Bench1";
+  const pool = createProviderHandler({
+    logger,
+    revocations: store,
+    cognito: { userPoolId: benchPool, issuer: identity.issuer, users: undefined },
+  });
+  const bareLogout = JwtVerifier.create({
+    issuer: identity.issuer,
+    audience: LOCAL_BACKCHANNEL_CLIENT,
+    jwksUri: `${identity.issuer}/.well-known/jwks.json`,
+  });
+  bareLogout.cacheJwks(identity.jwks as never);
+  const table = dynamoDbTable(client, input.tableName);
+  const sample = readFileSync("events/cognito-cloudtrail/admin-disable-user.json", "utf8");
+  const cloudTrail = (sub: string) =>
+    JSON.parse(
+      sample
+        .replaceAll("sa-east-1_LocalPool1", benchPool)
+        .replaceAll("{{sub}}", sub)
+        .replaceAll("{{now}}", new Date().toISOString()),
+    );
+  for (let i = 0; i < input.revocationSamples; i++) {
+    const logoutToken = await identity.mintLogout("valid", { sub: `bc-${i}`, sid: `bc-${i}` });
+    const floorToken = await identity.mintLogout("valid", { sub: `bcf-${i}`, sid: `bcf-${i}` });
+    const request = httpApiEvent({
+      method: "POST",
+      path: "/core/v1/auth/backchannel-logout",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `logout_token=${encodeURIComponent(logoutToken)}`,
+    });
+    const backchannelUs = await microsecondsPerCall(
+      async () => expect("back-channel", (await receiver(request, context))?.statusCode, 200),
+      1,
+    );
+    const backchannelFloorUs = await microsecondsPerCall(
+      () => bareLogout.verify(floorToken).then(() => put(`bc-floor#${i}`)),
+      1,
+    );
+    const event = cloudTrail(`ct-${i}`);
+    const cognitoUs = await microsecondsPerCall(() => pool(event, context), 1);
+    const floorKey = userKey({ iss: identity.issuer, sub: `ctf-${i}` }) as string;
+    const cognitoFloorUs = await microsecondsPerCall(async () => {
+      await table.read([floorKey]);
+      await table.putOverVersion(
+        userItem(floorKey, { expiresAt: 4102444800, revokedBefore: 1700000000, logouts: [] }, 1, {
+          scope: "provider",
+          iss: identity.issuer,
+          sub: `ctf-${i}`,
+          initiator: "admin",
+          reason: "Cognito AdminDisableUser",
+          at: 1700000000000,
+        }),
+        undefined,
+      );
+    }, 1);
+    inbound.backchannel.push(backchannelUs);
+    inbound.backchannelFloor.push(backchannelFloorUs);
+    inbound.backchannelRatio.push(backchannelUs / backchannelFloorUs);
+    inbound.cognito.push(cognitoUs);
+    inbound.cognitoFloor.push(cognitoFloorUs);
+    inbound.cognitoRatio.push(cognitoUs / cognitoFloorUs);
+  }
+
   // What each operation costs in round trips, whatever the network's speed.
   const revocationConfig = config.revocation as NonNullable<typeof config.revocation>;
   const storeOn = (counted: DynamoDbClient) => createRevocationStore(counted, revocationConfig);
@@ -435,6 +522,16 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     authorizer: figure(checks, "authorizer"),
     middleware: figure(checks, "middleware"),
     othersAgain: figure(repeated, "others-again"),
+    backchannel: {
+      us: median(inbound.backchannel),
+      ratio: median(inbound.backchannelRatio),
+      floorUs: median(inbound.backchannelFloor),
+    },
+    cognitoSignOut: {
+      us: median(inbound.cognito),
+      ratio: median(inbound.cognitoRatio),
+      floorUs: median(inbound.cognitoFloor),
+    },
     globalLogout: {
       p50Ms: quantile(0.5),
       p99Ms: quantile(0.99),
