@@ -13,6 +13,9 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 export const systemClock: Clock = {
   now: () => Date.now() / 1000,
-  sleepUntil: (instant) =>
-    new Promise((resolve) => setTimeout(resolve, Math.max(0, instant * 1000 - Date.now()))),
+  // An instant past is no wait: a timer, even of 0 ms, costs a millisecond or more.
+  sleepUntil: async (instant) => {
+    const ms = instant * 1000 - Date.now();
+    if (ms > 0) await sleep(ms);
+  },
 };
