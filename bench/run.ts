@@ -408,7 +408,7 @@ async function main() {
       `${(warm.putAndReadUs / warm.putAloneUs).toFixed(2)}× the PutItem alone (dynalite serves one request at a time)`,
     );
     row("verify + the PutItem alone (not a floor: one request)", µs(warm.verifyAndPutUs));
-    row("floor: verify + PutItem beside BatchGetItem, as sent", µs(warm.verifyPutAndReadUs));
+    row("floor: verify + hashes + PutItem ∥ BatchGetItem + line", µs(warm.verifyPutAndReadUs));
     row(
       "logout handler, revocation on",
       µs(warm.revokingLogout.us),
@@ -418,16 +418,13 @@ async function main() {
     console.log(
       "\nWarm: the identity provider's sign-outs (dynalite on loopback; median of per-request samples)",
     );
-    row(
-      "floor: verify the logout token + the session item's PutItem",
-      µs(warm.backchannel.floorUs),
-    );
+    row("floor: verify the logout token + the item's PutItem + line", µs(warm.backchannel.floorUs));
     row(
       "back-channel logout handler, by sid",
       µs(warm.backchannel.us),
       ratio(warm.backchannel.ratio, GOALS.inboundRevocationRatio),
     );
-    row("floor: the user item's BatchGetItem, then its PutItem", µs(warm.cognitoSignOut.floorUs));
+    row("floor: the user item's BatchGetItem, PutItem + line", µs(warm.cognitoSignOut.floorUs));
     row(
       "Cognito sign-out (CloudTrail event) handler",
       µs(warm.cognitoSignOut.us),

@@ -70,7 +70,7 @@ export interface WarmResult {
   /** The same PutItem with the item of the release before events: no notice. */
   putWithoutNoticeUs: number;
   putAndReadUs: number;
-  /** The floor of what a local logout must do (one answer for a revoked token): verify, then both. */
+  /** A local logout's floor (one answer for a revoked token): verify, hashes, both calls, line. */
   verifyPutAndReadUs: number;
   /** The revoking logout against that floor. */
   revokingLogoutOverPairRatio: number;
@@ -359,8 +359,18 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       await microsecondsPerCall(() => put(`alone#${i}`), 1),
       await microsecondsPerCall(() => put(`no-notice#${i}`, false), 1),
       await microsecondsPerCall(() => Promise.all([put(`pair#${i}`), read()]), 1),
+      // As the check's floor: the key hashes and the line too, which no logout can skip.
       await microsecondsPerCall(
-        () => bare.verify(token).then(() => Promise.all([put(`floor-pair#${i}`), read()])),
+        () =>
+          bare.verify(token).then(async (claims) => {
+            const asker = new VerifiedToken(token, claims as TokenClaims);
+            const keysNow = [...sessionKeys(asker), userKey(asker.claims) as string];
+            await Promise.all([
+              put(`floor-pair#${i}`),
+              client.send("BatchGetItem", batchGetInput(input.tableName, keysNow)),
+            ]);
+            line();
+          }),
         1,
       ),
     ];
@@ -419,8 +429,20 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       async () => expect("back-channel", (await receiver(request, context))?.statusCode, 200),
       1,
     );
+    // As every floor of a request: its one log line too, from the same logger.
     const backchannelFloorUs = await microsecondsPerCall(
-      () => bareLogout.verify(floorToken).then(() => put(`bc-floor#${i}`)),
+      () =>
+        bareLogout
+          .verify(floorToken)
+          .then(() => put(`bc-floor#${i}`))
+          .then(() =>
+            logger.info("back-channel logout", {
+              status: 200,
+              request_id: request.requestContext.requestId,
+              sub: `bcf-${i}`,
+              outcome: "recorded",
+            }),
+          ),
       1,
     );
     const event = cloudTrail(`ct-${i}`);
@@ -439,6 +461,12 @@ async function measure(input: WarmInput): Promise<WarmResult> {
         }),
         undefined,
       );
+      logger.info("provider sign-out", {
+        event_id: event.id,
+        action: "AdminDisableUser",
+        outcome: "recorded",
+        sub: `ctf-${i}`,
+      });
     }, 1);
     inbound.backchannel.push(backchannelUs);
     inbound.backchannelFloor.push(backchannelFloorUs);
