@@ -317,86 +317,89 @@ async function run(
   return { ...job, calls };
 }
 
-// The jobs are child processes that mostly wait: they run at once.
-describe.skipIf(!MOTO).concurrent("the trusted diff jobs, on an attacker's artifact", () => {
-  describe.each(JOBS)("$title", ({ stage, options }) => {
-    it("a well-formed artifact gets its diff, from the stage's own stack alone", async () => {
-      const job = await run(options(wellFormedArtifact()), stage);
-      expect(job.steps.map((step) => step.stderr).join("")).toBe("");
-      expect(job.succeeded).toBe(true);
-      expect(job.summary).toContain(`### RinneAuthLogout-${stage}: what commit `);
-      // The deployed stack holds a queue the candidate does not: the diff says so.
-      expect(job.summary).toMatch(/\[-\] AWS::SQS::Queue Queue/);
-      expect(job.summary).toMatch(/\[\+\] AWS::Lambda::Function/);
-      const { region } = STAGES[stage] as { region: string };
-      expect(job.calls).toEqual([
-        {
-          service: "cloudformation",
-          action: "GetTemplate",
-          region,
-          stack: `RinneAuthLogout-${stage}`,
-        },
-      ]);
-    });
-
-    it.each(Object.entries(ATTACKS))(
-      "%s: nothing runs, nothing foreign is read",
-      async (_, attack) => {
-        const artifact = attackersArtifact(attack);
-        const job = await run(options(artifact), stage);
-        const everything = [
-          job.summary,
-          ...job.steps.flatMap((step) => [step.stdout, step.stderr]),
-        ].join("\n");
-        expect(existsSync(markerOf(artifact)), "the artifact's command ran").toBe(false);
-        for (const secret of [FOREIGN_SECRET, FOREIGN_OUTPUT, SESSION_TOKEN, OIDC_REQUEST_TOKEN])
-          expect(everything).not.toContain(secret);
-        expect(everything).not.toContain(ARTIFACT_TEXT);
-        // Never a call but the stage's own template.
-        for (const call of job.calls) {
-          expect(call).toEqual({
+// The jobs are child processes that mostly wait: they run at once, so each is given the time
+// all of them take on a busy machine, not one's.
+describe
+  .skipIf(!MOTO)
+  .concurrent("the trusted diff jobs, on an attacker's artifact", { timeout: 90_000 }, () => {
+    describe.each(JOBS)("$title", ({ stage, options }) => {
+      it("a well-formed artifact gets its diff, from the stage's own stack alone", async () => {
+        const job = await run(options(wellFormedArtifact()), stage);
+        expect(job.steps.map((step) => step.stderr).join("")).toBe("");
+        expect(job.succeeded).toBe(true);
+        expect(job.summary).toContain(`### RinneAuthLogout-${stage}: what commit `);
+        // The deployed stack holds a queue the candidate does not: the diff says so.
+        expect(job.summary).toMatch(/\[-\] AWS::SQS::Queue Queue/);
+        expect(job.summary).toMatch(/\[\+\] AWS::Lambda::Function/);
+        const { region } = STAGES[stage] as { region: string };
+        expect(job.calls).toEqual([
+          {
             service: "cloudformation",
             action: "GetTemplate",
-            region: (STAGES[stage] as { region: string }).region,
+            region,
             stack: `RinneAuthLogout-${stage}`,
-          });
-        }
-        if (attack === executesAndLooksElsewhere) {
-          // None of it is read: the template is well-formed, so its diff is shown.
-          expect(job.succeeded).toBe(true);
-          expect(job.summary).toMatch(/\[\+\] AWS::Lambda::Function/);
-        } else {
-          // Refused before any credentials, with a reason of the job's own words.
-          expect(job.succeeded).toBe(false);
-          expect(job.credentialed).toBe(false);
-          expect(job.calls).toEqual([]);
-          expect(job.steps.at(-1)?.stderr).toMatch(/^stage-diff: the artifact is refused: .+\n$/);
-        }
-      },
-    );
-  });
+          },
+        ]);
+      });
 
-  it("keeps an author's strings inside the summary's code block, with no terminal escapes", async () => {
-    const breakout = "``````\n# Approved by security\n<img src=https://attacker.example/x>";
-    const artifact = attackersArtifact((folder) => {
-      const template = json(templateOf(folder, "sandbox"));
-      template.Description = `${breakout}\u001b[2J\u0007`;
-      writeJson(templateOf(folder, "sandbox"), template);
+      it.each(Object.entries(ATTACKS))(
+        "%s: nothing runs, nothing foreign is read",
+        async (_, attack) => {
+          const artifact = attackersArtifact(attack);
+          const job = await run(options(artifact), stage);
+          const everything = [
+            job.summary,
+            ...job.steps.flatMap((step) => [step.stdout, step.stderr]),
+          ].join("\n");
+          expect(existsSync(markerOf(artifact)), "the artifact's command ran").toBe(false);
+          for (const secret of [FOREIGN_SECRET, FOREIGN_OUTPUT, SESSION_TOKEN, OIDC_REQUEST_TOKEN])
+            expect(everything).not.toContain(secret);
+          expect(everything).not.toContain(ARTIFACT_TEXT);
+          // Never a call but the stage's own template.
+          for (const call of job.calls) {
+            expect(call).toEqual({
+              service: "cloudformation",
+              action: "GetTemplate",
+              region: (STAGES[stage] as { region: string }).region,
+              stack: `RinneAuthLogout-${stage}`,
+            });
+          }
+          if (attack === executesAndLooksElsewhere) {
+            // None of it is read: the template is well-formed, so its diff is shown.
+            expect(job.succeeded).toBe(true);
+            expect(job.summary).toMatch(/\[\+\] AWS::Lambda::Function/);
+          } else {
+            // Refused before any credentials, with a reason of the job's own words.
+            expect(job.succeeded).toBe(false);
+            expect(job.credentialed).toBe(false);
+            expect(job.calls).toEqual([]);
+            expect(job.steps.at(-1)?.stderr).toMatch(/^stage-diff: the artifact is refused: .+\n$/);
+          }
+        },
+      );
     });
-    const [pullRequestDiff] = JOBS;
-    if (!pullRequestDiff) throw new Error("no diff job");
-    const job = await run(pullRequestDiff.options(artifact), "sandbox");
-    expect(job.succeeded).toBe(true);
-    expect(job.summary).toContain("# Approved by security");
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: that none is left is the point.
-    expect(job.summary).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
-    const lines = job.summary.split("\n");
-    const fences = lines.filter((line) => /^`{3,}$/.test(line));
-    expect(fences).toHaveLength(2);
-    const fence = fences[0] as string;
-    // The block opens before the author's text and closes after it: no line can close it early.
-    expect(fence.length).toBeGreaterThan(6);
-    expect(lines.indexOf(fence)).toBeLessThan(lines.indexOf("# Approved by security"));
-    expect(lines.lastIndexOf(fence)).toBeGreaterThan(lines.indexOf("# Approved by security"));
+
+    it("keeps an author's strings inside the summary's code block, with no terminal escapes", async () => {
+      const breakout = "``````\n# Approved by security\n<img src=https://attacker.example/x>";
+      const artifact = attackersArtifact((folder) => {
+        const template = json(templateOf(folder, "sandbox"));
+        template.Description = `${breakout}\u001b[2J\u0007`;
+        writeJson(templateOf(folder, "sandbox"), template);
+      });
+      const [pullRequestDiff] = JOBS;
+      if (!pullRequestDiff) throw new Error("no diff job");
+      const job = await run(pullRequestDiff.options(artifact), "sandbox");
+      expect(job.succeeded).toBe(true);
+      expect(job.summary).toContain("# Approved by security");
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: that none is left is the point.
+      expect(job.summary).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      const lines = job.summary.split("\n");
+      const fences = lines.filter((line) => /^`{3,}$/.test(line));
+      expect(fences).toHaveLength(2);
+      const fence = fences[0] as string;
+      // The block opens before the author's text and closes after it: no line can close it early.
+      expect(fence.length).toBeGreaterThan(6);
+      expect(lines.indexOf(fence)).toBeLessThan(lines.indexOf("# Approved by security"));
+      expect(lines.lastIndexOf(fence)).toBeGreaterThan(lines.indexOf("# Approved by security"));
+    });
   });
-});
