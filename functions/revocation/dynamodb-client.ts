@@ -203,7 +203,9 @@ export function createDynamoDbClient({
   return {
     callBudgetMs,
     warm(connections) {
-      warming = Promise.all(Array.from({ length: connections }, openOne));
+      warming = Promise.all(Array.from({ length: connections }, openOne)).then(() => {
+        warming = undefined;
+      });
     },
     async send<Output>(
       operation: string,

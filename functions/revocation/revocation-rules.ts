@@ -143,14 +143,14 @@ export function sessionExpiry(
 ): number {
   const ownExpiry = Math.ceil(token.claims.exp) + CLOCK_LEEWAY_SECONDS + 1;
   if (!isSessionKey(key)) return ownExpiry;
-  return Math.max(ownExpiry, providerSessionExpiry(now, limits));
+  return Math.max(ownExpiry, sessionItemExpiry(now, limits));
 }
 
 /**
- * Until no token of a session the identity provider ended can be accepted: as long as the
- * provider may mint tokens of that id (the stage's session bound) and the last may live.
+ * Until no token of a session revoked at `now` can be accepted: as long as the issuer may mint
+ * tokens of that id (the stage's session bound) and the last of them may live.
  */
-export function providerSessionExpiry(
+export function sessionItemExpiry(
   now: number,
   { maxSessionSeconds, maxTokenLifetimeSeconds }: Omit<RevocationLimits, "issuerClockLagSeconds">,
 ): number {

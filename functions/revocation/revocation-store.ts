@@ -39,11 +39,11 @@ import {
   operatorSignOut,
   othersLogout,
   planUserRevocation,
-  providerSessionExpiry,
   providerSignOut,
   type RevocationLimits,
   replayPlan,
   sessionExpiry,
+  sessionItemExpiry,
   sessionOutcome,
   type UserRevocation,
   type UserRevocationRequest,
@@ -286,7 +286,7 @@ export function createStoreOnTable(
     const written = await table.putUnlessLive(
       sessionItem(
         key,
-        { expiresAt: providerSessionExpiry(now, limits), revokedBy: writerOf(key, messageId) },
+        { expiresAt: sessionItemExpiry(now, limits), revokedBy: writerOf(key, messageId) },
         {
           scope: "provider",
           iss,

@@ -7,7 +7,8 @@
  * store counts an item past it as absent, since TTL deletes late):
  * - `session#…`: a revoked session (every token of one sign-in shares its `origin_jti` or `sid`;
  *   a token that carries both revokes both), kept as long as a token of that session can be
- *   accepted;
+ *   accepted. The identity provider may end a session naming its `sid` alone: that item's key
+ *   has no `sub` (`providerOnlyKeys`), and a token with both `sub` and `sid` is checked by it too;
  * - `token#…`: one revoked token of an issuer that names no session, kept until it expires;
  *   both hold `revokedBy`, the digest of the logout that made them (a replay is recognised);
  * - `user#…`: the user's revocations by time, as one instant: `revokedBefore` revokes every
