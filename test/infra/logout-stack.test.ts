@@ -49,6 +49,23 @@ function synthesize(
   return { assembly, template };
 }
 
+const secretArn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:rinne/clients-AbCdEf";
+let cognitoSynth: ReturnType<typeof synthesize> | undefined;
+/** The sandbox on a Cognito pool, with its app clients' secrets: synthesized once, when asked. */
+function cognitoSandbox() {
+  cognitoSynth ??= synthesize(
+    (stages) => {
+      (stages.sandbox as Record<string, unknown>).auth = {
+        cognitoUserPoolId: "us-east-1_AbC123",
+        cognitoClientIds: ["client-a", "client-b"],
+        clientSecretArn: secretArn,
+      };
+    },
+    { stage: "sandbox" },
+  );
+  return cognitoSynth;
+}
+
 interface PluginReport {
   pluginName: string;
   conclusion: string;
@@ -560,17 +577,7 @@ describe("the stages' differences", () => {
   });
 
   it("configures a Cognito user pool where the stage names one, and may sign its users out", () => {
-    const secretArn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:rinne/clients-AbCdEf";
-    const { template } = synthesize(
-      (stages) => {
-        (stages.sandbox as Record<string, unknown>).auth = {
-          cognitoUserPoolId: "us-east-1_AbC123",
-          cognitoClientIds: ["client-a", "client-b"],
-          clientSecretArn: secretArn,
-        };
-      },
-      { stage: "sandbox" },
-    );
+    const { template } = cognitoSandbox();
     const statements = Object.values(template("sandbox").findResources("AWS::IAM::Policy")).flatMap(
       (policy) =>
         (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } })
@@ -610,15 +617,7 @@ describe("the stages' differences", () => {
 
 describe("the identity provider's sign-outs", () => {
   it("on a Cognito stage: the pool's sign-outs from CloudTrail, delivered or parked with an alarm", () => {
-    const { template } = synthesize(
-      (stages) => {
-        (stages.sandbox as Record<string, unknown>).auth = {
-          cognitoUserPoolId: "us-east-1_AbC123",
-          cognitoClientIds: ["client-a"],
-        };
-      },
-      { stage: "sandbox" },
-    );
+    const { template } = cognitoSandbox();
     const cognito = template("sandbox");
     cognito.hasResourceProperties("AWS::Events::Rule", {
       EventPattern: {

@@ -83,6 +83,16 @@ const run = (command: string, args: string[], env: Record<string, string> = {}) 
     stdio: ["ignore", "pipe", "pipe"],
   });
 
+/** The guide's stack with its function bundled as ESM, as the guide says one may. */
+function withEsmBundling(source: string): string {
+  return source
+    .replace(
+      "runtime: Runtime.NODEJS_24_X,\n  environment",
+      "runtime: Runtime.NODEJS_24_X,\n  bundling: { format: OutputFormat.ESM },\n  environment",
+    )
+    .replace("import { NodejsFunction } from", "import { NodejsFunction, OutputFormat } from");
+}
+
 beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), "consumer-"));
   // As the release publishes it: the staged package (`npm run package`), packed.
@@ -116,7 +126,11 @@ beforeAll(async () => {
   );
   writeFileSync(join(app, "tsconfig.json"), consumerTsconfig(["*.ts"]));
   for (const [file, source] of Object.entries(FILES)) writeFileSync(join(app, file), source);
+  // The guide's stack bundling its function as ESM: compiled with the rest, in one tsc run.
+  writeFileSync(join(app, "stack-esm.ts"), withEsmBundling(FILES["stack.ts"] as string));
   run(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."]);
+  // The guide's stack as written, synthesized once: its template and its CommonJS bundle.
+  run("node", ["dist/stack.js"], { CDK_OUTDIR: join(app, "cdk.out.cjs") });
   dynamodb = await startLocalDynamoDb();
   await dynamodb.createRevocationTable("consumer-revocations");
 }, 120_000);
@@ -193,8 +207,7 @@ async function signedIn(sub: string) {
 
 describe("a consumer compiled with tsc (NodeNext) and run by node", () => {
   it("synthesizes a stack with two HTTP APIs and a REST API, each protected", () => {
-    const outdir = join(app, "cdk.out");
-    run("node", ["dist/stack.js"], { CDK_OUTDIR: outdir });
+    const outdir = join(app, "cdk.out.cjs");
     const template = JSON.parse(readFileSync(join(outdir, "Payments.template.json"), "utf8"));
     const count = (type: string) =>
       Object.values(template.Resources as Record<string, { Type: string }>).filter(
@@ -218,23 +231,14 @@ describe("a consumer compiled with tsc (NodeNext) and run by node", () => {
       // it); the function's asset is what Lambda would run. The package once failed here twice:
       // `import.meta` in CommonJS, aws4's `require` of builtins in ESM.
       const variant = format === undefined ? "cjs" : "esm";
-      let source = readFileSync(join(app, "stack.ts"), "utf8");
-      if (format !== undefined) {
-        source = source
-          .replace(
-            "runtime: Runtime.NODEJS_24_X,\n  environment",
-            `runtime: Runtime.NODEJS_24_X,\n  bundling: { format: ${format} },\n  environment`,
-          )
-          .replace(
-            "import { NodejsFunction } from",
-            "import { NodejsFunction, OutputFormat } from",
-          );
-        expect(source).toContain("bundling: { format: OutputFormat.ESM }");
-      }
-      writeFileSync(join(app, `stack-${variant}.ts`), source);
-      run(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."]);
+      // The CommonJS one is the guide's stack as written, synthesized before all.
       const outdir = join(app, `cdk.out.${variant}`);
-      run("node", [`dist/stack-${variant}.js`], { CDK_OUTDIR: outdir });
+      if (format !== undefined) {
+        expect(readFileSync(join(app, "stack-esm.ts"), "utf8")).toContain(
+          `bundling: { format: ${format} }`,
+        );
+        run("node", ["dist/stack-esm.js"], { CDK_OUTDIR: outdir });
+      }
       const template = JSON.parse(readFileSync(join(outdir, "Payments.template.json"), "utf8"));
       const [backend] = Object.values(
         template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,

@@ -7,9 +7,12 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorizerHandlerFromEnvironment } from "../../../functions/authorizer/authorizer-handler.js";
+import { changeOf, revocationOf } from "../../../functions/events/revocation-changes.js";
+import { sessionRevokedDetail } from "../../../functions/events/session-revoked.js";
 import { MAX_BACKCHANNEL_BODY_BYTES } from "../../../functions/http/backchannel-request.js";
 import { providerHandlerFromEnvironment } from "../../../functions/provider/provider-handler.js";
 import { captureOutput } from "../../support/captured-output.js";
+import { validSessionRevoked } from "../../support/event-schema.js";
 import {
   createLocalIdentity,
   httpApiAuthorizerEvent,
@@ -19,6 +22,7 @@ import {
   type LogoutTokenKind,
   lambdaContext,
   startLocalDynamoDb,
+  startTableStream,
 } from "../../support/kit.js";
 import { contractViolations } from "../../support/openapi-contract.js";
 
@@ -88,7 +92,8 @@ describe("a valid logout token", () => {
 
     const response = await post(form(await identity.mintLogout("valid", { sub, sid })));
     expect(response.statusCode).toBe(200);
-    expect(response.headers["Cache-Control"]).toBe("no-store");
+    expect(response.headers).toEqual({ "Cache-Control": "no-store" });
+    expect(response.body).toBe("");
     expect([await admitted(session), await admitted(refreshed)]).toEqual([false, false]);
     expect(await admitted(otherSession)).toBe(true);
   });
@@ -209,18 +214,104 @@ describe("every refusal of section 2.6 is a 400 that revokes nothing", () => {
     expect(await admitted(logout)).toBe(false);
   });
 
-  it.each([
-    ["no logout_token", "token=x", undefined],
-    ["two logout_tokens", "logout_token=a.b.c&logout_token=a.b.c", undefined],
-    ["an empty logout_token", "logout_token=", undefined],
-    ["a JSON body", '{"logout_token":"a.b.c"}', "application/json"],
-    ["a body past the bound", `logout_token=${"a".repeat(MAX_BACKCHANNEL_BODY_BYTES)}`, undefined],
-    ["a token that is no JWT", "logout_token=not-a-token", undefined],
-  ])("%s", async (_, body, contentType) => {
-    const response = await post(body, contentType);
+  // Each around a valid logout token, so that only the body's own fault can refuse it.
+  const ONE = 'The body must hold one "logout_token"';
+  const FORM = "The body must be application/x-www-form-urlencoded";
+  const LARGE = `The body is larger than ${MAX_BACKCHANNEL_BODY_BYTES} bytes`;
+  it.each<[string, (token: string) => string, string | undefined, boolean, string]>([
+    ["no logout_token", (token) => `token=${token}`, undefined, false, ONE],
+    ["two logout_tokens", (token) => `${form(token)}&${form(token)}`, undefined, false, ONE],
+    ["an empty logout_token", () => "logout_token=", undefined, false, ONE],
+    ["no body", () => "", undefined, false, ONE],
+    ["the form as JSON's type", (token) => form(token), "application/json", false, FORM],
+    ["no content type", (token) => form(token), "", false, FORM],
+    [
+      "a body past the bound",
+      (token) => `${form(token)}&pad=${"a".repeat(MAX_BACKCHANNEL_BODY_BYTES)}`,
+      undefined,
+      false,
+      LARGE,
+    ],
+    [
+      "a base64 body past the bound",
+      (token) =>
+        Buffer.from(`${form(token)}&pad=${"a".repeat(MAX_BACKCHANNEL_BODY_BYTES)}`).toString(
+          "base64",
+        ),
+      undefined,
+      true,
+      LARGE,
+    ],
+    [
+      "a token that is no JWT",
+      () => "logout_token=not-a-token",
+      undefined,
+      false,
+      "Malformed token",
+    ],
+  ])("%s", async (_, body, contentType, base64, description) => {
+    const [sub, sid] = [fresh(), fresh()];
+    const session = await identity.mint("valid", { sub, sid, auth_time: now() - 60 });
+    const token = await identity.mintLogout("valid", { sub, sid });
+    const event = backchannelRequest(body(token), contentType);
+    if (contentType === "") delete event.headers["content-type"];
+    const response = documented(
+      (await receiver()({ ...event, isBase64Encoded: base64 }, lambdaContext())) as never,
+    );
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body).error).toBe("invalid_request");
+    expect(response.headers["Content-Type"]).toBe("application/json");
+    expect(JSON.parse(response.body)).toEqual({
+      error: "invalid_request",
+      error_description: description,
+    });
+    expect(await admitted(session)).toBe(true);
   });
+
+  it("a body just within the bound is read", async () => {
+    const [sub, sid] = [fresh(), fresh()];
+    const token = await identity.mintLogout("valid", { sub, sid });
+    const padding = MAX_BACKCHANNEL_BODY_BYTES - form(token).length - "&pad=".length;
+    expect((await post(`${form(token)}&pad=${"a".repeat(padding)}`)).statusCode).toBe(200);
+  });
+});
+
+it("each is an event out: the session, its user where the token names one, begun by the issuer", async () => {
+  const stream = await startTableStream(dynamodb.endpoint);
+  try {
+    const through = providerHandlerFromEnvironment({
+      ...environment,
+      AWS_ENDPOINT_URL_DYNAMODB: stream.endpoint,
+    });
+    const eventsOf = async (claims: Record<string, unknown>) => {
+      const logout = await identity.mintLogout("valid", claims);
+      await through(backchannelRequest(form(logout)), lambdaContext());
+      return stream.take().flatMap((record) => {
+        const change = changeOf(record);
+        const revocation = change && revocationOf(change);
+        return revocation ? [sessionRevokedDetail(revocation)] : [];
+      });
+    };
+    const [sub, sid, lone] = [fresh(), fresh(), fresh()];
+    const [named] = await eventsOf({ sub, sid });
+    const [alone] = await eventsOf({ sub: undefined, sid: lone });
+    const iat = now() - 3;
+    const [user] = await eventsOf({ sub, iat });
+    for (const detail of [named, alone, user]) expect(validSessionRevoked(detail)).toBe(true);
+    expect(named?.revocation).toMatchObject({ scope: "provider", sub, session: sid });
+    expect(alone?.revocation).toEqual(
+      expect.objectContaining({ scope: "provider", session: lone }),
+    );
+    expect(alone?.revocation.sub).toBeUndefined();
+    expect(user?.revocation).toMatchObject({ scope: "provider", sub, revoked_before: iat - 1 });
+    for (const detail of [named, alone, user]) {
+      expect(Object.values(detail?.events ?? {})[0]).toMatchObject({
+        initiating_entity: "system",
+        reason_admin: { en: "OpenID Connect back-channel logout" },
+      });
+    }
+  } finally {
+    await stream.stop();
+  }
 });
 
 it("the store down: 503 with Retry-After, nothing recorded; the issuer's retry then records it", async () => {
@@ -244,9 +335,33 @@ it("the store down: 503 with Retry-After, nothing recorded; the issuer's retry t
   documented(response);
   expect(response?.statusCode).toBe(503);
   expect(response?.headers["Retry-After"]).toBe("1");
+  expect(JSON.parse(response?.body ?? "")).toEqual({
+    error: "temporarily_unavailable",
+    error_description: "The logout could not be recorded",
+  });
   expect(await admitted(session)).toBe(true);
   expect((await post(form(logout))).statusCode).toBe(200);
   expect(await admitted(session)).toBe(false);
+});
+
+it("a table that is not there: 500 server_error, said in the log, nothing recorded", async () => {
+  const misconfigured = providerHandlerFromEnvironment({
+    ...environment,
+    REVOCATION_TABLE_NAME: "no-such-table",
+  });
+  output.clear();
+  const logout = await identity.mintLogout("valid", { sub: fresh(), sid: fresh() });
+  const response = await misconfigured(backchannelRequest(form(logout)), lambdaContext());
+  if (response === undefined) throw new Error("no answer");
+  documented(response);
+  expect(response.statusCode).toBe(500);
+  expect(JSON.parse(response.body)).toEqual({
+    error: "server_error",
+    error_description: "The logout could not be recorded",
+  });
+  const [line] = output.lines().filter((each) => each.message === "back-channel logout");
+  expect(line).toMatchObject({ status: 500, level: "ERROR" });
+  expect(line?.reason).not.toBe("Unexpected error");
 });
 
 it("logs one line per request, never the token", async () => {
