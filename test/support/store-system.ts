@@ -14,6 +14,7 @@ import {
   InvalidTokenError,
   LogoutInProgressError,
 } from "../../functions/domain/errors.js";
+import type { ProviderRevocation } from "../../functions/domain/ports.js";
 import { type TokenClaims, VerifiedToken } from "../../functions/domain/verified-token.js";
 import { createEventPublisher } from "../../functions/events/event-publisher.js";
 import type { SessionRevokedDetail } from "../../functions/events/session-revoked.js";
@@ -35,6 +36,20 @@ function reasonOf(error: unknown): string {
   );
   if (refusal) return (error as Error).message;
   throw error;
+}
+
+/** A history's identity provider sign-out, on a store: of a session by `sid`, or of a user. */
+export async function providerSignOutOn(
+  store: ProviderRevocation,
+  iss: string,
+  { sub, sid, at, id }: Parameters<RevocationSystem["provider"]>[1],
+): Promise<void> {
+  const origin = { initiator: "system", reason: "history" } as const;
+  if (sid !== undefined) {
+    await store.endProviderSession({ iss, ...(sub === undefined ? {} : { sub }), sid }, id, origin);
+  } else {
+    await store.endProviderUserSessions({ iss, sub: sub as string }, at, origin);
+  }
 }
 
 export async function createStoreSystem(
@@ -91,19 +106,7 @@ export async function createStoreSystem(
     async operator(issuer, sub) {
       await store.revokeUser({ iss: issuerName(issuer), sub }, `operator:${randomUUID()}`);
     },
-    async provider(issuer, { sub, sid, at, id }) {
-      const iss = issuerName(issuer);
-      const origin = { initiator: "system", reason: "history" } as const;
-      if (sid !== undefined) {
-        await store.endProviderSession(
-          { iss, ...(sub === undefined ? {} : { sub }), sid },
-          id,
-          origin,
-        );
-      } else {
-        await store.endProviderUserSessions({ iss, sub: sub as string }, at, origin);
-      }
-    },
+    provider: (issuer, signOut) => providerSignOutOn(store, issuerName(issuer), signOut),
     minted: (token, accepted) => receiver.minted(token, accepted),
     async afterStep(answers) {
       const result = await publish(table.take());

@@ -37,6 +37,7 @@ import {
   step,
 } from "../../support/revocation-history.js";
 import { ReceiverHarness } from "../../support/revocation-receiver.js";
+import { providerSignOutOn } from "../../support/store-system.js";
 
 captureOutput();
 let fixture: RevocationFixture;
@@ -99,19 +100,12 @@ const deployed: RevocationSystem = {
     const iss = (issuer === 0 ? fixture.identity : fixture.partner).issuer;
     await fixture.store.revokeUser({ iss, sub }, `operator:${crypto.randomUUID()}`, "history");
   },
-  async provider(issuer, { sub, sid, at, id }) {
-    const iss = (issuer === 0 ? fixture.identity : fixture.partner).issuer;
-    const origin = { initiator: "system", reason: "history" } as const;
-    if (sid !== undefined) {
-      await fixture.store.endProviderSession(
-        { iss, ...(sub === undefined ? {} : { sub }), sid },
-        id,
-        origin,
-      );
-    } else {
-      await fixture.store.endProviderUserSessions({ iss, sub: sub as string }, at, origin);
-    }
-  },
+  provider: (issuer, signOut) =>
+    providerSignOutOn(
+      fixture.store,
+      (issuer === 0 ? fixture.identity : fixture.partner).issuer,
+      signOut,
+    ),
   minted: (token, accepted) => receiver.minted(token, accepted),
   async afterStep(answers) {
     const fresh = fixture.stream.take();
