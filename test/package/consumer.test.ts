@@ -36,13 +36,14 @@ const execFileAsync = promisify(execFile);
 const README = readFileSync("README.md", "utf8");
 /** The consumer's guide: its two files are the ones this test compiles and runs. */
 const SECTION = readFileSync("docs/protecting-routes.md", "utf8");
-/** Each `<!-- consumer: file -->` code block of the section, by file name. */
-const FILES = Object.fromEntries(
-  [...SECTION.matchAll(/<!-- consumer: (\S+) -->\n```ts\n([\s\S]*?)```/g)].map((match) => [
+/** The guide's stack (a file of its own) and each `<!-- consumer: file -->` block, by name. */
+const FILES: Record<string, string> = Object.fromEntries([
+  ["stack.ts", readFileSync("docs/consumer-stack.ts", "utf8")],
+  ...[...SECTION.matchAll(/<!-- consumer: (\S+) -->\n```ts\n([\s\S]*?)```/g)].map((match) => [
     match[1] as string,
     match[2] as string,
   ]),
-);
+]);
 /** What the consumer installs beside the package: its peers, and the types it compiles with. */
 const LINKED = [
   "aws-cdk-lib",

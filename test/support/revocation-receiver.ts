@@ -1,13 +1,9 @@
 /**
- * The receiver of `docs/revocation-events.md`, run as the page prints it: its code block is
- * written to a file and imported, so a receiver written from the docs is what the tests hold
- * to the API. Around it, a service's store of connections in memory: a connection is opened
+ * The receiver the events guide gives (`docs/revocation-receiver.ts`), imported as it is, so a
+ * receiver written from the docs is what the tests hold to the API. Around it, a service's store of connections in memory: a connection is opened
  * for a token the API accepts (a revoked token never connects), and is closed when an event
  * reaches it.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { decodeJwt } from "jose";
 import type { SessionRevokedDetail } from "../../functions/events/session-revoked.js";
 
@@ -25,25 +21,15 @@ interface DocumentedReceiver {
   }): (event: { detail: SessionRevokedDetail }) => Promise<void>;
 }
 
-const DOCS = new URL("../../docs/revocation-events.md", import.meta.url);
-const MARK = "```ts\n// revocation-receiver.ts\n";
+/** The receiver the events guide gives, as a file of its own: imported as it is. */
+const RECEIVER = new URL("../../docs/revocation-receiver.ts", import.meta.url);
 
 let imported: Promise<DocumentedReceiver> | undefined;
 
-/** The code block that opens with `// revocation-receiver.ts`, imported (once a worker). */
+/** `docs/revocation-receiver.ts`, imported (once a worker). */
 export function documentedReceiver(): Promise<DocumentedReceiver> {
-  imported ??= importDocumentedReceiver();
+  imported ??= import(/* @vite-ignore */ RECEIVER.href) as Promise<DocumentedReceiver>;
   return imported;
-}
-
-async function importDocumentedReceiver(): Promise<DocumentedReceiver> {
-  const page = readFileSync(DOCS, "utf8");
-  const start = page.indexOf(MARK);
-  if (start < 0) throw new Error("docs/revocation-events.md holds no revocation-receiver.ts block");
-  const code = page.slice(start + MARK.length, page.indexOf("\n```", start + MARK.length));
-  const file = join(mkdtempSync(join(tmpdir(), "receiver-")), "revocation-receiver.ts");
-  writeFileSync(file, code);
-  return (await import(/* @vite-ignore */ file)) as DocumentedReceiver;
 }
 
 /** A WebSocket service's connections, each opened with one token, and the documented handler. */

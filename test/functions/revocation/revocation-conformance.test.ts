@@ -6,8 +6,8 @@
  * the store and the verifiers read; a revocation's wait moves it instead of waiting.
  *
  * After every step the table's change records go to the real publisher of revocation events,
- * and its events to the receiver `docs/revocation-events.md` prints, run as printed
- * (`revocation-receiver.ts`): every token the API accepted when it was minted opened a
+ * and its events to the receiver the events guide gives (`docs/revocation-receiver.ts`, imported
+ * as it is): every token the API accepted when it was minted opened a
  * connection, and after every step the receiver has closed exactly the connections whose token
  * the API now refuses as revoked. The stream redelivers (every third step, all it delivered
  * before), and the events arrive in no fixed order; every event must match the schema.
