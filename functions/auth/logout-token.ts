@@ -10,6 +10,7 @@ import type { VerifierConfig } from "../config/config.js";
 import { WAIT_BUDGETS } from "../config/wait-budgets.js";
 import { type Clock, systemClock } from "../domain/clock.js";
 import { InvalidTokenError } from "../domain/errors.js";
+import { isRecord, nonEmptyString } from "../domain/values.js";
 import { CLOCK_LEEWAY_SECONDS } from "../domain/verified-token.js";
 import { assertCanonicalEncoding } from "./token-checks.js";
 import { createVerifier } from "./token-verifier.js";
@@ -36,10 +37,6 @@ export interface LogoutTokenClaims {
 
 export type VerifyLogoutToken = (token: string) => Promise<LogoutTokenClaims>;
 
-const nonEmpty = (value: unknown): value is string => typeof value === "string" && value !== "";
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /**
  * `typ`, where the issuer sends one: `logout+jwt` (section 2.4, explicit typing), or the generic
  * `JWT` that issuers before explicit typing send. Any other (`at+jwt`, `secevent+jwt`) is
@@ -57,18 +54,18 @@ export function assertLogoutToken(
     throw new InvalidTokenError("Not a logout token: its typ is another kind's");
   }
   const events = payload.events;
-  if (!isObject(events) || !isObject(events[BACKCHANNEL_LOGOUT_EVENT])) {
+  if (!isRecord(events) || !isRecord(events[BACKCHANNEL_LOGOUT_EVENT])) {
     throw new InvalidTokenError("Not a logout token: no back-channel logout event");
   }
   if (payload.nonce !== undefined) throw new InvalidTokenError("Logout token has a nonce");
   const { sub, sid, jti, iat, iss } = payload;
-  if ((sub !== undefined && !nonEmpty(sub)) || (sid !== undefined && !nonEmpty(sid))) {
+  if ((sub !== undefined && !nonEmptyString(sub)) || (sid !== undefined && !nonEmptyString(sid))) {
     throw new InvalidTokenError("Invalid token claims");
   }
   if (sub === undefined && sid === undefined) {
     throw new InvalidTokenError("Logout token names neither sub nor sid");
   }
-  if (!nonEmpty(jti)) throw new InvalidTokenError("Logout token has no jti");
+  if (!nonEmptyString(jti)) throw new InvalidTokenError("Logout token has no jti");
   if (typeof iat !== "number") throw new InvalidTokenError("Token has no issue time");
   if (iat > now + CLOCK_LEEWAY_SECONDS) throw new InvalidTokenError("Token issued in the future");
   if (iat < now - LOGOUT_TOKEN_MAX_AGE_SECONDS) {

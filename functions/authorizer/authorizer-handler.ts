@@ -6,6 +6,7 @@
  * with the logout's own verifier, refuses revoked tokens with the same check, throws where it
  * cannot decide, and writes one log line per decision.
  */
+
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayRequestAuthorizerEvent,
@@ -24,6 +25,7 @@ import { DEFAULT_API_BASE_PATH } from "../config/config.js";
 import type { Logger } from "../config/logger.js";
 import type { DecisionLogLine } from "../domain/log-schema.js";
 import type { RevocationCheck, VerifyToken } from "../domain/ports.js";
+import { nonEmptyString } from "../domain/values.js";
 import { headerValues, stripPrefix } from "../http/api-gateway-event.js";
 import { causeName, describeFailure, toProblem } from "../http/problems.js";
 import { type AuthorizerContext, type AuthorizerDecision, decide } from "./authorizer.js";
@@ -162,7 +164,7 @@ export function createAuthorizerHandler({
     };
     logger.info("authorization allowed", line);
     if (!rest) return { isAuthorized: true, context: decision.context };
-    const principalId = typeof sub === "string" && sub !== "" ? sub : decision.claims.iss;
+    const principalId = nonEmptyString(sub) ? sub : decision.claims.iss;
     return policy("Allow", event.methodArn, principalId, decision.context);
   };
   return handler as AuthorizerHandler;

@@ -7,6 +7,7 @@
  * hid (`HIDDEN_DUE_TO_SECURITY_REASONS`) is no name.
  */
 import type { ProviderUserSignOut } from "../domain/ports.js";
+import { isRecord } from "../domain/values.js";
 
 /**
  * The Cognito actions that end a user's sessions here, and who makes each: an administrator
@@ -30,8 +31,6 @@ export const CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail";
 export const COGNITO_EVENT_SOURCE = "cognito-idp.amazonaws.com";
 const HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 const text = (value: unknown) =>
   typeof value === "string" && value !== "" && value !== HIDDEN ? value : undefined;
 
@@ -41,12 +40,12 @@ export type Ignored = "not a Cognito sign-out" | "a failed call" | "another user
 /** The pool an event names, where it names one: by its parameters, or by its resources' ARNs. */
 function poolOf(detail: Record<string, unknown>): string | undefined {
   const named =
-    (isObject(detail.requestParameters) && text(detail.requestParameters.userPoolId)) ||
-    (isObject(detail.additionalEventData) && text(detail.additionalEventData.userPoolId));
+    (isRecord(detail.requestParameters) && text(detail.requestParameters.userPoolId)) ||
+    (isRecord(detail.additionalEventData) && text(detail.additionalEventData.userPoolId));
   if (named) return named;
   const resources = Array.isArray(detail.resources) ? detail.resources : [];
   for (const resource of resources) {
-    const arn = isObject(resource) ? text(resource.ARN) : undefined;
+    const arn = isRecord(resource) ? text(resource.ARN) : undefined;
     const id = arn?.match(/:userpool\/([\w-]+_[0-9a-zA-Z]+)$/)?.[1];
     if (id) return id;
   }
@@ -62,7 +61,7 @@ export function cognitoSignOutOf(
   event: unknown,
   userPoolId: string,
 ): ProviderUserSignOut | Ignored {
-  const detail = isObject(event) && isObject(event.detail) ? event.detail : undefined;
+  const detail = isRecord(event) && isRecord(event.detail) ? event.detail : undefined;
   const action = detail && text(detail.eventName);
   if (
     detail === undefined ||
@@ -80,8 +79,8 @@ export function cognitoSignOutOf(
   const at = Date.parse(String(detail.eventTime ?? (event as { time?: unknown }).time)) / 1000;
   // Dated by our clock it could reach a sign-in made after it: kept for a person instead.
   if (!Number.isFinite(at)) throw new Error("The CloudTrail event has no time");
-  const extra = isObject(detail.additionalEventData) ? detail.additionalEventData : {};
-  const parameters = isObject(detail.requestParameters) ? detail.requestParameters : {};
+  const extra = isRecord(detail.additionalEventData) ? detail.additionalEventData : {};
+  const parameters = isRecord(detail.requestParameters) ? detail.requestParameters : {};
   const sub = text(extra.sub) ?? text(extra.userSub);
   const username = text(parameters.username);
   const name = action as CognitoAction;

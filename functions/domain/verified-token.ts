@@ -4,6 +4,7 @@
  * session is, since every revocation is stated in terms of sessions.
  */
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
+import { nonEmptyString } from "./values.js";
 
 /** What the verifier guarantees of every token it lets through. */
 export type TokenClaims = JwtPayload & { iss: string; exp: number; iat: number };
@@ -31,15 +32,13 @@ export class VerifiedToken {
  */
 export const CLOCK_LEEWAY_SECONDS = 5;
 
-const nonEmpty = (value: unknown): value is string => typeof value === "string" && value !== "";
-
 /**
  * The ids every token of one sign-in shares, refreshes included: Cognito's `origin_jti`, and
  * OpenID Connect's `sid`, each where present (a token may carry both, and a sibling token of the
  * same sign-in only one). Empty: the issuer names no session, and each token is its own.
  */
 export function sessionIds(claims: TokenClaims): string[] {
-  const ids = [claims.origin_jti, claims.sid].filter(nonEmpty);
+  const ids = [claims.origin_jti, claims.sid].filter(nonEmptyString);
   return ids[0] === ids[1] ? ids.slice(0, 1) : ids;
 }
 

@@ -4,6 +4,7 @@
  * answer that does not hold what was asked, or an item without a field the rules need, is an
  * `UnreadableAnswerError`, and the store fails closed on it.
  */
+import { isRecord } from "../domain/values.js";
 import type { SessionRevocation, UserRevocation } from "./revocation-rules.js";
 import { REVOCATION_TABLE } from "./revocation-table.js";
 
@@ -19,17 +20,14 @@ export class UnreadableAnswerError extends Error {
   }
 }
 
-const isObject = (value: unknown): value is Item =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 function stringOf(item: Item, name: string): string | undefined {
   const value = item[name];
-  return isObject(value) && typeof value.S === "string" ? value.S : undefined;
+  return isRecord(value) && typeof value.S === "string" ? value.S : undefined;
 }
 
 function numberOf(item: Item, name: string): number {
   const value = item[name];
-  const number = isObject(value) && typeof value.N === "string" ? Number(value.N) : Number.NaN;
+  const number = isRecord(value) && typeof value.N === "string" ? Number(value.N) : Number.NaN;
   if (!Number.isFinite(number)) throw new UnreadableAnswerError(`has an item without ${name}`);
   return number;
 }
@@ -91,7 +89,7 @@ function noticeAttribute(notice: RevocationNotice) {
 
 /** An item's notice; an item without one was written by a release before notices. */
 export function noticeOf(item: Item): RevocationNotice {
-  const stored = isObject(item.notice) && isObject(item.notice.M) ? item.notice.M : undefined;
+  const stored = isRecord(item.notice) && isRecord(item.notice.M) ? item.notice.M : undefined;
   if (stored === undefined) throw new UnreadableAnswerError("has an item without its notice");
   const scope = SCOPES.find((known) => known === stringOf(stored, "scope"));
   const iss = stringOf(stored, "iss");
@@ -135,9 +133,9 @@ export function sessionItem(
  */
 export function userRevocationOf(item: Item): { record: UserRevocation; version: number } {
   // A list, oldest first: DynamoDB keeps a list's order, not a map's.
-  const stored = isObject(item.logouts) && Array.isArray(item.logouts.L) ? item.logouts.L : [];
+  const stored = isRecord(item.logouts) && Array.isArray(item.logouts.L) ? item.logouts.L : [];
   const logouts = stored.map((entry) => {
-    const remembered = isObject(entry) && isObject(entry.M) ? entry.M : {};
+    const remembered = isRecord(entry) && isRecord(entry.M) ? entry.M : {};
     const writer = stringOf(remembered, "writer");
     if (writer === undefined) throw new UnreadableAnswerError("has a logout without its writer");
     const by = stringOf(remembered, "by") === "admin" ? "admin" : "user";
@@ -199,14 +197,14 @@ export function itemsOf(
   tableName: string,
   keys: readonly string[],
 ): { found: Map<string, Item>; unread: string[] } {
-  if (!isObject(output)) throw new UnreadableAnswerError("is not an object");
+  if (!isRecord(output)) throw new UnreadableAnswerError("is not an object");
   const { Responses, UnprocessedKeys } = output;
   const unread = unreadKeys(UnprocessedKeys, tableName, keys);
-  const items = isObject(Responses) ? Responses[tableName] : undefined;
+  const items = isRecord(Responses) ? Responses[tableName] : undefined;
   if (!Array.isArray(items)) throw new UnreadableAnswerError("holds no list for the table");
   const found = new Map<string, Item>();
   for (const item of items) {
-    const key = isObject(item) ? stringOf(item, PK) : undefined;
+    const key = isRecord(item) ? stringOf(item, PK) : undefined;
     if (key === undefined || !keys.includes(key) || found.has(key) || unread.includes(key)) {
       throw new UnreadableAnswerError("holds an item that was not asked for");
     }
@@ -216,15 +214,15 @@ export function itemsOf(
 }
 
 function unreadKeys(unprocessed: unknown, tableName: string, keys: readonly string[]): string[] {
-  if (unprocessed === undefined || (isObject(unprocessed) && isEmpty(unprocessed))) return [];
+  if (unprocessed === undefined || (isRecord(unprocessed) && isEmpty(unprocessed))) return [];
   const leftOut = () => new UnreadableAnswerError("left keys unread");
-  if (!isObject(unprocessed) || Object.keys(unprocessed).some((name) => name !== tableName)) {
+  if (!isRecord(unprocessed) || Object.keys(unprocessed).some((name) => name !== tableName)) {
     throw leftOut();
   }
   const table = unprocessed[tableName];
-  const listed = isObject(table) && Array.isArray(table.Keys) ? table.Keys : undefined;
+  const listed = isRecord(table) && Array.isArray(table.Keys) ? table.Keys : undefined;
   if (listed === undefined || listed.length === 0) throw leftOut();
-  const unread = listed.map((key) => (isObject(key) ? stringOf(key, PK) : undefined));
+  const unread = listed.map((key) => (isRecord(key) ? stringOf(key, PK) : undefined));
   if (unread.some((key) => key === undefined || !keys.includes(key))) throw leftOut();
   return unread as string[];
 }

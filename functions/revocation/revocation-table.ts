@@ -43,6 +43,7 @@
  * must be merged, not overwritten, by the first new write.
  */
 import { createHash } from "node:crypto";
+import { nonEmptyString } from "../domain/values.js";
 import { sessionIds, type VerifiedToken } from "../domain/verified-token.js";
 
 export const REVOCATION_TABLE = {
@@ -105,7 +106,7 @@ export function sessionTargets(token: VerifiedToken): RevocationTarget[] {
     return sessions.map((session) => ({ key: key("session", token.claims, session), session }));
   }
   const { jti } = token.claims;
-  if (typeof jti === "string" && jti !== "") return [{ key: key("token", token.claims, jti), jti }];
+  if (nonEmptyString(jti)) return [{ key: key("token", token.claims, jti), jti }];
   return [
     {
       key: key("token", token.claims, `signed:${signedPart(token)}`),
@@ -132,7 +133,7 @@ export const providerSessionKey = (user: UserIdentity, sid: string): string =>
  */
 export function providerOnlyKeys(token: VerifiedToken): string[] {
   const { iss, sub, sid } = token.claims;
-  if (typeof sub !== "string" || sub === "" || typeof sid !== "string" || sid === "") return [];
+  if (!nonEmptyString(sub) || !nonEmptyString(sid)) return [];
   return [key("session", { iss }, sid)];
 }
 
@@ -149,7 +150,7 @@ export const isClaimKey = (key: string) => key.startsWith("claim#");
 /** The item of a user (a token's, or one an operator names), or undefined where none is named. */
 export function userKey(user: UserIdentity): string | undefined {
   const { sub } = user;
-  return typeof sub === "string" && sub !== "" ? key("user", user, null) : undefined;
+  return nonEmptyString(sub) ? key("user", user, null) : undefined;
 }
 
 /** CreateTable input for DynamoDB's API (dynalite in tests and local runs). */
