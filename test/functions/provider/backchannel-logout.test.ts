@@ -5,6 +5,7 @@
  * a valid token ends what it names at every door, and reaches no later sign-in.
  */
 import { createServer } from "node:net";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorizerHandlerFromEnvironment } from "../../../functions/authorizer/authorizer-handler.js";
 import { changeOf, revocationOf } from "../../../functions/events/revocation-changes.js";
@@ -362,6 +363,44 @@ it("a table that is not there: 500 server_error, said in the log, nothing record
   const [line] = output.lines().filter((each) => each.message === "back-channel logout");
   expect(line).toMatchObject({ status: 500, level: "ERROR" });
   expect(line?.reason).not.toBe("Unexpected error");
+});
+
+it("any body, near a valid one or not: a 400 in OAuth's error object, never a 200 or a 5xx", async () => {
+  const [sub, sid] = [fresh(), fresh()];
+  const valid = await identity.mintLogout("valid", { sub, sid });
+  const session = await identity.mint("valid", { sub, sid, auth_time: now() - 60 });
+  const jwtPart = fc.base64String({ maxLength: 40 }).map((part) => part.replace(/=+$/, ""));
+  // Mangled real logout tokens, JWT-shaped garbage, and arbitrary form bodies.
+  const token = fc.oneof(
+    fc.string({ maxLength: 120 }),
+    fc.tuple(jwtPart, jwtPart, jwtPart).map((parts) => parts.join(".")),
+    fc.tuple(fc.nat(), fc.string({ minLength: 1, maxLength: 3 })).map(([at, insert]) => {
+      const position = at % valid.length;
+      return `${valid.slice(0, position)}${insert}${valid.slice(position + 1)}`;
+    }),
+  );
+  const body = fc.oneof(
+    token.map((each) => form(each)),
+    fc.tuple(token, token).map(([a, b]) => `${form(a)}&logout_token=${encodeURIComponent(b)}`),
+    fc.string({ maxLength: 200 }),
+  );
+  const contentType = fc.constantFrom(
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=UTF-8",
+    "application/json",
+    "text/plain",
+  );
+  await fc.assert(
+    fc.asyncProperty(body, contentType, fc.boolean(), async (text, type, base64) => {
+      fc.pre(!text.includes(encodeURIComponent(valid)));
+      const event = backchannelRequest(base64 ? Buffer.from(text).toString("base64") : text, type);
+      const response = await receiver()({ ...event, isBase64Encoded: base64 }, lambdaContext());
+      expect(response?.statusCode).toBe(400);
+      expect(JSON.parse(response?.body ?? "").error).toBe("invalid_request");
+    }),
+    { numRuns: 200 },
+  );
+  expect(await admitted(session)).toBe(true);
 });
 
 it("logs one line per request, never the token", async () => {
