@@ -76,7 +76,8 @@ export function cognitoSignOutOf(
   }
   const pool = poolOf(detail);
   if (pool !== undefined && pool !== userPoolId) return "another user pool";
-  const at = Date.parse(String(detail.eventTime ?? (event as { time?: unknown }).time)) / 1000;
+  const stamp = text(detail.eventTime) ?? text((event as { time?: unknown }).time);
+  const at = Date.parse(stamp ?? "") / 1000;
   // Dated by our clock it could reach a sign-in made after it: kept for a person instead.
   if (!Number.isFinite(at)) throw new Error("The CloudTrail event has no time");
   const extra = isRecord(detail.additionalEventData) ? detail.additionalEventData : {};

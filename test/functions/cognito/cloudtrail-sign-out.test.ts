@@ -4,6 +4,7 @@
  * the user's own calls carry only hidden tokens or codes), so each field's every form is here.
  */
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   COGNITO_SIGN_OUTS,
@@ -154,6 +155,42 @@ describe("an event it leaves alone, saying why", () => {
       sub: "sub-1",
     });
   });
+});
+
+it("any event, of any shape, is read without a crash: a sign-out with its time, a reason, or the one throw (property)", () => {
+  const detail = fc.record(
+    {
+      eventSource: fc.constantFrom("cognito-idp.amazonaws.com", "s3.amazonaws.com", 7, null),
+      eventName: fc.oneof(fc.constantFrom(...Object.keys(COGNITO_SIGN_OUTS)), fc.anything()),
+      // An object whose toString is no function cannot even be made a string.
+      eventTime: fc.oneof(fc.constant(TIME), fc.constant({ toString: "x" }), fc.anything()),
+      errorCode: fc.anything(),
+      requestParameters: fc.anything(),
+      additionalEventData: fc.anything(),
+      resources: fc.anything(),
+    },
+    { requiredKeys: [] },
+  );
+  fc.assert(
+    fc.property(fc.oneof(fc.anything(), fc.record({ detail, time: fc.anything() })), (event) => {
+      let read: ReturnType<typeof cognitoSignOutOf>;
+      try {
+        read = cognitoSignOutOf(event, POOL);
+      } catch (error) {
+        expect((error as Error).message).toBe("The CloudTrail event has no time");
+        return;
+      }
+      if (typeof read === "string") {
+        expect(["not a Cognito sign-out", "a failed call", "another user pool"]).toContain(read);
+      } else {
+        expect(Number.isFinite(read.at)).toBe(true);
+        expect(Object.keys(COGNITO_SIGN_OUTS)).toContain(
+          read.origin.reason.slice("Cognito ".length),
+        );
+      }
+    }),
+    { numRuns: 500 },
+  );
 });
 
 it("an event with no time anywhere is thrown, to be parked: dated now it could reach a later sign-in", () => {
