@@ -12,9 +12,7 @@ import { type Clock, systemClock } from "../domain/clock.js";
 import { InvalidTokenError } from "../domain/errors.js";
 import { isRecord, nonEmptyString } from "../domain/values.js";
 import { CLOCK_LEEWAY_SECONDS } from "../domain/verified-token.js";
-import { assertCanonicalEncoding } from "./token-checks.js";
-import { createVerifier } from "./token-verifier.js";
-import { classifyVerificationError } from "./verification-errors.js";
+import { createVerifier, verifyCanonical } from "./token-verifier.js";
 
 /** The member of `events` that makes a JWT a logout token (section 2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
@@ -95,14 +93,5 @@ export function createLogoutTokenVerifier(
       checked.set(payload, assertLogoutToken(header, payload, clock.now()));
     },
   });
-  return async (token) => {
-    assertCanonicalEncoding(token);
-    let payload: JwtPayload;
-    try {
-      payload = await verifier.verify(token);
-    } catch (error) {
-      throw classifyVerificationError(error);
-    }
-    return checked.get(payload) as LogoutTokenClaims;
-  };
+  return async (token) => checked.get(await verifyCanonical(verifier, token)) as LogoutTokenClaims;
 }

@@ -86,13 +86,23 @@ export function createTokenVerifier(
   const verifier = createVerifier(config, jwksFetchMs);
   if (prefetchKeys && config.jwks === undefined) verifier.hydrate().catch(() => undefined);
   return async (token) => {
-    assertCanonicalEncoding(token);
-    let claims: JwtPayload;
-    try {
-      claims = await verifier.verify(token);
-    } catch (error) {
-      throw classifyVerificationError(error);
-    }
+    const claims = await verifyCanonical(verifier, token);
     return new VerifiedToken(token, assertRevocable(claims, config, clock.now()));
   };
+}
+
+/**
+ * One token, in its one canonical encoding, through the library: its claims, or its faults in
+ * the domain's terms. Every verifier of the issuer's tokens (access, logout) goes through it.
+ */
+export async function verifyCanonical(
+  verifier: ReturnType<typeof createVerifier>,
+  token: string,
+): Promise<JwtPayload> {
+  assertCanonicalEncoding(token);
+  try {
+    return await verifier.verify(token);
+  } catch (error) {
+    throw classifyVerificationError(error);
+  }
 }
