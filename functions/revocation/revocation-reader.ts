@@ -20,6 +20,13 @@ import type { RevocationTablePort } from "./table-port.js";
  */
 export type Read = Snapshot & { userVersion: number | undefined; userItem: Item | undefined };
 
+/** What one request reads: the session items, the provider's, and the user's, in one read. */
+export const snapshotKeys = (
+  sessions: readonly string[],
+  user: string | undefined,
+  providerKeys: readonly string[] = [],
+): string[] => [...sessions, ...providerKeys, ...(user === undefined ? [] : [user])];
+
 export function createRevocationReader(
   read: RevocationTablePort["read"],
   clock: Clock = systemClock,
@@ -73,8 +80,12 @@ export function createRevocationReader(
     user: string | undefined,
     providerKeys: readonly string[] = [],
   ): Promise<Read> {
-    const keys = [...sessions, ...providerKeys, ...(user === undefined ? [] : [user])];
-    return decodeOrFail(await read(keys), sessions, user, providerKeys);
+    return decodeOrFail(
+      await read(snapshotKeys(sessions, user, providerKeys)),
+      sessions,
+      user,
+      providerKeys,
+    );
   }
 
   /** The check: refuses a token any revocation covers. One read. */

@@ -19,6 +19,7 @@ import type {
   LogoutRecord,
   OperatorRevocation,
   ProviderOrigin,
+  ProviderRecord,
   ProviderRevocation,
   ProviderSession,
   RevocationRecorder,
@@ -33,7 +34,7 @@ import {
   UnreadableAnswerError,
   userItem,
 } from "./revocation-items.js";
-import { createRevocationReader, type Read } from "./revocation-reader.js";
+import { createRevocationReader, type Read, snapshotKeys } from "./revocation-reader.js";
 import {
   globalLogout,
   operatorSignOut,
@@ -155,7 +156,7 @@ export function createStoreOnTable(
       ),
     );
     const [found, ...written] = await Promise.allSettled([
-      table.read([...sessions, ...providerKeys, ...(user === undefined ? [] : [user])]),
+      table.read(snapshotKeys(sessions, user, providerKeys)),
       ...writes,
     ]);
     const failed = written.find((write) => write.status === "rejected");
@@ -280,7 +281,7 @@ export function createStoreOnTable(
     { iss, sub, sid }: ProviderSession,
     messageId: string,
     { initiator, reason }: ProviderOrigin,
-  ): Promise<"recorded" | "unchanged"> {
+  ): Promise<ProviderRecord> {
     const now = clock.now();
     const key = providerSessionKey({ iss, sub }, sid);
     const written = await table.putUnlessLive(
@@ -307,7 +308,7 @@ export function createStoreOnTable(
     identity: { iss: string; sub: string },
     at: number,
     { initiator, reason }: ProviderOrigin,
-  ): Promise<"recorded" | "unchanged"> {
+  ): Promise<ProviderRecord> {
     const user = userKey(identity);
     if (user === undefined) throw new NoSubjectError();
     const recorded = await reviseUser(
