@@ -7,12 +7,11 @@
 import { UnresolvedUserError } from "../domain/errors.js";
 import type {
   ProviderOrigin,
+  ProviderRecord,
   ProviderRevocation,
   ProviderUserSignOut,
   UpstreamUserAdmin,
 } from "../domain/ports.js";
-
-export type ProviderOutcome = "recorded" | "unchanged";
 
 const BACKCHANNEL: ProviderOrigin = {
   // The issuer says a session ended, not who ended it.
@@ -32,7 +31,7 @@ export interface BackchannelLogout {
 export function endByLogoutToken(
   { iss, sub, sid, jti, iat }: BackchannelLogout,
   revocations: ProviderRevocation,
-): Promise<ProviderOutcome> {
+): Promise<ProviderRecord> {
   if (sid !== undefined) {
     return revocations.endProviderSession(
       { iss, ...(sub === undefined ? {} : { sub }), sid },
@@ -51,7 +50,7 @@ export async function endByProviderSignOut(
     revocations,
     users,
   }: { issuer: string; revocations: ProviderRevocation; users: UpstreamUserAdmin | undefined },
-): Promise<ProviderOutcome> {
+): Promise<ProviderRecord> {
   const resolved = sub ?? (username === undefined ? undefined : await users?.subjectOf(username));
   // Never dropped: the event is retried, then parked with its alarm.
   if (resolved === undefined) throw new UnresolvedUserError();

@@ -99,6 +99,9 @@ export interface ProviderUserSignOut {
   origin: ProviderOrigin;
 }
 
+/** What an identity provider's sign-out did: revoked something new, or nothing (it was already). */
+export type ProviderRecord = Extract<LogoutRecord, "recorded" | "unchanged">;
+
 /**
  * The identity provider's side: sign-outs made there (an OpenID Connect back-channel logout, a
  * Cognito pool's own actions), in force here too. `recorded`: it revoked something new;
@@ -111,13 +114,13 @@ export interface ProviderRevocation {
     session: ProviderSession,
     messageId: string,
     origin: ProviderOrigin,
-  ): Promise<"recorded" | "unchanged">;
+  ): Promise<ProviderRecord>;
   /** Every session of the user that began in a second before `at` (epoch seconds). */
   endProviderUserSessions(
     user: { iss: string; sub: string },
     at: number,
     origin: ProviderOrigin,
-  ): Promise<"recorded" | "unchanged">;
+  ): Promise<ProviderRecord>;
 }
 
 /** The identity provider's own sign-out (Cognito's), so its refresh tokens mint nothing more. */
