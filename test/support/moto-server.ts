@@ -21,12 +21,19 @@ export async function startMotoServer(base: number): Promise<MotoServer> {
   const moto: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: "ignore",
   });
+  let exited: number | null | undefined;
+  moto.once("exit", (code) => {
+    exited = code;
+  });
+  // Python's start is slow on a busy machine (a CI run saw it past 10 s): up to 45 s, unless it
+  // has exited (its port taken), which is said at once.
   for (let tries = 0; ; tries++) {
     try {
       await fetch(endpoint);
       break;
     } catch (error) {
-      if (tries > 100) throw error;
+      if (exited !== undefined) throw new Error(`moto_server exited (${exited}) on port ${port}`);
+      if (tries > 450) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
