@@ -60,8 +60,41 @@ const TOKEN_FAULTS: ReadonlyArray<readonly [abstract new (...args: never[]) => E
 const isCryptoFailure = (error: unknown) =>
   /^ERR_(CRYPTO|OSSL)_/.test(String((error as { code?: unknown } | null)?.code));
 
+/**
+ * The library's classes this module tells apart, by their names: a minified bundle renames
+ * classes, and the name is what a refusal's log line gives as its `cause`.
+ */
+const LIBRARY_ERROR_NAMES = new Map<unknown, string>(
+  Object.entries({
+    CognitoJwtInvalidClientIdError,
+    CognitoJwtInvalidTokenUseError,
+    FetchError,
+    JwkInvalidKtyError,
+    JwkInvalidUseError,
+    JwksNotAvailableInCacheError,
+    JwksValidationError,
+    JwkValidationError,
+    JwtExpiredError,
+    JwtInvalidAudienceError,
+    JwtInvalidClaimError,
+    JwtInvalidIssuerError,
+    JwtInvalidSignatureAlgorithmError,
+    JwtInvalidSignatureError,
+    JwtNotBeforeError,
+    JwtParseError,
+    JwtWithoutValidKidError,
+    KidNotFoundInJwksError,
+    ParameterValidationError,
+    WaitPeriodNotYetEndedJwkError,
+  }).map(([name, errorClass]) => [errorClass, name]),
+);
+
 /** Maps a verification failure onto the domain's errors; those pass unchanged. */
 export function classifyVerificationError(error: unknown): Error {
+  if (error instanceof JwtBaseError) {
+    // A class not listed keeps its own, which minified says nothing: the bundle test tells.
+    error.name = LIBRARY_ERROR_NAMES.get(error.constructor) ?? error.constructor.name;
+  }
   if (error instanceof InvalidTokenError || error instanceof SigningKeysUnavailableError) {
     return error;
   }

@@ -125,14 +125,14 @@ export function toProblem(error: unknown): Problem {
 
 /**
  * For a refusal's log line: the class of what the library or the store raised, never its
- * message (a parse error may quote the decoded token). An error's own name where it sets one
- * (the AWS SDK's do), else its class's.
+ * message (a parse error may quote the decoded token): its name, which ours, aws-jwt-verify's
+ * (named in `verification-errors.ts`) and the AWS SDK's all set, minified or not.
  */
 export function causeName(problem: Problem): string | undefined {
   const { error } = problem;
   if (!(error instanceof Error)) return undefined;
   const cause = error.cause instanceof Error ? error.cause : error;
-  return cause.name !== "Error" ? cause.name : cause.constructor.name;
+  return cause.name;
 }
 
 /** For a 5xx's log line: what failed, name and message, the dependency's own words included. */

@@ -17,6 +17,7 @@ import {
   type LocalDynamoDb,
   type LocalIdentity,
   startLocalDynamoDb,
+  TOKEN_KINDS,
 } from "../support/kit.js";
 import { httpApiEvent } from "../support/logout-app.js";
 
@@ -40,6 +41,8 @@ async function invokeBundle(
   tokens: string[],
   env: Record<string, string>,
   which: "logout" | "authorizer" = "logout",
+  /** The source instead of the bundle, through tsx: the unminified oracle. */
+  fromSource = false,
 ): Promise<{ results: Record<string, unknown>[]; logLines: string[] }> {
   const eventFiles = tokens.map((token, index) => {
     const file = join(tmpdir(), `bundle-event-${process.pid}-${which}-${index}.json`);
@@ -53,7 +56,12 @@ async function invokeBundle(
   });
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ["scripts/invoke-bundle.mjs", bundles[which].entry, ...eventFiles],
+    [
+      ...(fromSource ? ["--import", "tsx"] : []),
+      "scripts/invoke-bundle.mjs",
+      fromSource ? `functions/${which}/handler.ts` : bundles[which].entry,
+      ...eventFiles,
+    ],
     { env: { PATH: process.env.PATH, ...identity.environment, ...env } },
   );
   const lines = stdout.trim().split("\n");
@@ -119,17 +127,41 @@ describe("the deployable bundles", () => {
     );
   });
 
-  it("keeps error class names readable in its log line, minified as it is", async () => {
-    const { results, logLines } = await invokeBundle([await identity.mint("expired")], {
-      LOG_LEVEL: "INFO",
-    });
+  it("names in its log lines the error classes the source names, minified as it is", async () => {
+    // Every way the issuer's tokens can fail, a revoked one, and one that is no token at all.
+    const refused = [
+      ...(await Promise.all(
+        TOKEN_KINDS.filter((kind) => kind !== "valid").map((kind) => identity.mint(kind)),
+      )),
+      "not-a-jwt",
+      // Three parts, a header, and a payload that is not JSON: the library's parse refuses it.
+      `${Buffer.from('{"alg":"RS256","kid":"k"}').toString("base64url")}.bm90LWpzb24.c2ln`,
+    ];
+    const revoked = await identity.mint("valid", { sub: "named-causes" });
+    // Each run on its own table: the second logout of `revoked` is refused in both.
+    const causes = async (fromSource: boolean) => {
+      const table = fromSource ? "names-source" : "names-bundle";
+      await dynamodb.createRevocationTable(table);
+      const { logLines } = await invokeBundle(
+        [...refused, revoked, revoked],
+        { ...dynamodb.environment, REVOCATION_TABLE_NAME: table, LOG_LEVEL: "INFO" },
+        "logout",
+        fromSource,
+      );
+      return logLines
+        .map((line) => JSON.parse(line))
+        .filter((line) => line.status === 401)
+        .map((line) => [line.reason, line.cause]);
+    };
 
-    expect(results[0]?.statusCode).toBe(401);
-    expect(JSON.parse(logLines[0] ?? "{}")).toMatchObject({
-      status: 401,
-      reason: "Token expired",
-      cause: "JwtExpiredError",
-    });
+    const bundled = await causes(false);
+    const source = await causes(true);
+
+    expect(bundled).toHaveLength(refused.length + 1);
+    expect(bundled).toContainEqual(["Token expired", "JwtExpiredError"]);
+    expect(bundled).toContainEqual(["Token has been revoked", "TokenRevokedError"]);
+    expect(bundled).toEqual(source);
+    for (const [, cause] of bundled) expect(cause).toMatch(/^[A-Z][A-Za-z]+Error$/);
   });
 });
 
