@@ -10,24 +10,26 @@ import { createLogger, type Logger } from "./config/logger.js";
 import { WAIT_BUDGETS, type WaitBudgets } from "./config/wait-budgets.js";
 import { type Clock, systemClock } from "./domain/clock.js";
 import { ConfigurationError } from "./domain/errors.js";
-import type { RevocationCheck, VerifyToken } from "./domain/ports.js";
+import type { RevocationCheck, RevocationRecorder, VerifyToken } from "./domain/ports.js";
 import {
   type DynamoDbClient,
   dynamoDbClientFromEnvironment,
 } from "./revocation/dynamodb-client.js";
 import { createRevocationCheck } from "./revocation/revocation-reader.js";
-import { createRevocationStore, type RevocationStore } from "./revocation/revocation-store.js";
+import {
+  recorderOnTable,
+  type StoreSide,
+  storeSideOnDynamoDb,
+} from "./revocation/revocation-store.js";
 
 export type { Environment };
-
-type Revocations = RevocationStore;
 
 export interface BearerCheck {
   config: Config;
   logger: Logger;
   verify: VerifyToken;
-  /** undefined: no REVOCATION_TABLE_NAME. */
-  revocations: Revocations | undefined;
+  /** The logout's side of the store; undefined: no REVOCATION_TABLE_NAME. */
+  revocations: RevocationRecorder | undefined;
 }
 
 /** What a deployment never sets: a test, the bench or a local run may. */
@@ -51,7 +53,12 @@ export function bearerCheckFromEnvironment(
   options: BearerCheckOptions = {},
 ): BearerCheck {
   const { config, logger, verify } = verifierFromEnvironment(env, options);
-  return { config, logger, verify, revocations: revocationStoreFor(env, config, options) };
+  return {
+    config,
+    logger,
+    verify,
+    revocations: revocationStoreFor(env, config, options, recorderOnTable),
+  };
 }
 
 /**
@@ -80,16 +87,17 @@ function verifierFromEnvironment(env: Environment, options: BearerCheckOptions) 
   };
 }
 
-/** The revocation store the configuration names, or undefined where it names no table. */
-export function revocationStoreFor(
+/** The side of the store a function uses, on the table the configuration names, if any. */
+export function revocationStoreFor<Side>(
   env: Environment,
   config: Config,
-  options: BearerCheckOptions = {},
-): Revocations | undefined {
+  options: BearerCheckOptions,
+  side: StoreSide<Side>,
+): Side | undefined {
   return (
     config.revocation &&
     // A local logout reads and writes at once: two connections.
-    createRevocationStore(dynamoDbFor(env, options, 2), config.revocation, options.clock)
+    storeSideOnDynamoDb(side, dynamoDbFor(env, options, 2), config.revocation, options.clock)
   );
 }
 

@@ -22,6 +22,7 @@ import {
   type ProviderEvent,
   providerHandlerFromEnvironment,
 } from "../functions/provider/provider-handler.js";
+import { providerRevocationOnTable } from "../functions/revocation/revocation-store.js";
 import { lambdaContext } from "./lambda-context.js";
 import { LocalTableUnavailableError, startLocalEnvironment } from "./local-environment.js";
 import { refuse } from "./refuse.js";
@@ -65,7 +66,9 @@ try {
     const config = loadConfig(process.env);
     const provider = createProviderHandler({
       logger: createLogger(process.env),
-      revocations: requireRevocations(revocationStoreFor(process.env, config)),
+      revocations: requireRevocations(
+        revocationStoreFor(process.env, config, {}, providerRevocationOnTable),
+      ),
       cognito: { userPoolId: LOCAL_USER_POOL_ID, issuer: local.issuer, users: undefined },
     });
     const outcome = await provider(event as ProviderEvent, context).then(

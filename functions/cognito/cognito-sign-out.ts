@@ -3,6 +3,8 @@
  * RevokeToken for a refresh token the client sends, GlobalSignOut (or AdminUserGlobalSignOut)
  * for `scope=global`. The Cognito client is imported on first use: only these paths pay for it.
  * `scope=others` has no call here: Cognito cannot end every session but one (see `logout.ts`).
+ * The operator's and the pool's own sign-outs use the other side: a user by name
+ * (`createCognitoUserAdmin`), with no client secrets.
  */
 import type { Environment, VerifierConfig } from "../config/config.js";
 import { type SdkClientSettings, sdkClientSettings } from "../config/sdk-client-settings.js";
@@ -15,13 +17,17 @@ import {
 import type { UpstreamSignOut, UpstreamUserAdmin } from "../domain/ports.js";
 import { type ClientSecretLookup, clientSecretsFrom } from "./client-secrets.js";
 
-export interface CognitoSignOutOptions {
+/** Where the pool is and how its calls are made. */
+export interface CognitoOptions {
   userPoolId: string;
-  clientSecret: ClientSecretLookup;
   /** The most one call may take, its SDK retry included. */
   callBudgetMs?: number;
   /** The client's endpoint and credentials, from the function's environment. */
   sdk?: SdkClientSettings;
+}
+
+export interface CognitoSignOutOptions extends CognitoOptions {
+  clientSecret: ClientSecretLookup;
 }
 
 /** The scope a Cognito access token needs to call GlobalSignOut with itself. */
@@ -47,12 +53,12 @@ const MISCONFIGURED = new Set(["UnsupportedOperationException", "ResourceNotFoun
 
 type CognitoModule = typeof import("@aws-sdk/client-cognito-identity-provider");
 
-export function createCognitoSignOut({
+/** Cognito's calls, each bounded, with its refusals in the domain's terms. */
+function cognitoCalls({
   userPoolId,
-  clientSecret,
   callBudgetMs = WAIT_BUDGETS.cognitoCallMs,
   sdk: sdkSettings = {},
-}: CognitoSignOutOptions): UpstreamSignOut & UpstreamUserAdmin {
+}: CognitoOptions) {
   const region = userPoolRegion(userPoolId);
   let loaded:
     | Promise<{
@@ -112,13 +118,22 @@ export function createCognitoSignOut({
       ),
     );
 
+  return { attempt, call, unavailable, signOutUser };
+}
+
+/** The logout's side: the token's sessions, or one refresh token, ended at Cognito. */
+export function createCognitoSignOut({
+  clientSecret,
+  ...options
+}: CognitoSignOutOptions): UpstreamSignOut {
+  const { attempt, call, unavailable, signOutUser } = cognitoCalls(options);
   return {
     async signOutEverywhere(token) {
       const { claims } = token;
       const scopes = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
       if (claims.token_use === "access" && scopes.includes(ADMIN_SCOPE)) {
-        const refused = await attempt("GlobalSignOut", ({ sdk, client }, options) =>
-          client.send(new sdk.GlobalSignOutCommand({ AccessToken: token.reveal() }), options),
+        const refused = await attempt("GlobalSignOut", ({ sdk, client }, callOptions) =>
+          client.send(new sdk.GlobalSignOutCommand({ AccessToken: token.reveal() }), callOptions),
         );
         if (refused === undefined) return;
         // Only "this access token is no good at Cognito" has a fallback; a fault is a fault.
@@ -128,14 +143,38 @@ export function createCognitoSignOut({
       await signOutUser(String(username ?? claims.sub));
     },
 
+    async revokeRefreshToken(token, refreshToken) {
+      const { claims } = token;
+      // The app client the session belongs to: an access token's client_id, an ID token's aud.
+      const clientId = String(claims.client_id ?? claims.aud);
+      const secret = await clientSecret(clientId);
+      await call("RevokeToken", ({ sdk, client }, callOptions) =>
+        client.send(
+          new sdk.RevokeTokenCommand({
+            Token: refreshToken,
+            ClientId: clientId,
+            ...(secret ? { ClientSecret: secret } : {}),
+          }),
+          callOptions,
+        ),
+      );
+    },
+  };
+}
+
+/** The administrator's side: a user signed out, or found, by name (operator, CloudTrail). */
+export function createCognitoUserAdmin(options: CognitoOptions): UpstreamUserAdmin {
+  const { userPoolId } = options;
+  const { attempt, unavailable, signOutUser } = cognitoCalls(options);
+  return {
     signOutUser,
 
     async subjectOf(username) {
       let sub: string | undefined;
-      const refused = await attempt("AdminGetUser", async ({ sdk, client }, options) => {
+      const refused = await attempt("AdminGetUser", async ({ sdk, client }, callOptions) => {
         const user = await client.send(
           new sdk.AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }),
-          options,
+          callOptions,
         );
         sub = user.UserAttributes?.find((attribute) => attribute.Name === "sub")?.Value;
       });
@@ -143,37 +182,36 @@ export function createCognitoSignOut({
       if (refused !== undefined) throw unavailable("AdminGetUser", refused);
       return sub;
     },
-
-    async revokeRefreshToken(token, refreshToken) {
-      const { claims } = token;
-      // The app client the session belongs to: an access token's client_id, an ID token's aud.
-      const clientId = String(claims.client_id ?? claims.aud);
-      const secret = await clientSecret(clientId);
-      await call("RevokeToken", ({ sdk, client }, options) =>
-        client.send(
-          new sdk.RevokeTokenCommand({
-            Token: refreshToken,
-            ClientId: clientId,
-            ...(secret ? { ClientSecret: secret } : {}),
-          }),
-          options,
-        ),
-      );
-    },
   };
 }
 
 /** The deployment's Cognito sign-out, with its budgets; undefined where no pool is configured. */
 export function cognitoSignOutFor(
   verifier: VerifierConfig,
-  { cognitoCallMs, secretReadMs }: WaitBudgets = WAIT_BUDGETS,
+  waits: WaitBudgets = WAIT_BUDGETS,
   env: Environment = {},
-): (UpstreamSignOut & UpstreamUserAdmin) | undefined {
+): UpstreamSignOut | undefined {
   if (verifier.kind !== "cognito") return undefined;
   return createCognitoSignOut({
-    userPoolId: verifier.userPoolId,
-    clientSecret: clientSecretsFrom(verifier.clientSecretArn, secretReadMs, env),
-    callBudgetMs: cognitoCallMs,
-    sdk: sdkClientSettings(env, "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"),
+    ...cognitoOptions(verifier.userPoolId, waits, env),
+    clientSecret: clientSecretsFrom(verifier.clientSecretArn, waits.secretReadMs, env),
   });
+}
+
+/** The deployment's Cognito user administration; undefined where no pool is configured. */
+export function cognitoUserAdminFor(
+  verifier: VerifierConfig,
+  waits: WaitBudgets = WAIT_BUDGETS,
+  env: Environment = {},
+): UpstreamUserAdmin | undefined {
+  if (verifier.kind !== "cognito") return undefined;
+  return createCognitoUserAdmin(cognitoOptions(verifier.userPoolId, waits, env));
+}
+
+function cognitoOptions(userPoolId: string, waits: WaitBudgets, env: Environment): CognitoOptions {
+  return {
+    userPoolId,
+    callBudgetMs: waits.cognitoCallMs,
+    sdk: sdkClientSettings(env, "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"),
+  };
 }

@@ -11,7 +11,7 @@ import {
   requireRevocations,
   revocationStoreFor,
 } from "../bearer-check.js";
-import { cognitoSignOutFor } from "../cognito/cognito-sign-out.js";
+import { cognitoUserAdminFor } from "../cognito/cognito-sign-out.js";
 import { loadConfig } from "../config/config.js";
 import { createLogger, type Logger } from "../config/logger.js";
 import { signOutUser } from "../core/operator-sign-out.js";
@@ -24,6 +24,7 @@ import { httpHandler } from "../http/http-handler.js";
 import { parseIdempotencyKey } from "../http/logout-request.js";
 import { parseOperatorRequest } from "../http/operator-request.js";
 import { type HttpResponse, jsonResponse } from "../http/responses.js";
+import { operatorRevocationOnTable } from "../revocation/revocation-store.js";
 
 export interface OperatorHandlerDependencies {
   logger: Logger;
@@ -82,7 +83,9 @@ export function operatorHandlerFromEnvironment(
   return createOperatorHandler({
     logger: createLogger(env),
     issuer: verifier.kind === "cognito" ? cognitoIssuer(verifier.userPoolId) : verifier.issuer,
-    revocations: requireRevocations(revocationStoreFor(env, config, options)),
-    upstream: cognitoSignOutFor(verifier, options.waits, env),
+    revocations: requireRevocations(
+      revocationStoreFor(env, config, options, operatorRevocationOnTable),
+    ),
+    upstream: cognitoUserAdminFor(verifier, options.waits, env),
   });
 }

@@ -13,7 +13,7 @@ import {
   revocationStoreFor,
 } from "../bearer-check.js";
 import { CLOUDTRAIL_DETAIL_TYPE, cognitoSignOutOf } from "../cognito/cloudtrail-sign-out.js";
-import { cognitoSignOutFor } from "../cognito/cognito-sign-out.js";
+import { cognitoUserAdminFor } from "../cognito/cognito-sign-out.js";
 import { loadConfig } from "../config/config.js";
 import { createLogger, type Logger } from "../config/logger.js";
 import { endByLogoutToken, endByProviderSignOut } from "../core/provider-sign-out.js";
@@ -26,6 +26,7 @@ import {
   readLogoutToken,
 } from "../http/backchannel-request.js";
 import type { HttpResponse } from "../http/responses.js";
+import { providerRevocationOnTable } from "../revocation/revocation-store.js";
 
 export interface ProviderHandlerDependencies {
   logger: Logger;
@@ -116,7 +117,9 @@ export function providerHandlerFromEnvironment(
 ): ProviderHandler {
   const config = loadConfig(env);
   const { verifier } = config;
-  const revocations = requireRevocations(revocationStoreFor(env, config, options));
+  const revocations = requireRevocations(
+    revocationStoreFor(env, config, options, providerRevocationOnTable),
+  );
   if (verifier.kind === "cognito") {
     return createProviderHandler({
       logger: createLogger(env),
@@ -124,7 +127,7 @@ export function providerHandlerFromEnvironment(
       cognito: {
         userPoolId: verifier.userPoolId,
         issuer: cognitoIssuer(verifier.userPoolId),
-        users: cognitoSignOutFor(verifier, options.waits, env),
+        users: cognitoUserAdminFor(verifier, options.waits, env),
       },
     });
   }

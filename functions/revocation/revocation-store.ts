@@ -5,6 +5,8 @@
  * does not hold what was asked, a logout is not reported as done and a possibly revoked token is
  * refused, both as the port's errors (`RevocationStoreUnavailableError`, or where the deployment
  * is wrong, `RevocationStoreMisconfiguredError`). `createRevocationStore` is it on DynamoDB.
+ * It has three sides, one per caller (the logout's, the operator's, the identity provider's),
+ * which share the user-wide write (`reviseUser`).
  */
 import { randomUUID } from "node:crypto";
 import type { RevocationConfig } from "../config/config.js";
@@ -106,29 +108,64 @@ function announced({ user, userItem: item }: Read, record: UserRevocation) {
 /** The store on DynamoDB: the stage's table, through the port's DynamoDB adapter. */
 export function createRevocationStore(
   dynamodb: DynamoDbClient,
-  { tableName, ...limits }: RevocationConfig,
+  config: RevocationConfig,
   clock: Clock = systemClock,
 ): RevocationStore {
-  return createStoreOnTable(dynamoDbTable(dynamodb, tableName), limits, clock);
+  return storeSideOnDynamoDb(createStoreOnTable, dynamodb, config, clock);
 }
 
-export function createStoreOnTable(
-  table: RevocationTablePort,
-  storeLimits: StoreLimits,
+/** One side of the store on DynamoDB. */
+export function storeSideOnDynamoDb<Side>(
+  side: StoreSide<Side>,
+  dynamodb: DynamoDbClient,
+  { tableName, ...limits }: RevocationConfig,
   clock: Clock = systemClock,
-): RevocationStore {
-  const limits: RevocationLimits = {
-    ...storeLimits,
-    issuerClockLagSeconds: storeLimits.issuerClockLagMs / 1000,
-  };
+): Side {
+  return side(dynamoDbTable(dynamodb, tableName), limits, clock);
+}
 
-  const { decode, snapshot, assertNotRevoked } = createRevocationReader(
-    (keys) => table.read(keys),
+/**
+ * One side of the store, on a table: each function bundles only the side it uses (a store of
+ * every side would carry the operator's and the provider's code into the logout's bundle).
+ */
+export type StoreSide<Side> = (
+  table: RevocationTablePort,
+  limits: StoreLimits,
+  clock?: Clock,
+) => Side;
+
+/** Every side at once, on one table: the package's store, and the model test's. */
+export const createStoreOnTable: StoreSide<RevocationStore> = (table, limits, clock) => ({
+  ...recorderOnTable(table, limits, clock),
+  ...operatorRevocationOnTable(table, limits, clock),
+  ...providerRevocationOnTable(table, limits, clock),
+});
+
+/** What every side works with: the table, the rules' limits, the clock, the table's reader. */
+interface Parts {
+  table: RevocationTablePort;
+  limits: RevocationLimits;
+  clock: Clock;
+  reader: ReturnType<typeof createRevocationReader>;
+}
+
+function partsOf(table: RevocationTablePort, limits: StoreLimits, clock = systemClock): Parts {
+  return {
+    table,
+    limits: { ...limits, issuerClockLagSeconds: limits.issuerClockLagMs / 1000 },
     clock,
-  );
+    reader: createRevocationReader((keys) => table.read(keys), clock),
+  };
+}
+
+/** The logout's side: the check, the claim before the identity provider, and the writes. */
+export const recorderOnTable: StoreSide<RevocationRecorder> = (table, storeLimits, clock) => {
+  const parts = partsOf(table, storeLimits, clock);
+  const { limits, reader } = parts;
+  const { decode, snapshot } = reader;
 
   async function revokeSession(token: VerifiedToken, logoutId: string): Promise<LogoutRecord> {
-    const now = clock.now();
+    const now = parts.clock.now();
     const targets = sessionTargets(token);
     const sessions = targets.map((target) => target.key);
     const writer = writerOf(sessions[0] as string, logoutId);
@@ -170,62 +207,6 @@ export function createStoreOnTable(
     return outcome;
   }
 
-  /**
-   * Reads the user's item and writes the union of it and `request` under the version read,
-   * until a write lands (another logout of the user in between is read again); then waits
-   * until the rules say the answer may go. `admit` says, from what was read, whether the asker
-   * may act at all; `notice`, what the write means to others.
-   */
-  async function reviseUser(
-    sessions: readonly string[],
-    user: string,
-    writer: string,
-    admit: (state: Read) => "replayed" | UserRevocationRequest,
-    notice: Omit<RevocationNotice, "at">,
-    providerKeys: readonly string[] = [],
-  ): Promise<LogoutRecord> {
-    // This request's own mark on what it writes: a write whose answer was lost is found by it.
-    const requestId = randomUUID();
-    for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
-      const state = await snapshot(sessions, user, providerKeys);
-      const admitted = admit(state);
-      const plan =
-        admitted === "replayed"
-          ? replayPlan(state.user, writer, state.now, limits, requestId)
-          : planUserRevocation(
-              state.user,
-              state.now,
-              admitted.remember
-                ? { ...admitted, remember: { ...admitted.remember, request: requestId } }
-                : admitted,
-              limits,
-            );
-      if (plan.kind === "unchanged") return "unchanged";
-      if (plan.kind === "busy") throw busy(plan.retryAt, state.now);
-      if (plan.kind === "replayed") {
-        await clock.sleepUntil(plan.answerAt);
-        return "replayed";
-      }
-      const written = await table.putOverVersion(
-        userItem(
-          user,
-          plan.record,
-          (state.userVersion ?? 0) + 1,
-          announced(state, plan.record) ?? { ...notice, at: Math.floor(state.now * 1000) },
-        ),
-        state.userVersion,
-      );
-      // Another logout of the user wrote in between: read again.
-      if (!written) continue;
-      await clock.sleepUntil(plan.answerAt);
-      return "recorded";
-    }
-    // Too many concurrent logouts of the user to say: retry later.
-    throw new RevocationStoreUnavailableError({
-      cause: new Error(`${USER_WRITE_ATTEMPTS} writes of the user lost to others`),
-    });
-  }
-
   async function revokeUserSessions(
     token: VerifiedToken,
     { keepOwnSession, logoutId }: { keepOwnSession: boolean; logoutId: string },
@@ -235,9 +216,10 @@ export function createStoreOnTable(
     const sessions = sessionKeys(token);
     const writer = writerOf(sessions[0] as string, logoutId);
     // Checked before any read: a token without auth_time may not ask at all.
-    if (keepOwnSession) othersLogout(token, clock.now());
+    if (keepOwnSession) othersLogout(token, parts.clock.now());
     const { iss, sub } = token.claims as UserIdentity & { sub: string };
     return reviseUser(
+      parts,
       sessions,
       user,
       writer,
@@ -255,6 +237,47 @@ export function createStoreOnTable(
     );
   }
 
+  return {
+    assertNotRevoked: reader.assertNotRevoked,
+
+    async claimLogout(token, logoutId) {
+      const sessions = sessionKeys(token);
+      const writer = writerOf(sessions[0] as string, logoutId);
+      const state = await snapshot(sessions, userKey(token.claims), providerOnlyKeys(token));
+      const found = verdict(state, token, writer);
+      if (found === "revoked") throw new TokenRevokedError();
+      if (found === "replayed") {
+        // A replay before the identity provider is asked: it answers as every replay does.
+        const plan = replayPlan(state.user, writer, state.now, limits);
+        if (plan.kind === "busy") throw busy(plan.retryAt, state.now);
+        await parts.clock.sleepUntil(plan.answerAt);
+        return "replayed";
+      }
+      // Not recorded yet: one request of this logout at a time may call the identity provider.
+      const now = Math.floor(state.now);
+      const claimed = await table.putUnlessLive(
+        { [PK]: { S: claimKey(writer) }, [EXPIRES_AT]: { N: String(now + CLAIM_SECONDS) } },
+        now,
+      );
+      // Another request of this logout is at the identity provider: ask again in a second.
+      if (!claimed) throw busy(state.now + 1, state.now);
+      return "new";
+    },
+
+    revokeSession,
+    revokeUserSessions,
+  };
+};
+
+/** The operator's side: a user's sign-out without a token of theirs. */
+export const operatorRevocationOnTable: StoreSide<OperatorRevocation> = (
+  table,
+  storeLimits,
+  clock,
+) => {
+  const parts = partsOf(table, storeLimits, clock);
+  const { limits } = parts;
+
   /** An operator's sign-out of a user, with no token of theirs: a global logout, at now. */
   async function revokeUser(
     identity: { iss: string; sub: string },
@@ -264,13 +287,32 @@ export function createStoreOnTable(
     const user = userKey(identity);
     if (user === undefined) throw new NoSubjectError();
     const writer = writerOf(user, logoutId);
-    return reviseUser([], user, writer, (state) => operatorSignOut(state.now, writer, limits), {
-      scope: "operator",
-      iss: identity.iss,
-      sub: identity.sub,
-      ...(reason === undefined ? {} : { reason }),
-    });
+    return reviseUser(
+      parts,
+      [],
+      user,
+      writer,
+      (state) => operatorSignOut(state.now, writer, limits),
+      {
+        scope: "operator",
+        iss: identity.iss,
+        sub: identity.sub,
+        ...(reason === undefined ? {} : { reason }),
+      },
+    );
   }
+
+  return { revokeUser };
+};
+
+/** The identity provider's side: its sign-outs, of one session or of the user. */
+export const providerRevocationOnTable: StoreSide<ProviderRevocation> = (
+  table,
+  storeLimits,
+  clock,
+) => {
+  const parts = partsOf(table, storeLimits, clock);
+  const { limits } = parts;
 
   /**
    * The identity provider ended one of its sessions (`sid`): the session's item, as a local
@@ -282,7 +324,7 @@ export function createStoreOnTable(
     messageId: string,
     { initiator, reason }: ProviderOrigin,
   ): Promise<ProviderRecord> {
-    const now = clock.now();
+    const now = parts.clock.now();
     const key = providerSessionKey({ iss, sub }, sid);
     const written = await table.putUnlessLive(
       sessionItem(
@@ -312,6 +354,7 @@ export function createStoreOnTable(
     const user = userKey(identity);
     if (user === undefined) throw new NoSubjectError();
     const recorded = await reviseUser(
+      parts,
       [],
       user,
       writerOf(user, `provider:${at}`),
@@ -321,37 +364,62 @@ export function createStoreOnTable(
     return recorded === "recorded" ? "recorded" : "unchanged";
   }
 
-  return {
-    assertNotRevoked,
-    endProviderSession,
-    endProviderUserSessions,
+  return { endProviderSession, endProviderUserSessions };
+};
 
-    async claimLogout(token, logoutId) {
-      const sessions = sessionKeys(token);
-      const writer = writerOf(sessions[0] as string, logoutId);
-      const state = await snapshot(sessions, userKey(token.claims), providerOnlyKeys(token));
-      const found = verdict(state, token, writer);
-      if (found === "revoked") throw new TokenRevokedError();
-      if (found === "replayed") {
-        // A replay before the identity provider is asked: it answers as every replay does.
-        const plan = replayPlan(state.user, writer, state.now, limits);
-        if (plan.kind === "busy") throw busy(plan.retryAt, state.now);
-        await clock.sleepUntil(plan.answerAt);
-        return "replayed";
-      }
-      // Not recorded yet: one request of this logout at a time may call the identity provider.
-      const now = Math.floor(state.now);
-      const claimed = await table.putUnlessLive(
-        { [PK]: { S: claimKey(writer) }, [EXPIRES_AT]: { N: String(now + CLAIM_SECONDS) } },
-        now,
-      );
-      // Another request of this logout is at the identity provider: ask again in a second.
-      if (!claimed) throw busy(state.now + 1, state.now);
-      return "new";
-    },
-
-    revokeSession,
-    revokeUserSessions,
-    revokeUser,
-  };
+/**
+ * Reads the user's item and writes the union of it and `request` under the version read,
+ * until a write lands (another logout of the user in between is read again); then waits
+ * until the rules say the answer may go. `admit` says, from what was read, whether the asker
+ * may act at all; `notice`, what the write means to others.
+ */
+async function reviseUser(
+  { table, limits, clock, reader: { snapshot } }: Parts,
+  sessions: readonly string[],
+  user: string,
+  writer: string,
+  admit: (state: Read) => "replayed" | UserRevocationRequest,
+  notice: Omit<RevocationNotice, "at">,
+  providerKeys: readonly string[] = [],
+): Promise<LogoutRecord> {
+  // This request's own mark on what it writes: a write whose answer was lost is found by it.
+  const requestId = randomUUID();
+  for (let attempt = 1; attempt <= USER_WRITE_ATTEMPTS; attempt++) {
+    const state = await snapshot(sessions, user, providerKeys);
+    const admitted = admit(state);
+    const plan =
+      admitted === "replayed"
+        ? replayPlan(state.user, writer, state.now, limits, requestId)
+        : planUserRevocation(
+            state.user,
+            state.now,
+            admitted.remember
+              ? { ...admitted, remember: { ...admitted.remember, request: requestId } }
+              : admitted,
+            limits,
+          );
+    if (plan.kind === "unchanged") return "unchanged";
+    if (plan.kind === "busy") throw busy(plan.retryAt, state.now);
+    if (plan.kind === "replayed") {
+      await clock.sleepUntil(plan.answerAt);
+      return "replayed";
+    }
+    const written = await table.putOverVersion(
+      userItem(
+        user,
+        plan.record,
+        (state.userVersion ?? 0) + 1,
+        announced(state, plan.record) ?? { ...notice, at: Math.floor(state.now * 1000) },
+      ),
+      state.userVersion,
+    );
+    // Another logout of the user wrote in between: read again.
+    if (!written) continue;
+    await clock.sleepUntil(plan.answerAt);
+    return "recorded";
+  }
+  // Too many concurrent logouts of the user to say: retry later.
+  throw new RevocationStoreUnavailableError({
+    cause: new Error(`${USER_WRITE_ATTEMPTS} writes of the user lost to others`),
+  });
 }

@@ -17,6 +17,7 @@ import {
   createProviderHandler,
   providerHandlerFromEnvironment,
 } from "../../functions/provider/provider-handler.js";
+import { providerRevocationOnTable } from "../../functions/revocation/revocation-store.js";
 import { LOCAL_USER_POOL_ID, loadSampleEvent } from "../../scripts/sample-events.js";
 import { captureOutput } from "../support/captured-output.js";
 import { createLocalIdentity, lambdaContext, startLocalDynamoDb } from "../support/kit.js";
@@ -156,7 +157,9 @@ describe("the identity provider's sample events, as npm run invoke runs them", (
       const provider = file.startsWith("cognito-cloudtrail/")
         ? createProviderHandler({
             logger: createLogger(),
-            revocations: requireRevocations(revocationStoreFor(environment, config)),
+            revocations: requireRevocations(
+              revocationStoreFor(environment, config, {}, providerRevocationOnTable),
+            ),
             cognito: {
               userPoolId: LOCAL_USER_POOL_ID,
               issuer: app.identity.issuer,
