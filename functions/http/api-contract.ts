@@ -8,7 +8,7 @@ import type { Context } from "aws-lambda";
 import type { Logger } from "../config/logger.js";
 import { type RequestLogLine, redactTokenLike } from "../domain/log-schema.js";
 import { type ApiGatewayEvent, type HttpRequest, readHttpRequest } from "./api-gateway-event.js";
-import { causeName, describeFailure, toProblem } from "./problems.js";
+import { causeName, describeFailure, type ProblemRow, toProblem } from "./problems.js";
 import { errorResponse, type HttpResponse } from "./responses.js";
 
 export interface ApiContext extends Context {
@@ -22,11 +22,14 @@ type ApiRequest = Request<ApiGatewayEvent, HttpResponse, Error, ApiContext>;
 export interface ApiContractOptions {
   logger: Logger;
   apiBasePath: string;
+  /** The edge's own rows of the problem table, before the shared ones. */
+  problems?: readonly ProblemRow[];
 }
 
 export function apiContract({
   logger,
   apiBasePath,
+  problems = [],
 }: ApiContractOptions): MiddlewareObj<ApiGatewayEvent, HttpResponse, Error, ApiContext> {
   let coldStart = true;
   return {
@@ -53,7 +56,7 @@ export function apiContract({
     },
     onError(request: ApiRequest) {
       if (request.response !== undefined) return;
-      const problem = toProblem(request.error);
+      const problem = toProblem(request.error, problems);
       // The event may have failed to parse before `before` finished: the line still names it.
       const httpRequest = request.context.httpRequest ?? {
         path: "/",

@@ -1,6 +1,7 @@
 /**
  * The one table of the HTTP edge: each failure the functions name (`domain/errors.ts`) gets its
- * status, the contract's stable `code`, a safe `reason` and its headers here, and nowhere else.
+ * status, the contract's stable `code`, a safe `reason` and its headers here, and nowhere else
+ * (the operator's two rows are a table of their own, here too).
  * A failure of no class below is a bug: a 500 whose reason says nothing.
  */
 import {
@@ -61,8 +62,6 @@ export const ANSWERS = {
     message: "The request is invalid",
     headers: {},
   },
-  forbidden: { status: 403, code: "FORBIDDEN", message: "The request is not allowed", headers: {} },
-  notFound: { status: 404, code: "NOT_FOUND", message: "The user was not found", headers: {} },
   /** Another logout of the user is completing: nothing was done, ask again after it. */
   busy: {
     status: 429,
@@ -89,7 +88,7 @@ export const ANSWERS = {
 /** A 500's reason: the client learns nothing of what broke; the log has it. */
 export const UNEXPECTED = "Unexpected error";
 
-type Row = readonly [
+export type ProblemRow = readonly [
   abstract new (...args: never[]) => Error,
   (error: never) => Omit<Problem, "error">,
 ];
@@ -103,21 +102,41 @@ const withRetryAfter = (answer: Answer) => (error: Error & { retryAfterSeconds: 
 });
 
 // Ordered: subclasses before the classes they extend.
-const PROBLEMS: readonly Row[] = [
+const PROBLEMS: readonly ProblemRow[] = [
   [CredentialsMissingError, withMessage(ANSWERS.credentialsMissing)],
   [InvalidTokenError, withMessage(ANSWERS.invalidToken)],
   [InvalidRequestError, withMessage(ANSWERS.invalidRequest)],
-  // The operator's sign-out only: it has no token to refuse, but a caller and a user to find.
-  [CallerUnknownError, withMessage(ANSWERS.forbidden)],
-  [UnknownUserError, withMessage(ANSWERS.notFound)],
   [LogoutInProgressError, withRetryAfter(ANSWERS.busy)],
   [SigningKeyNotYetKnownError, withRetryAfter(ANSWERS.unavailable)],
   [DependencyUnavailableError, withMessage(ANSWERS.unavailable)],
   [DependencyMisconfiguredError, () => ({ ...ANSWERS.internal, reason: UNEXPECTED })],
 ];
 
-export function toProblem(error: unknown): Problem {
-  for (const [errorClass, problem] of PROBLEMS) {
+const FORBIDDEN: Answer = {
+  status: 403,
+  code: "FORBIDDEN",
+  message: "The request is not allowed",
+  headers: {},
+};
+const NOT_FOUND: Answer = {
+  status: 404,
+  code: "NOT_FOUND",
+  message: "The user was not found",
+  headers: {},
+};
+
+/**
+ * The operator's sign-out's own rows, before the table's: it has no token to refuse, but a
+ * caller and a user to find. Apart, so that no other function bundles them.
+ */
+export const OPERATOR_PROBLEMS: readonly ProblemRow[] = [
+  [CallerUnknownError, /* @__PURE__ */ withMessage(FORBIDDEN)],
+  [UnknownUserError, /* @__PURE__ */ withMessage(NOT_FOUND)],
+];
+
+/** `edgeRows`: an edge's own rows, tried first (`OPERATOR_PROBLEMS`). */
+export function toProblem(error: unknown, edgeRows: readonly ProblemRow[] = []): Problem {
+  for (const [errorClass, problem] of [...edgeRows, ...PROBLEMS]) {
     if (error instanceof errorClass) return { ...problem(error as never), error };
   }
   return { ...ANSWERS.internal, reason: UNEXPECTED, error };

@@ -23,6 +23,7 @@ import type { ApiContext } from "../http/api-contract.js";
 import { httpHandler } from "../http/http-handler.js";
 import { parseIdempotencyKey } from "../http/logout-request.js";
 import { parseOperatorRequest } from "../http/operator-request.js";
+import { OPERATOR_PROBLEMS } from "../http/problems.js";
 import { type HttpResponse, jsonResponse } from "../http/responses.js";
 import { operatorRevocationOnTable } from "../revocation/revocation-store.js";
 
@@ -44,7 +45,8 @@ export function createOperatorHandler({
   revocations,
   upstream,
 }: OperatorHandlerDependencies): OperatorHandler {
-  const handler = httpHandler({ logger, apiBasePath: "/" }).handler(async (event, context) => {
+  const edge = { logger, apiBasePath: "/", problems: OPERATOR_PROBLEMS };
+  const handler = httpHandler(edge).handler(async (event, context) => {
     // Set by AWS from the request's signature: the caller cannot choose it.
     const caller = (event as APIGatewayProxyEventV2WithIAMAuthorizer).requestContext?.authorizer
       ?.iam?.userArn;
