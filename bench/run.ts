@@ -119,7 +119,10 @@ function systemCallIsolation(): string {
   }
 }
 
-/** Bundles an entry as NodejsFunction does for the stack, with the stack's options. */
+/**
+ * Bundles a peer as NodejsFunction does for the stack, with the stack's options, and the
+ * `require` an ESM bundle of their CommonJS dependencies (jsonwebtoken, the AWS SDK) needs.
+ */
 async function bundle(name: string, entry: string, external: string[]): Promise<string> {
   const outfile = join(WORK, name, "index.mjs");
   await build({
@@ -128,7 +131,9 @@ async function bundle(name: string, entry: string, external: string[]): Promise<
     bundle: true,
     ...BUNDLING,
     mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     external,
   });
   return outfile;

@@ -74,7 +74,7 @@ export class BundledFunction extends Construct {
         sourceMap: BUNDLING.sourcemap,
         sourcesContent: BUNDLING.sourcesContent,
         mainFields: [...BUNDLING.mainFields],
-        banner: BUNDLING.banner,
+        esbuildArgs: { "--legal-comments": BUNDLING.legalComments },
         externalModules: [...BUNDLING.external],
         logLevel: LogLevel.ERROR,
         forceDockerBundling: false,

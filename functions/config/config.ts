@@ -2,7 +2,7 @@
  * The function's configuration: read from the environment once, at cold start, and checked
  * there, so a bad deployment fails at once with a message naming the variable.
  */
-import { COGNITO_POOL_ID, EVENT_BUS, SECRET_ARN, TABLE_NAME } from "../domain/aws-identifiers.js";
+import { COGNITO_POOL_ID, isEventBus, SECRET_ARN, TABLE_NAME } from "../domain/aws-identifiers.js";
 import { ConfigurationError } from "../domain/errors.js";
 import { MAX_ISSUER_CLOCK_LAG_MS } from "./wait-budgets.js";
 
@@ -313,7 +313,7 @@ export interface PublisherConfig {
 
 export function loadPublisherConfig(env: Environment): PublisherConfig {
   const eventBusName = read(env, "EVENT_BUS_NAME");
-  if (eventBusName === undefined || !EVENT_BUS.test(eventBusName)) {
+  if (eventBusName === undefined || !isEventBus(eventBusName)) {
     throw new ConfigurationError("EVENT_BUS_NAME", "must be an event bus's name or ARN");
   }
   return { eventBusName };

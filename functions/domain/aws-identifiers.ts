@@ -18,7 +18,8 @@ export const SECRET_ARN =
 export const EVENT_BUS_ARN = /^arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/;
 
 /** An event bus by name (of this account) or by ARN, as PutEvents takes it. */
-export const EVENT_BUS = new RegExp(`${EVENT_BUS_ARN.source}|^[A-Za-z0-9._\\-/]{1,256}$`);
+export const isEventBus = (value: string) =>
+  EVENT_BUS_ARN.test(value) || /^[A-Za-z0-9._\-/]{1,256}$/.test(value);
 
 /** A DynamoDB table name. */
 export const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;

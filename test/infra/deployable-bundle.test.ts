@@ -78,7 +78,8 @@ describe.each(["logout", "authorizer", "publisher"] as const)(
       const bundle = bundles[which];
       expect(readdirSync(bundle.directory).sort()).toEqual(["index.mjs", "index.mjs.map"]);
       const code = readFileSync(bundle.entry, "utf8");
-      expect(code.startsWith("import { createRequire as __createRequire }")).toBe(true);
+      // Nothing in it calls `require`, which ESM would need a banner for: esbuild's shim throws.
+      expect(code).not.toMatch(/Dynamic require of/);
       // Minified: long lines, not source layout.
       expect(code.length / code.split("\n").length).toBeGreaterThan(1000);
       expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
