@@ -8,6 +8,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_ISSUER_CLOCK_LAG_MS } from "../../../functions/config/wait-budgets.js";
+import {
+  batchGetInput,
+  type Item,
+  userRevocationOf,
+} from "../../../functions/revocation/revocation-items.js";
+import { userKey } from "../../../functions/revocation/revocation-table.js";
 import { captureOutput } from "../../support/captured-output.js";
 import { eventFor } from "../../support/logout-app.js";
 import { contractViolations } from "../../support/openapi-contract.js";
@@ -26,6 +33,17 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const bearer = (token: string, query = "", headers: Record<string, string> = {}) =>
   eventFor("v2", { authorization: [`Bearer ${token}`], query, headers });
+
+/** The second a user's revocation covers up to, once its write has landed. */
+async function writtenRevocation(f: RevocationFixture, sub: string): Promise<number> {
+  const key = userKey({ iss: f.identity.issuer, sub }) as string;
+  for (;;) {
+    const answer = await f.client.send("BatchGetItem", batchGetInput(f.tableName, [key]));
+    const item = (answer as { Responses: Record<string, Item[]> }).Responses[f.tableName]?.[0];
+    if (item !== undefined) return userRevocationOf(item).record.revokedBefore;
+    await sleep(20);
+  }
+}
 
 /** A session of the user: its sign-in, and a token of it minted now (a refresh, after the first). */
 function sessionOf(f: RevocationFixture, sub: string, withAuthTime: boolean) {
@@ -136,14 +154,19 @@ describe("a user's loop of global logouts and replays", () => {
 
 describe("a second logout while the user's first waits", () => {
   it("is told 429 with Retry-After in the contract's envelope, nothing done; asked again then, it is done", async () => {
-    fixture = await startRevocationFixture({ realWaits: true, requireAuthTime: true });
+    // The most lag there is: the first answers 2 s after the second it covers ends, so the second
+    // logout arrives while it waits however slowly this machine runs.
+    fixture = await startRevocationFixture({
+      realWaits: true,
+      requireAuthTime: true,
+      issuerClockLagMs: MAX_ISSUER_CLOCK_LAG_MS,
+    });
     const sub = `pair-${randomUUID()}`;
     const first = await sessionOf(fixture, sub, true)();
-    const requested = Date.now();
     const firstAnswer = fixture.logout.invoke(bearer(first, "scope=global"));
-    // A session begun in the next second, which the first global does not cover, before the
-    // first has answered (at its second + 1 s + the 500 ms lag).
-    await sleep((Math.floor(requested / 1000) + 1) * 1000 + 100 - Date.now());
+    // A session begun in the second after the one the first covers, before the first answers.
+    const covered = await writtenRevocation(fixture, sub);
+    await sleep((covered + 1) * 1000 + 100 - Date.now());
     const second = await sessionOf(fixture, sub, true)();
     const busy = await fixture.logout.invoke(
       bearer(second, "scope=global", { "Idempotency-Key": "again" }),
