@@ -11,6 +11,7 @@ import {
 } from "../../scripts/deployable-bundle.js";
 import { startAwsJsonStandIn } from "../support/aws-json-stand-in.js";
 import { putEventsAnswer } from "../support/event-pipeline.js";
+import { startJwksServer } from "../support/jwks-server.js";
 import {
   createLocalIdentity,
   httpApiAuthorizerEvent,
@@ -126,6 +127,25 @@ describe("the deployable bundles", () => {
     expect(JSON.parse(String(results[1]?.body ?? "{}")).error.details.reason).toBe(
       "Token has been revoked",
     );
+  });
+
+  it("fetches the issuer's keys over HTTPS where none are pinned, as most stages do", async () => {
+    const keys = await startJwksServer();
+    keys.answer(200, JSON.stringify(identity.jwks));
+    const certificate = join(tmpdir(), `bundle-jwks-ca-${process.pid}.pem`);
+    writeFileSync(certificate, keys.certificate);
+    try {
+      const { results } = await invokeBundle([await identity.mint("valid")], {
+        JWKS: "",
+        JWKS_URI: keys.uri,
+        NODE_EXTRA_CA_CERTS: certificate,
+        LOG_LEVEL: "ERROR",
+      });
+      expect(results[0]?.statusCode).toBe(200);
+      expect(keys.fetches()).toBe(1);
+    } finally {
+      await keys.close();
+    }
   });
 
   it("names in its log lines the error classes the source names, minified as it is", async () => {
