@@ -132,6 +132,22 @@ async function microsecondsPerCall(call: Call, iterations: number) {
   return Number(process.hrtime.bigint() - start) / iterations / 1000;
 }
 
+/**
+ * One sample of each call, once each, starting at a different call each sample: no call always
+ * runs first after the sample's setup, or always right after another's writes.
+ */
+async function rotatedSample<Name extends string>(
+  calls: [Name, Call][],
+  sample: number,
+): Promise<Record<Name, number>> {
+  const us = {} as Record<Name, number>;
+  for (let i = 0; i < calls.length; i++) {
+    const [name, call] = calls[(i + sample) % calls.length] as [Name, Call];
+    us[name] = await microsecondsPerCall(call, 1);
+  }
+  return us;
+}
+
 async function importHandler<T>(file: string, variant: string, env: Record<string, string>) {
   Object.assign(process.env, env);
   // A query string gives a fresh module instance, configured from the environment of now.
@@ -350,30 +366,40 @@ async function measure(input: WarmInput): Promise<WarmResult> {
   };
   for (let i = 0; i < input.revocationSamples; i++) {
     const fresh = bearer(await identity.mint("valid", { sub: `bench-${i}` }));
-    const [logoutUs, floorUs, putUs, putWithoutNoticeUs, putAndReadUs, floorPairUs] = [
-      await microsecondsPerCall(
-        async () => expect("revoking logout", (await revoking(fresh, context)).statusCode, 200),
-        1,
-      ),
-      await microsecondsPerCall(() => bare.verify(token).then(() => put(`floor#${i}`)), 1),
-      await microsecondsPerCall(() => put(`alone#${i}`), 1),
-      await microsecondsPerCall(() => put(`no-notice#${i}`, false), 1),
-      await microsecondsPerCall(() => Promise.all([put(`pair#${i}`), read()]), 1),
-      // As the check's floor: the key hashes and the line too, which no logout can skip.
-      await microsecondsPerCall(
-        () =>
-          bare.verify(token).then(async (claims) => {
-            const asker = new VerifiedToken(token, claims as TokenClaims);
-            const keysNow = [...sessionKeys(asker), userKey(asker.claims) as string];
-            await Promise.all([
-              put(`floor-pair#${i}`),
-              client.send("BatchGetItem", batchGetInput(input.tableName, keysNow)),
-            ]);
-            line();
-          }),
-        1,
-      ),
-    ];
+    const {
+      logout: logoutUs,
+      floor: floorUs,
+      put: putUs,
+      putWithoutNotice: putWithoutNoticeUs,
+      putAndRead: putAndReadUs,
+      floorPair: floorPairUs,
+    } = await rotatedSample(
+      [
+        [
+          "logout",
+          async () => expect("revoking logout", (await revoking(fresh, context)).statusCode, 200),
+        ],
+        ["floor", () => bare.verify(token).then(() => put(`floor#${i}`))],
+        ["put", () => put(`alone#${i}`)],
+        ["putWithoutNotice", () => put(`no-notice#${i}`, false)],
+        ["putAndRead", () => Promise.all([put(`pair#${i}`), read()])],
+        // As the check's floor: the key hashes and the line too, which no logout can skip.
+        [
+          "floorPair",
+          () =>
+            bare.verify(token).then(async (claims) => {
+              const asker = new VerifiedToken(token, claims as TokenClaims);
+              const keysNow = [...sessionKeys(asker), userKey(asker.claims) as string];
+              await Promise.all([
+                put(`floor-pair#${i}`),
+                client.send("BatchGetItem", batchGetInput(input.tableName, keysNow)),
+              ]);
+              line();
+            }),
+        ],
+      ],
+      i,
+    );
     samples.logout.push(logoutUs);
     samples.floor.push(floorUs);
     samples.put.push(putUs);
@@ -425,49 +451,67 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: `logout_token=${encodeURIComponent(logoutToken)}`,
     });
-    const backchannelUs = await microsecondsPerCall(
-      async () => expect("back-channel", (await receiver(request, context))?.statusCode, 200),
-      1,
-    );
-    // As every floor of a request: its one log line too, from the same logger.
-    const backchannelFloorUs = await microsecondsPerCall(
-      () =>
-        bareLogout
-          .verify(floorToken)
-          .then(() => put(`bc-floor#${i}`))
-          .then(() =>
-            logger.info("back-channel logout", {
-              status: 200,
-              request_id: request.requestContext.requestId,
-              sub: `bcf-${i}`,
-              outcome: "recorded",
-            }),
-          ),
-      1,
-    );
     const event = cloudTrail(`ct-${i}`);
-    const cognitoUs = await microsecondsPerCall(() => pool(event, context), 1);
     const floorKey = userKey({ iss: identity.issuer, sub: `ctf-${i}` }) as string;
-    const cognitoFloorUs = await microsecondsPerCall(async () => {
-      await table.read([floorKey]);
-      await table.putOverVersion(
-        userItem(floorKey, { expiresAt: 4102444800, revokedBefore: 1700000000, logouts: [] }, 1, {
-          scope: "provider",
-          iss: identity.issuer,
-          sub: `ctf-${i}`,
-          initiator: "admin",
-          reason: "Cognito AdminDisableUser",
-          at: 1700000000000,
-        }),
-        undefined,
-      );
-      logger.info("provider sign-out", {
-        event_id: event.id,
-        action: "AdminDisableUser",
-        outcome: "recorded",
-        sub: `ctf-${i}`,
-      });
-    }, 1);
+    const {
+      backchannel: backchannelUs,
+      backchannelFloor: backchannelFloorUs,
+      cognito: cognitoUs,
+      cognitoFloor: cognitoFloorUs,
+    } = await rotatedSample(
+      [
+        [
+          "backchannel",
+          async () => expect("back-channel", (await receiver(request, context))?.statusCode, 200),
+        ],
+        // As every floor of a request: its one log line too, from the same logger.
+        [
+          "backchannelFloor",
+          () =>
+            bareLogout
+              .verify(floorToken)
+              .then(() => put(`bc-floor#${i}`))
+              .then(() =>
+                logger.info("back-channel logout", {
+                  status: 200,
+                  request_id: request.requestContext.requestId,
+                  sub: `bcf-${i}`,
+                  outcome: "recorded",
+                }),
+              ),
+        ],
+        ["cognito", () => pool(event, context)],
+        [
+          "cognitoFloor",
+          async () => {
+            await table.read([floorKey]);
+            await table.putOverVersion(
+              userItem(
+                floorKey,
+                { expiresAt: 4102444800, revokedBefore: 1700000000, logouts: [] },
+                1,
+                {
+                  scope: "provider",
+                  iss: identity.issuer,
+                  sub: `ctf-${i}`,
+                  initiator: "admin",
+                  reason: "Cognito AdminDisableUser",
+                  at: 1700000000000,
+                },
+              ),
+              undefined,
+            );
+            logger.info("provider sign-out", {
+              event_id: event.id,
+              action: "AdminDisableUser",
+              outcome: "recorded",
+              sub: `ctf-${i}`,
+            });
+          },
+        ],
+      ],
+      i,
+    );
     inbound.backchannel.push(backchannelUs);
     inbound.backchannelFloor.push(backchannelFloorUs);
     inbound.backchannelRatio.push(backchannelUs / backchannelFloorUs);
