@@ -3,7 +3,7 @@
  * the README, measured side by side in one run. A benchmark, not a test: it asserts nothing
  * about timings, it prints them with the goals beside them.
  */
-import { fork, spawn } from "node:child_process";
+import { execFileSync, fork, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 import os from "node:os";
@@ -45,6 +45,11 @@ const settings = short
       coldRuns: 21,
     };
 const WORK = resolve(".bench");
+/**
+ * The commit before the performance issue's work: its logout and authorizer, bundled as they
+ * were deployed then, run in the same rounds as today's.
+ */
+const BASELINE = "fe004d5";
 const TABLE = "bench-revocations";
 const EMPTY_MODULE = join(WORK, "empty.mjs");
 
@@ -123,13 +128,19 @@ function systemCallIsolation(): string {
  * Bundles a peer as NodejsFunction does for the stack, with the stack's options, and the
  * `require` an ESM bundle of their CommonJS dependencies (jsonwebtoken, the AWS SDK) needs.
  */
-async function bundle(name: string, entry: string, external: string[]): Promise<string> {
+async function bundle(
+  name: string,
+  entry: string,
+  external: string[],
+  options: { keepNames?: boolean; legalComments?: "eof" } = {},
+): Promise<string> {
   const outfile = join(WORK, name, "index.mjs");
   await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
     ...BUNDLING,
+    ...options,
     mainFields: [...BUNDLING.mainFields],
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
@@ -137,6 +148,35 @@ async function bundle(name: string, entry: string, external: string[]): Promise<
     external,
   });
   return outfile;
+}
+
+/**
+ * The baseline's entries, bundled with the options of then (esbuild's keepNames, its legal
+ * comments); undefined where this clone does not hold the commit (a shallow one).
+ */
+async function baselineBundles(): Promise<{ logout: string; authorizer: string } | undefined> {
+  const source = join(WORK, "baseline");
+  const archive = join(WORK, "baseline.tar");
+  try {
+    mkdirSync(source, { recursive: true });
+    execFileSync("git", ["archive", "--output", archive, BASELINE, "functions"], {
+      stdio: "ignore",
+    });
+    execFileSync("tar", ["-xf", archive, "-C", source]);
+  } catch {
+    return undefined;
+  }
+  const then = { keepNames: true, legalComments: "eof" } as const;
+  const entry = (name: string) => join(source, `functions/${name}/handler.ts`);
+  return {
+    logout: await bundle("baseline-logout", entry("logout"), [...BUNDLING.external], then),
+    authorizer: await bundle(
+      "baseline-authorizer",
+      entry("authorizer"),
+      [...BUNDLING.external],
+      then,
+    ),
+  };
 }
 
 function runWarm(input: WarmInput): Promise<WarmResult> {
@@ -223,6 +263,7 @@ async function main() {
   step("Bundling the functions as cdk synth does, and the peers");
   const bundles = synthesizeDeployableBundles();
   const deployable = bundles.logout.entry;
+  const baseline = await baselineBundles();
   const variants: [string, string, string][] = [
     ["logout bundle (SigV4 + node:https client)", "deployable", deployable],
     ["authorizer bundle", "authorizer", bundles.authorizer.entry],
@@ -246,6 +287,12 @@ async function main() {
       "peer",
       await bundle("peer", "bench/peers/jsonwebtoken-handler.ts", [...BUNDLING.external]),
     ],
+    ...(baseline
+      ? ([
+          [`logout bundle at ${BASELINE} (before this work)`, "baseline-logout", baseline.logout],
+          [`authorizer bundle at ${BASELINE}`, "baseline-authorizer", baseline.authorizer],
+        ] as [string, string, string][])
+      : []),
   ];
   // The floor of a cold start: an ES module that answers at once, as a bundle is one.
   writeFileSync(EMPTY_MODULE, `process.stdout.write('{"results":[]}\\n');\n`);
@@ -268,6 +315,7 @@ async function main() {
       globalSamples: settings.globalSamples,
       dynamodb: dynamodb.environment,
       tableName: TABLE,
+      baseline,
     });
 
     const identity = await createLocalIdentity();
@@ -288,10 +336,9 @@ async function main() {
     ) => {
       const eventFile = join(WORK, `${file}.json`);
       const headers = { Authorization: `Bearer ${await identity.mint("valid")}` };
-      const event =
-        name === "authorizer"
-          ? httpApiAuthorizerEvent({ method: "GET", path: "/core/v1/example/protected", headers })
-          : httpApiEvent({ headers });
+      const event = name.endsWith("authorizer")
+        ? httpApiAuthorizerEvent({ method: "GET", path: "/core/v1/example/protected", headers })
+        : httpApiEvent({ headers });
       writeFileSync(eventFile, JSON.stringify(event));
       const { ms, line } = await timeToAnswer(
         ["scripts/invoke-bundle.mjs", entry, eventFile],
@@ -391,6 +438,14 @@ async function main() {
       µs(warm.logout.us),
       ratio(warm.logout.ratio, GOALS.logoutRatio),
     );
+    const beforeRow = (figure: { us: number; ratio: number } | undefined, label: string) =>
+      figure &&
+      row(
+        `${label} at ${BASELINE} (before)`,
+        µs(figure.us),
+        `${figure.ratio.toFixed(2)}× its floor`,
+      );
+    beforeRow(warm.before?.logout, "logout handler, valid token,");
     row("logout handler, 401 (expired token)", µs(warm.refusedUs));
     row(
       "peer: jsonwebtoken + jwks-rsa handler",
@@ -419,6 +474,7 @@ async function main() {
       µs(warm.revokingLogout.us),
       ratio(warm.revokingLogoutOverPairRatio, GOALS.revokingLogoutRatio),
     );
+    beforeRow(warm.before?.revokingLogout, "logout handler, revocation on,");
 
     console.log(
       "\nWarm: the identity provider's sign-outs (dynalite on loopback; median of per-request samples)",
@@ -444,6 +500,7 @@ async function main() {
       µs(warm.authorizer.us),
       ratio(warm.authorizer.ratio, GOALS.checkRatio),
     );
+    beforeRow(warm.before?.authorizer, "authorizer handler, allowed,");
     row(
       "reusable middleware (requireValidToken), allowed",
       µs(warm.middleware.us),
@@ -543,6 +600,13 @@ async function main() {
     ] as const) {
       const size = statSync(entry).size / 1024;
       row(label, `${size.toFixed(1)} KiB`, verdict(size, goal));
+    }
+    if (baseline) {
+      for (const [label, entry] of Object.entries(baseline)) {
+        row(`${label} at ${BASELINE} (before)`, kib(statSync(entry).size));
+      }
+    } else {
+      console.log(`  (the commit before this work, ${BASELINE}, is not in this clone: no rows)`);
     }
     console.log(
       "\nExternal SDK sizes count only the bundle; the SDK itself loads from node_modules (on Lambda, from the runtime).",

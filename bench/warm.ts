@@ -47,6 +47,8 @@ export interface WarmInput {
   globalSamples: number;
   dynamodb: Record<string, string>;
   tableName: string;
+  /** The commit before the performance work: its logout and authorizer, bundled as then. */
+  baseline?: { logout: string; authorizer: string } | undefined;
 }
 
 export interface Figure {
@@ -91,6 +93,8 @@ export interface WarmResult {
   cognitoSignOut: Figure & { floorUs: number };
   /** A global logout on the real clock: its latency, and the share of it that is its wait. */
   globalLogout: { p50Ms: number; p99Ms: number; waitShare: number };
+  /** The same figures of the commit before the performance work, in the same rounds. */
+  before?: { logout: Figure; revokingLogout: Figure; authorizer: Figure } | undefined;
   /** DynamoDB round trips in sequence, and requests in all, of each store operation. */
   roundTrips: Record<"localLogout" | "check" | "userLogout" | "replay" | "othersAgain", RoundTrips>;
 }
@@ -213,7 +217,15 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     jwksUri: `${identity.issuer}/.well-known/jwks.json`,
   });
   bare.cacheJwks(identity.jwks as never);
+  const baseline = input.baseline;
+  const logoutBefore =
+    baseline &&
+    (await importHandler<HttpHandler>(baseline.logout, "warm-before", {
+      ...identity.environment,
+      LOG_LEVEL: "INFO",
+    }));
   expect("logout", (await logout(event, context)).statusCode, 200);
+  if (logoutBefore) expect("logout before", (await logoutBefore(event, context)).statusCode, 200);
   expect("refused logout", (await logout(expired, context)).statusCode, 401);
   expect("peer", (await peer(event, context)).statusCode, 200);
 
@@ -238,8 +250,15 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       ["logout", () => logout(event, context)],
       ["refused", () => logout(expired, context)],
       ["peer", () => peer(event, context)],
+      ...(logoutBefore
+        ? [["logout-before", () => logoutBefore(event, context)] as [string, Call]]
+        : []),
     ],
-    { logout: "verify+line", peer: "verify" },
+    {
+      logout: "verify+line",
+      peer: "verify",
+      ...(logoutBefore ? { "logout-before": "verify+line" } : {}),
+    },
     input.rounds,
     input.iterations,
   );
@@ -255,6 +274,12 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     ...revocationEnv,
     LOG_LEVEL: "INFO",
   });
+  const authorizerBefore =
+    baseline &&
+    (await importHandler<AuthorizerHandler>(baseline.authorizer, "warm-before", {
+      ...revocationEnv,
+      LOG_LEVEL: "INFO",
+    }));
   const config = loadConfig(process.env);
   const store = createRevocationStore(
     client,
@@ -277,6 +302,13 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       },
     });
   expect("authorizer", (await authorizer(authorizerEvent, context)).isAuthorized, true);
+  if (authorizerBefore) {
+    expect(
+      "authorizer before",
+      (await authorizerBefore(authorizerEvent, context)).isAuthorized,
+      true,
+    );
+  }
   expect("middleware", (await guarded(event, lambdaContext())).statusCode, 200);
   // The authorizer's own line: what it writes per decision, from the same logger.
   const decisionLine = () =>
@@ -302,8 +334,20 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       ["verify+read", () => bare.verify(token).then(read)],
       ["authorizer", () => authorizer(authorizerEvent, context)],
       ["middleware", () => guarded(event, lambdaContext())],
+      ...(authorizerBefore
+        ? [
+            ["authorizer-before", () => authorizerBefore(authorizerEvent, context)] as [
+              string,
+              Call,
+            ],
+          ]
+        : []),
     ],
-    { authorizer: "verify+hashes+read+line", middleware: "verify+hashes+read+line" },
+    {
+      authorizer: "verify+hashes+read+line",
+      middleware: "verify+hashes+read+line",
+      ...(authorizerBefore ? { "authorizer-before": "verify+hashes+read+line" } : {}),
+    },
     input.rounds,
     input.checkIterations,
   );
@@ -311,6 +355,9 @@ async function measure(input: WarmInput): Promise<WarmResult> {
   // A user-wide logout said again from one session (a stolen token's loop): it covers nothing
   // new, so it must cost what a check costs, with no write and no wait.
   const revoking = await importHandler<HttpHandler>(input.logout, "revocation", revocationEnv);
+  const revokingBefore =
+    baseline &&
+    (await importHandler<HttpHandler>(baseline.logout, "revocation-before", revocationEnv));
   const began = Math.floor(Date.now() / 1000) - 10;
   const asker = await identity.mint("valid", { sub: "bench-others", iat: began, auth_time: began });
   const othersAgain = httpApiEvent({
@@ -338,6 +385,8 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     floorPair: [] as number[],
     ratio: [] as number[],
     pairRatio: [] as number[],
+    logoutBefore: [] as number[],
+    pairRatioBefore: [] as number[],
   };
   const writer = "bench-logout-id-0000000000000000000000000000";
   // The logout's item, its notice included: what the revocation's event is made from.
@@ -366,15 +415,22 @@ async function measure(input: WarmInput): Promise<WarmResult> {
   };
   for (let i = 0; i < input.revocationSamples; i++) {
     const fresh = bearer(await identity.mint("valid", { sub: `bench-${i}` }));
-    const {
-      logout: logoutUs,
-      floor: floorUs,
-      put: putUs,
-      putWithoutNotice: putWithoutNoticeUs,
-      putAndRead: putAndReadUs,
-      floorPair: floorPairUs,
-    } = await rotatedSample(
+    const freshBefore = bearer(await identity.mint("valid", { sub: `bench-before-${i}` }));
+    const sample = await rotatedSample(
       [
+        ...(revokingBefore
+          ? [
+              [
+                "logoutBefore",
+                async () =>
+                  expect(
+                    "revoking logout before",
+                    (await revokingBefore(freshBefore, context)).statusCode,
+                    200,
+                  ),
+              ] as [string, Call],
+            ]
+          : []),
         [
           "logout",
           async () => expect("revoking logout", (await revoking(fresh, context)).statusCode, 200),
@@ -400,6 +456,21 @@ async function measure(input: WarmInput): Promise<WarmResult> {
       ],
       i,
     );
+    const {
+      logout: logoutUs,
+      floor: floorUs,
+      put: putUs,
+      putWithoutNotice: putWithoutNoticeUs,
+      putAndRead: putAndReadUs,
+      floorPair: floorPairUs,
+    } = sample as Record<
+      "logout" | "floor" | "put" | "putWithoutNotice" | "putAndRead" | "floorPair",
+      number
+    >;
+    if (sample.logoutBefore !== undefined) {
+      samples.logoutBefore.push(sample.logoutBefore);
+      samples.pairRatioBefore.push(sample.logoutBefore / floorPairUs);
+    }
     samples.logout.push(logoutUs);
     samples.floor.push(floorUs);
     samples.put.push(putUs);
@@ -589,6 +660,11 @@ async function measure(input: WarmInput): Promise<WarmResult> {
     putAndReadUs: median(samples.putAndRead),
     verifyPutAndReadUs: median(samples.floorPair),
     revokingLogoutOverPairRatio: median(samples.pairRatio),
+    before: baseline && {
+      logout: figure(warm, "logout-before"),
+      authorizer: figure(checks, "authorizer-before"),
+      revokingLogout: { us: median(samples.logoutBefore), ratio: median(samples.pairRatioBefore) },
+    },
     verifyAndReadUs: figure(checks, "verify+read").us,
     checkFloorUs: figure(checks, "verify+hashes+read+line").us,
     authorizer: figure(checks, "authorizer"),
