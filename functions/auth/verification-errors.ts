@@ -24,6 +24,7 @@ import {
   JwtParseError,
   JwtWithoutValidKidError,
   KidNotFoundInJwksError,
+  NonRetryableFetchError,
   ParameterValidationError,
   WaitPeriodNotYetEndedJwkError,
 } from "aws-jwt-verify/error";
@@ -62,7 +63,8 @@ const isCryptoFailure = (error: unknown) =>
 
 /**
  * The library's classes this module tells apart, by their names: a minified bundle renames
- * classes, and the name is what a refusal's log line gives as its `cause`.
+ * classes, and the name is what a log line gives as its `cause`. Another class is named as the
+ * nearest of these it extends (`JwtBaseError` at least), never by its minified name.
  */
 const LIBRARY_ERROR_NAMES = new Map<unknown, string>(
   Object.entries({
@@ -74,6 +76,7 @@ const LIBRARY_ERROR_NAMES = new Map<unknown, string>(
     JwksNotAvailableInCacheError,
     JwksValidationError,
     JwkValidationError,
+    JwtBaseError,
     JwtExpiredError,
     JwtInvalidAudienceError,
     JwtInvalidClaimError,
@@ -84,17 +87,22 @@ const LIBRARY_ERROR_NAMES = new Map<unknown, string>(
     JwtParseError,
     JwtWithoutValidKidError,
     KidNotFoundInJwksError,
+    // What the fetcher throws for a JWKS answered with another status than 200.
+    NonRetryableFetchError,
     ParameterValidationError,
     WaitPeriodNotYetEndedJwkError,
   }).map(([name, errorClass]) => [errorClass, name]),
 );
 
+function libraryErrorName(error: JwtBaseError): string {
+  let errorClass: unknown = error.constructor;
+  while (!LIBRARY_ERROR_NAMES.has(errorClass)) errorClass = Object.getPrototypeOf(errorClass);
+  return LIBRARY_ERROR_NAMES.get(errorClass) as string;
+}
+
 /** Maps a verification failure onto the domain's errors; those pass unchanged. */
 export function classifyVerificationError(error: unknown): Error {
-  if (error instanceof JwtBaseError) {
-    // A class not listed keeps its own, which minified says nothing: the bundle test tells.
-    error.name = LIBRARY_ERROR_NAMES.get(error.constructor) ?? error.constructor.name;
-  }
+  if (error instanceof JwtBaseError) error.name = libraryErrorName(error);
   if (error instanceof InvalidTokenError || error instanceof SigningKeysUnavailableError) {
     return error;
   }

@@ -4,6 +4,8 @@
  * an issuer may sign with, inline keys beside a JWKS URI, and the classifier's answer for each
  * of the library's error classes, those it does not name included.
  */
+
+import * as libraryErrors from "aws-jwt-verify/error";
 import {
   FetchError,
   JwkInvalidKtyError,
@@ -384,6 +386,40 @@ describe("classifyVerificationError", () => {
     expect(classified).toBeInstanceOf(SigningKeysUnavailableError);
     expect(classified.message).toBe(reason);
     expect(classified.cause).toBe(error);
+  });
+
+  it("names every library error as exported, or as the nearest it extends, minified or not", () => {
+    const exportNames = new Map<unknown, string>(
+      Object.entries(libraryErrors).map(([name, errorClass]) => [errorClass, name]),
+    );
+    const namesOf = (errorClass: unknown): string[] =>
+      exportNames.has(errorClass)
+        ? [exportNames.get(errorClass) as string, ...namesOf(Object.getPrototypeOf(errorClass))]
+        : [];
+    const named = new Map<string, string>();
+    for (const [exported, value] of Object.entries(libraryErrors)) {
+      const errorClass = value as unknown as new (...args: string[]) => Error;
+      if (typeof errorClass !== "function" || !(errorClass.prototype instanceof Error)) continue;
+      // As a minifier leaves it: the class's own name a letter.
+      const own = Object.getOwnPropertyDescriptor(errorClass, "name") as PropertyDescriptor;
+      Object.defineProperty(errorClass, "name", { value: "e" });
+      try {
+        const error = Reflect.construct(errorClass, ["m", "a", "b"]) as Error;
+        classifyVerificationError(error);
+        expect(namesOf(errorClass)).toContain(error.name);
+        named.set(exported, error.name);
+      } finally {
+        Object.defineProperty(errorClass, "name", own);
+      }
+    }
+    // Those a request meets: named exactly (an expired token, a JWKS endpoint's 500).
+    for (const exported of [
+      "JwtExpiredError",
+      "NonRetryableFetchError",
+      "KidNotFoundInJwksError",
+    ]) {
+      expect(named.get(exported)).toBe(exported);
+    }
   });
 
   it("passes the domain's errors through as they are", () => {
