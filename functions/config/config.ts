@@ -279,7 +279,7 @@ export function loadConfig(env: Environment): Config {
     // resource policy it would take. The stage's authorizer decides there (`fromArn`).
     throw new ConfigurationError(
       "REVOCATION_TABLE_NAME",
-      "is a table's ARN: the in-process check reads the stage's table from the stage's own account only; from another account, protect the route with the stage's authorizer (RevocationAwareAuthorizer.fromArn, docs/protecting-routes.md)",
+      "is a table's ARN: the in-process check reads its own account's table only; from another account, protect the route with the stage's authorizer (RevocationAwareAuthorizer.fromArn, docs/protecting-routes.md)",
     );
   }
   if (tableName !== undefined && !TABLE_NAME.test(tableName)) {

@@ -194,7 +194,7 @@ describe("loadConfig", () => {
           "arn:aws:dynamodb:sa-east-1:111122223333:table/rinne-auth-revocations",
       },
       "REVOCATION_TABLE_NAME",
-      "is a table's ARN: the in-process check reads the stage's table from the stage's own account only; from another account, protect the route with the stage's authorizer (RevocationAwareAuthorizer.fromArn, docs/protecting-routes.md)",
+      "is a table's ARN: the in-process check reads its own account's table only; from another account, protect the route with the stage's authorizer (RevocationAwareAuthorizer.fromArn, docs/protecting-routes.md)",
     ],
     [
       { ...ISSUER, REVOCATION_TABLE_NAME: "t-1", MAX_SESSION_SECONDS: "-1" },
