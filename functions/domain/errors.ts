@@ -6,15 +6,13 @@
  * writes its name: a minified bundle renames classes (esbuild's keepNames costs 7 KiB a bundle).
  */
 
-abstract class RinneError extends Error {}
-
 /** No bearer token was presented at all (RFC 6750 §3.1: the challenge carries no error code). */
-export class CredentialsMissingError extends RinneError {
+export class CredentialsMissingError extends Error {
   override name = "CredentialsMissingError";
 }
 
 /** A token was presented and is refused: its message says why. */
-export class InvalidTokenError extends RinneError {
+export class InvalidTokenError extends Error {
   override name = "InvalidTokenError";
 }
 
@@ -37,7 +35,7 @@ export class NoSubjectError extends InvalidTokenError {
 }
 
 /** A parameter, header or body of the request is not one the endpoint accepts. */
-export class InvalidRequestError extends RinneError {
+export class InvalidRequestError extends Error {
   override name = "InvalidRequestError";
 }
 
@@ -58,7 +56,7 @@ export class SessionStartUnknownError extends InvalidRequestError {
  * this one would wait too, so it is not carried out; the client may ask again once that answer
  * has gone. A user keeps at most one logout waiting, whatever tokens and keys they send.
  */
-export class LogoutInProgressError extends RinneError {
+export class LogoutInProgressError extends Error {
   override name = "LogoutInProgressError";
 
   constructor(
@@ -70,7 +68,7 @@ export class LogoutInProgressError extends RinneError {
 }
 
 /** The identity provider knows no user of the name an operator gave. */
-export class UnknownUserError extends RinneError {
+export class UnknownUserError extends Error {
   override name = "UnknownUserError";
 
   constructor() {
@@ -82,7 +80,7 @@ export class UnknownUserError extends RinneError {
  * The identity provider's event names its user neither by `sub` nor by a name the provider
  * still knows: nothing can be revoked, and the event is kept for a person to look at.
  */
-export class UnresolvedUserError extends RinneError {
+export class UnresolvedUserError extends Error {
   override name = "UnresolvedUserError";
 
   constructor() {
@@ -91,7 +89,7 @@ export class UnresolvedUserError extends RinneError {
 }
 
 /** The request does not say who sent it (an operator's call without its IAM identity). */
-export class CallerUnknownError extends RinneError {
+export class CallerUnknownError extends Error {
   override name = "CallerUnknownError";
 
   constructor() {
@@ -103,7 +101,7 @@ export class CallerUnknownError extends RinneError {
  * A dependency could not answer (unreachable, throttled, slow, or its answer made no sense):
  * nothing may be assumed, and a retry may succeed.
  */
-export abstract class DependencyUnavailableError extends RinneError {
+export abstract class DependencyUnavailableError extends Error {
   override name = "DependencyUnavailableError";
 }
 
@@ -156,7 +154,7 @@ export class ClientSecretUnavailableError extends DependencyUnavailableError {
  * A dependency refuses what this deployment asks of it (no such table, no permission, a
  * feature turned off): no retry can help, so someone must fix the deployment.
  */
-export abstract class DependencyMisconfiguredError extends RinneError {
+export abstract class DependencyMisconfiguredError extends Error {
   override name = "DependencyMisconfiguredError";
 }
 
@@ -177,7 +175,7 @@ export class IdentityProviderMisconfiguredError extends DependencyMisconfiguredE
 }
 
 /** The environment is not one the functions can run with: raised at cold start, naming it. */
-export class ConfigurationError extends RinneError {
+export class ConfigurationError extends Error {
   override name = "ConfigurationError";
 
   constructor(
